@@ -1,0 +1,47 @@
+"""Where a variable's value lives while a stateless function runs.
+
+A model's weights are `Variable` objects, but `jax.jit` and `jax.grad` need pure functions of arrays.
+The bridge is a *stateless scope*: inside `with StatelessScope({var: value, ...})`, reading a variable
+gives the value from the scope (a tracer, under jit) and `assign` writes into the scope instead of the
+variable. After the call, the new values are read back from the scope and returned, so the function
+stays pure. The scope also collects the losses that layers add with `add_loss` during the call.
+"""
+
+import threading
+
+_local = threading.local()
+
+
+class StatelessScope:
+    """Maps variables to values for the duration of a `with` block."""
+
+    def __init__(self, mapping=None):
+        self.values = {id(var): value for var, value in (mapping or {}).items()}
+        self.losses = []
+
+    def get(self, variable, default=None):
+        return self.values.get(id(variable), default)
+
+    def assign(self, variable, value):
+        self.values[id(variable)] = value
+
+    def __enter__(self):
+        stack = _stack()
+        stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack().pop()
+
+
+def _stack():
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def current_scope():
+    """The innermost active `StatelessScope`, or None when running statefully."""
+    stack = getattr(_local, "stack", None)
+    return stack[-1] if stack else None

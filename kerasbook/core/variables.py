@@ -1,0 +1,187 @@
+"""`Variable`: a named, mutable holder of one JAX array.
+
+JAX arrays are immutable, so a layer's weight is a small object whose `value` can be replaced. Two
+details make it fit JAX:
+
+- Inside a `StatelessScope` (what `predict` and `fit` use under `jax.jit`) reading `value` returns the
+  scope's value and `assign` writes to the scope, so the surrounding function stays pure.
+- It is registered as a pytree whose one leaf is its current value, so `jax.numpy` functions accept a
+  variable where they expect an array (`jnp.matmul(x, self.w)` works, as in the subclassing guide).
+
+The initial value is computed lazily, on first read: building a 300-layer model only records shapes,
+and the random numbers are drawn when they are first needed, from a seed fixed at creation time so that
+results do not depend on when they are drawn.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from kerasbook.core import state
+
+
+def standardize_dtype(dtype):
+    """Keras's dtype strings: "float32", "int32", ... (None means float32)."""
+    if dtype is None:
+        return "float32"
+    if hasattr(dtype, "name") and not isinstance(dtype, str):
+        return str(dtype.name)
+    return str(np.dtype(dtype))
+
+
+def standardize_shape(shape):
+    """A tuple of ints (or None for an unknown size); a bare int is a 1-D shape."""
+    if shape is None:
+        raise ValueError("Undefined shape: a shape must be a tuple such as (4,) or (None, 16).")
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+class Variable:
+    """A layer's weight: `value`, `assign`, `assign_add`, `numpy()`, `shape`, `dtype`, `name`, `trainable`."""
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, regularizer=None,
+                 constraint=None, path=None):
+        self.name = name or "variable"
+        self.path = path or self.name
+        self.trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        if callable(initializer) and not hasattr(initializer, "shape"):
+            if shape is None:
+                raise ValueError(f"Variable '{self.name}': an initializer needs a `shape`.")
+            self.shape = standardize_shape(shape)
+            self.dtype = standardize_dtype(dtype)
+            self._initializer = initializer
+            self._value = None
+        else:
+            value = jnp.asarray(initializer, dtype=None if dtype is None else standardize_dtype(dtype))
+            self.shape = tuple(value.shape)
+            self.dtype = standardize_dtype(value.dtype)
+            self._initializer = None
+            self._value = value
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def value(self):
+        scope = state.current_scope()
+        if scope is not None:
+            scoped = scope.get(self)
+            if scoped is not None:
+                return scoped
+        return self._stored_value()
+
+    def _stored_value(self):
+        if self._value is None:  # first read: run the initializer now
+            self._value = jnp.asarray(self._initializer(self.shape, dtype=self.dtype), dtype=self.dtype)
+            self._initializer = None
+        return self._value
+
+    def numpy(self):
+        return np.asarray(self.value)
+
+    def __jax_array__(self):
+        return self.value
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    # -- writing -------------------------------------------------------------------------------
+    def assign(self, value):
+        value = jnp.asarray(value, dtype=self.dtype)
+        if tuple(value.shape) != self.shape:
+            raise ValueError(f"Variable '{self.path}' has shape {self.shape}; "
+                             f"cannot assign a value of shape {tuple(value.shape)}.")
+        scope = state.current_scope()
+        if scope is not None:
+            scope.assign(self, value)
+        else:
+            self._value = value
+            self._initializer = None
+        return value
+
+    def assign_add(self, delta):
+        return self.assign(self.value + jnp.asarray(delta, dtype=self.dtype))
+
+    def assign_sub(self, delta):
+        return self.assign(self.value - jnp.asarray(delta, dtype=self.dtype))
+
+    # -- behaving like an array ----------------------------------------------------------------
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        return self.value[index]
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+                f"value={np.asarray(self.value)}>")
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __neg__(self):
+        return -self.value
+
+    def __pos__(self):
+        return self.value
+
+    def __abs__(self):
+        return jnp.abs(self.value)
+
+    def __eq__(self, other):
+        # Identity, as in Keras: `layer.weights == [layer.w, layer.b]` compares variables, not values.
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def __ne__(self, other):
+        return self is not other
+
+    def __lt__(self, other):
+        return self.value < _unwrap(other)
+
+    def __le__(self, other):
+        return self.value <= _unwrap(other)
+
+    def __gt__(self, other):
+        return self.value > _unwrap(other)
+
+    def __ge__(self, other):
+        return self.value >= _unwrap(other)
+
+
+def _unwrap(x):
+    return x.value if isinstance(x, Variable) else x
+
+
+def _binary(op, reflected=False):
+    def method(self, other):
+        a, b = self.value, _unwrap(other)
+        return op(b, a) if reflected else op(a, b)
+    return method
+
+
+for _name, _op in {
+    "add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply, "truediv": jnp.true_divide,
+    "floordiv": jnp.floor_divide, "mod": jnp.mod, "pow": jnp.power, "matmul": jnp.matmul,
+}.items():
+    setattr(Variable, f"__{_name}__", _binary(_op))
+    setattr(Variable, f"__r{_name}__", _binary(_op, reflected=True))
+
+jax.tree_util.register_pytree_node(
+    Variable,
+    lambda var: ((var.value,), None),
+    lambda _, children: children[0],  # a variable flattened and rebuilt is just its value
+)
