@@ -1,0 +1,87 @@
+"""Core-engine speed against Keras 3 (JAX backend), measured in one run; prints the ratios.
+
+    .venv/bin/python benchmarks/bench_core.py
+
+Targets (issue: the core engine): eager call of the Sequential guide's three-Dense model on
+ones((3, 3)) <= 0.3x Keras; building a functional chain of 300 Dense layers <= 0.35x; its summary()
+<= 0.35x; `import kerasbook` <= 1.3x `import jax, optax`. Each figure is the best of several runs, so
+that a busy machine does not decide the result.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np  # noqa: E402
+
+
+def best_time(fn, repeat=5, number=1):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return min(times)
+
+
+def import_time(statement, repeat=5):
+    """Wall time of a fresh interpreter running `statement`, minus an empty interpreter's."""
+    def run(code):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - start
+    empty = min(run("pass") for _ in range(repeat))
+    return min(run(statement) for _ in range(repeat)) - empty
+
+
+def eager_call(keras):
+    layers = keras.layers
+    model = keras.Sequential([layers.Dense(2, activation="relu", name="layer1"),
+                              layers.Dense(3, activation="relu", name="layer2"),
+                              layers.Dense(4, name="layer3")])
+    x = keras.ops.ones((3, 3))
+    model(x)  # build and compile once; then time the steady state
+    return best_time(lambda: np.asarray(model(x)), repeat=5, number=200)
+
+
+def chain(keras, depth=300):
+    def build():
+        x = inputs = keras.Input((32,))
+        for _ in range(depth):
+            x = keras.layers.Dense(32)(x)
+        return keras.Model(inputs, x)
+    build_time = best_time(build, repeat=3)
+    model = build()
+    summary_time = best_time(lambda: model.summary(line_length=100, print_fn=lambda *a, **k: None),
+                             repeat=5)
+    return build_time, summary_time
+
+
+def main():
+    import keras as real_keras
+
+    import kerasbook
+
+    rows = []
+    ours, theirs = eager_call(kerasbook), eager_call(real_keras)
+    rows.append(("eager call, 3 Dense on ones((3, 3))", ours, theirs, 0.3))
+    (ours_build, ours_summary), (theirs_build, theirs_summary) = chain(kerasbook), chain(real_keras)
+    rows.append(("build a 300-Dense functional chain", ours_build, theirs_build, 0.35))
+    rows.append(("summary() of that chain", ours_summary, theirs_summary, 0.35))
+    ours_import = import_time("import kerasbook")
+    base_import = import_time("import jax, optax")
+    rows.append(("import kerasbook vs import jax, optax", ours_import, base_import, 1.3))
+
+    print(f"{'measure':42} {'kerasbook':>11} {'reference':>11} {'ratio':>7} {'target':>7}")
+    for name, ours, ref, target in rows:
+        ratio = ours / ref
+        verdict = "ok" if ratio <= target else "MISSED"
+        print(f"{name:42} {ours * 1e3:9.3f}ms {ref * 1e3:9.3f}ms {ratio:7.3f} {target:7.2f} {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""kerasbook: a compact Keras on JAX for teaching, with Jupyter widgets that show what the code built.
+
+`import kerasbook as keras` reads like `import keras`. Submodules load on first use, so that
+`import kerasbook` stays as quick as importing JAX itself.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# Public name -> the module that defines it (submodules) or (module, attribute) pairs.
+_SUBMODULES = {
+    "layers": "kerasbook.core.layers",
+    "models": "kerasbook.core.models",
+    "ops": "kerasbook.core.ops",
+    "activations": "kerasbook.core.activations",
+    "initializers": "kerasbook.core.initializers",
+    "regularizers": "kerasbook.core.regularizers",
+    "constraints": "kerasbook.core.constraints",
+    "random": "kerasbook.core.random",
+    "losses": "kerasbook.core.training.losses",
+    "metrics": "kerasbook.core.training.metrics",
+    "optimizers": "kerasbook.core.training.optimizers",
+    "callbacks": "kerasbook.core.training.callbacks",
+    "saving": "kerasbook.core.saving",
+    "utils": "kerasbook.core.utils",
+    "backend": "kerasbook.core.backend",
+    "config": "kerasbook.core.backend",
+    "datasets": "kerasbook.core.datasets",
+    "applications": "kerasbook.core.applications",
+    "widgets": "kerasbook.widgets",
+    "viz": "kerasbook.viz",
+}
+_NAMES = {
+    "Input": ("kerasbook.core.layers.input_layer", "Input"),
+    "InputSpec": ("kerasbook.core.input_spec", "InputSpec"),
+    "Layer": ("kerasbook.core.layer", "Layer"),
+    "Model": ("kerasbook.core.models.model", "Model"),
+    "Sequential": ("kerasbook.core.models.sequential", "Sequential"),
+    "Variable": ("kerasbook.core.variables", "Variable"),
+    "KerasTensor": ("kerasbook.core.tensor", "KerasTensor"),
+    "StatelessScope": ("kerasbook.core.state", "StatelessScope"),
+    "Operation": ("kerasbook.core.layer", "Layer"),
+}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        module = importlib.import_module(_SUBMODULES[name])
+        globals()[name] = module
+        return module
+    if name in _NAMES:
+        module_name, attribute = _NAMES[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kerasbook' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES) + list(_NAMES))
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext kerasbook`: see kerasbook/extension.py."""
+    from kerasbook import extension
+    extension.load_ipython_extension(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from kerasbook import extension
+    extension.unload_ipython_extension(ipython)

@@ -1,0 +1,1 @@
+"""The Keras-like engine on JAX. See docs/architecture.md for how a call flows through it."""

@@ -1,0 +1,456 @@
+"""`Layer`: state (weights) plus a computation (`call`), built lazily from the first input's shape.
+
+The life of a layer:
+
+1. `__init__` stores the configuration (`Dense(64)` knows `units=64` but not its input size).
+2. The first `__call__` runs `build(input_shape)`, which creates the weights with `add_weight`.
+3. Every `__call__` then either computes (`call` on arrays) or, on symbolic `KerasTensor`s, only works
+   out the output's shape and dtype and records a `Node`: how functional models are drawn.
+
+Sub-layers and variables are found by looking at the layer's attributes (also inside lists and dicts),
+so `self.dense = Dense(4)` is all it takes to nest layers. The node-graph accessors
+(`get_output_at`, ...) live in `layer_nodes.py`; shape inference in `symbolic.py`.
+"""
+
+import inspect
+
+import jax.numpy as jnp
+import numpy as np
+
+from kerasbook.core import call_context, masks, naming, state, tree
+from kerasbook.core.input_spec import check_input
+from kerasbook.core.layer_nodes import NodeAccessors
+from kerasbook.core.node import Node
+from kerasbook.core.symbolic import compute_output_spec
+from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.variables import Variable, standardize_dtype
+
+# Attributes the engine itself sets on every layer; everything else a layer holds is searched for
+# sub-layers and variables.
+_ENGINE_ATTRS = frozenset({
+    "name", "built", "_trainable", "dtype", "supports_masking", "input_spec", "_inbound_nodes",
+    "_outbound_nodes", "_trainable_variables", "_non_trainable_variables", "_losses",
+    "activity_regularizer", "_init_args", "_call_signature", "_declared_input_shape", "_build_input_shape", "_observers",
+    "_traced_output_shape", "_jit_cache", "_inputs_struct", "_outputs_struct", "inputs", "outputs",
+    "_nodes", "_graph_layers", "_node_depths", "_sequence", "_input_layer", "optimizer", "compiled", "history",
+})
+
+
+class Layer(NodeAccessors):
+    """The base class of every layer and model."""
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        # Engine state exists before the subclass's __init__ runs, so attributes can be set in any order.
+        object.__setattr__(layer, "_trainable_variables", [])
+        object.__setattr__(layer, "_non_trainable_variables", [])
+        object.__setattr__(layer, "_inbound_nodes", [])
+        object.__setattr__(layer, "_outbound_nodes", [])
+        object.__setattr__(layer, "_losses", [])
+        object.__setattr__(layer, "_observers", [])
+        object.__setattr__(layer, "_init_args", _bound_init_args(cls, args, kwargs))
+        return layer
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, activity_regularizer=None,
+                 input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments {sorted(kwargs)}.")
+        self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = _dtype_name(dtype)
+        self.built = False
+        self.supports_masking = False
+        self.input_spec = None
+        from kerasbook.core import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        # Keras 2's ways of declaring the input of a model's first layer.
+        self._declared_input_shape = _declared_batch_shape(input_shape, input_dim, batch_input_shape, batch_size)
+
+    # -- tracking ------------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if isinstance(value, Variable) and name not in _ENGINE_ATTRS:
+            own = self._trainable_variables if value.trainable else self._non_trainable_variables
+            if not any(v is value for v in self._trainable_variables + self._non_trainable_variables):
+                own.append(value)
+        object.__setattr__(self, name, value)
+        if name not in _ENGINE_ATTRS and not name.startswith("__") and self._observers:
+            self._notify("attribute")
+
+    def _tracked(self, kind):
+        """Objects of `kind` held in this layer's attributes, lists and dicts, in attribute order."""
+        found, seen = [], set()
+
+        def visit(value):
+            if isinstance(value, kind):
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    found.append(value)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    visit(item)
+
+        for attr, value in self.__dict__.items():
+            if attr not in _ENGINE_ATTRS:
+                visit(value)
+        return found
+
+    @property
+    def _layers(self):
+        """Direct sub-layers, in the order they were set."""
+        return [layer for layer in self._tracked(Layer) if layer is not self]
+
+    def _flatten_layers(self, include_self=True):
+        """This layer and all layers below it, depth first, each once."""
+        result, seen = [], set()
+
+        def visit(layer):
+            if id(layer) in seen:
+                return
+            seen.add(id(layer))
+            result.append(layer)
+            for sub in layer._layers:
+                visit(sub)
+
+        visit(self)
+        return result if include_self else result[1:]
+
+    # -- weights -------------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, **kwargs):
+        """Create a weight of this layer. The initializer runs when the value is first read."""
+        from kerasbook.core import initializers, regularizers
+        shape = () if shape is None else shape
+        dtype = standardize_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
+                            name=name or "variable", path=f"{self.name}/{name or 'variable'}",
+                            regularizer=regularizers.get(regularizer), constraint=constraint)
+        (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
+        return variable
+
+    def _own_variables(self):
+        own = self._trainable_variables + self._non_trainable_variables
+        extra = [v for v in self._tracked(Variable) if not any(v is o for o in own)]
+        return own + extra
+
+    @property
+    def weights(self):
+        """Own weights (trainable first), then each sub-layer's, as Keras orders them."""
+        result, seen = [], set()
+        for v in self._own_variables() + [w for sub in self._layers for w in sub.weights]:
+            if id(v) not in seen:
+                seen.add(id(v))
+                result.append(v)
+        return result
+
+    @property
+    def trainable_weights(self):
+        return [v for v in self.weights if v.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        return [v for v in self.weights if not v.trainable] if self.trainable else self.weights
+
+    @property
+    def variables(self):
+        """All state: the weights plus the random generators' seeds."""
+        return self.weights + self._seed_states()
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights + self._seed_states()
+
+    def _seed_states(self):
+        from kerasbook.core.random import SeedGenerator
+        return [g.state for layer in self._flatten_layers() for g in layer._tracked(SeedGenerator)]
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezing a layer freezes everything inside it."""
+        value = bool(value)
+        for layer in self._flatten_layers():
+            object.__setattr__(layer, "_trainable", value)
+            for v in layer._trainable_variables:
+                v.trainable = value
+        self._notify("trainable")
+
+    def get_weights(self):
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(f'Layer "{self.name}" expects {len(own)} weights, but set_weights received '
+                             f"{len(weights)}.")
+        for variable, value in zip(own, weights):
+            if tuple(np.shape(value)) != variable.shape:
+                raise ValueError(f'Layer "{self.name}": weight "{variable.path}" has shape '
+                                 f"{variable.shape}, but the value given has shape {np.shape(value)}.")
+        for variable, value in zip(own, weights):
+            variable.assign(value)
+        self._notify("weights")
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f'Layer "{self.name}" is not built yet, so it has no weights to count. '
+                             "Call it on data, or build it, first.")
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    # -- losses --------------------------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a scalar to the training loss (e.g. an activity regularizer, a KL term)."""
+        scope = state.current_scope()
+        if scope is not None:
+            scope.losses.append(loss)
+        else:
+            self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added during the last top-level call, plus weight-regularization losses."""
+        added = [loss for layer in self._flatten_layers() for loss in layer._losses]
+        return added + self._regularization_losses()
+
+    def _regularization_losses(self):
+        return [v.regularizer(v.value) for v in self.weights if v.regularizer is not None]
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    # -- building and calling ------------------------------------------------------------------
+    def build(self, input_shape=None):
+        """Create the weights, knowing the input's shape. Layers without weights need not override it."""
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f'Layer "{self.name}" ({type(self).__name__}) does not define call().')
+
+    def compute_output_shape(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output `KerasTensor`s for symbolic inputs, without running the math."""
+        return compute_output_spec(self, args, kwargs)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask if self.supports_masking else None
+
+    def __call__(self, *args, **kwargs):
+        if args and not tree.is_nested(args[0]) and not isinstance(args[0], (KerasTensor, Variable)):
+            args = (_as_tensor(args[0]),) + args[1:]
+        flat_inputs = tree.flatten(args[0]) if args else []
+        symbolic = any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
+        signature = self._signature()
+
+        if "training" in signature and kwargs.get("training") is None:
+            outer = call_context.current()
+            if outer is not None and outer.training is not None:
+                kwargs["training"] = outer.training
+            else:
+                kwargs.pop("training", None)
+        elif "training" not in signature:
+            kwargs.pop("training", None)
+        if "mask" in signature and kwargs.get("mask") is None and args:
+            input_masks = tree.map_structure(masks.get_mask, args[0])
+            if any(m is not None for m in tree.flatten(input_masks)):
+                kwargs["mask"] = input_masks
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None and args:
+            previous_mask = tree.map_structure(masks.get_mask, args[0])
+            if all(m is None for m in tree.flatten(previous_mask)):
+                previous_mask = None
+
+        check_input(self, self.input_spec, flat_inputs)
+        if not self.built:
+            self._build_for(args)
+            check_input(self, self.input_spec, flat_inputs)
+
+        if symbolic:
+            outputs = self.compute_output_spec(*args, **kwargs)
+            output_mask = self._symbolic_mask(args, previous_mask)
+            for x in tree.flatten(outputs):
+                if isinstance(x, KerasTensor):
+                    x._keras_mask = output_mask if not tree.is_nested(output_mask) else None
+            Node(self, args, kwargs, outputs)
+            return outputs
+
+        outermost = call_context.current() is None
+        if outermost and state.current_scope() is None:
+            self._clear_losses()
+        with call_context.enter(kwargs.get("training")):
+            outputs = self.call(*args, **kwargs)
+            if self.activity_regularizer is not None:
+                for x in tree.flatten(outputs):
+                    self.add_loss(self.activity_regularizer(x))
+        if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            output_mask = self.compute_mask(args[0], previous_mask)
+            if not tree.is_nested(outputs):
+                masks.set_mask(outputs, output_mask)
+        return outputs
+
+    def _signature(self):
+        cls = type(self)
+        cached = cls.__dict__.get("_call_parameters")
+        if cached is None:
+            cached = frozenset(inspect.signature(cls.call).parameters)
+            type.__setattr__(cls, "_call_parameters", cached)
+        return cached
+
+    def _build_for(self, args):
+        """Run `build` with the shape(s) of the first argument, naming the layer if it fails."""
+        shapes = tree.map_structure(lambda x: tuple(x.shape) if hasattr(x, "shape") else None,
+                                    args[0]) if args else None
+        self._build_input_shape = shapes
+        try:
+            if type(self).build is not Layer.build:
+                self.build(shapes)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f'Could not build layer "{self.name}" ({type(self).__name__}) for input '
+                              f"shape {shapes}: {error}") from error
+        self.built = True
+        self._notify("build")
+
+    def _symbolic_mask(self, args, previous_mask):
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return None
+        from kerasbook.core.symbolic import compute_mask_spec
+        return compute_mask_spec(self, args[0], previous_mask)
+
+    def stateless_call(self, trainable_values, non_trainable_values, *args, **kwargs):
+        """Call the layer as a pure function of its variables' values.
+
+        Returns `(outputs, new_non_trainable_values, losses)`. This is what `jax.jit` and `jax.grad`
+        see when a model predicts or trains: nothing is written to the real variables.
+        """
+        mapping = dict(zip(self.trainable_variables, trainable_values))
+        mapping.update(zip(self.non_trainable_variables, non_trainable_values))
+        with state.StatelessScope(mapping) as scope:
+            outputs = self(*args, **kwargs)
+            losses = scope.losses + self._regularization_losses()
+        new_values = [scope.get(v) for v in self.non_trainable_variables]
+        return outputs, new_values, losses
+
+    # -- observers (live widgets) --------------------------------------------------------------
+    def _notify(self, what):
+        for callback in list(self._observers):
+            callback(self, what)
+
+    # -- configuration -------------------------------------------------------------------------
+    def get_config(self):
+        """The arguments that recreate this layer (without its weights)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": _dtype_config(self.dtype)}
+        if type(self).get_config is Layer.get_config:
+            # A custom layer that does not write get_config: its constructor's simple arguments.
+            extra = {k: v for k, v in self._init_args.items() if k not in config}
+            if not all(_is_plain(v) for v in extra.values()):
+                raise NotImplementedError(
+                    f'Layer "{self.name}" ({type(self).__name__}) takes arguments that cannot be '
+                    "serialized automatically; define get_config() to return them.")
+            config.update(extra)
+        return config
+
+    def get_build_config(self):
+        """The input shape the layer was built for, so a loaded layer can build itself again."""
+        shape = getattr(self, "_build_input_shape", None)
+        return {"input_shape": _jsonable(shape)} if shape is not None else None
+
+    def build_from_config(self, config):
+        shape = config.get("input_shape")
+        if shape is not None and not self.built:
+            shape = _shape_tuple(shape)
+            self._build_input_shape = shape
+            if type(self).build is not Layer.build:
+                self.build(shape)
+            self.built = True
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = config["dtype"].get("config", {}).get("name")
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(f"{cls.__name__}.from_config could not recreate the layer from {config}: "
+                            f"{error}. If __init__ takes other arguments, override from_config().") from error
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _as_tensor(x):
+    if isinstance(x, (np.ndarray, list, float, int, np.generic)):
+        return jnp.asarray(x)
+    return x
+
+
+def _bound_init_args(cls, args, kwargs):
+    """The constructor's arguments by name, for the default `get_config`."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return dict(kwargs)
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)), None)  # self
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            arguments.update(arguments.pop(name, {}))
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+            arguments.pop(name, None)
+    return arguments
+
+
+def _jsonable(shape):
+    return [_jsonable(s) for s in shape] if isinstance(shape, (list, tuple)) and shape and \
+        isinstance(shape[0], (list, tuple)) else list(shape)
+
+
+def _shape_tuple(shape):
+    if shape and isinstance(shape[0], (list, tuple)):
+        return [tuple(s) for s in shape]
+    return tuple(shape)
+
+
+def _is_plain(value):
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _dtype_name(dtype):
+    if isinstance(dtype, dict):  # Keras 3's serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name")
+    return standardize_dtype(dtype)
+
+
+def _dtype_config(dtype):
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def _declared_batch_shape(input_shape, input_dim, batch_input_shape, batch_size):
+    if batch_input_shape is not None:
+        return tuple(batch_input_shape)
+    if input_shape is not None:
+        shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+        return (batch_size,) + shape
+    if input_dim is not None:
+        return (batch_size, input_dim)
+    return None

@@ -1,0 +1,57 @@
+"""`Input` and `InputLayer`: where a functional model's graph starts.
+
+`keras.Input(shape=(784,))` makes an `InputLayer` whose single node has no inputs and one output: a
+symbolic tensor of shape `(None, 784)` (None: the batch size is not fixed).
+"""
+
+from kerasbook.core.layer import Layer
+from kerasbook.core.node import Node
+from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.variables import standardize_shape
+
+
+class InputLayer(Layer):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
+        if "batch_input_shape" in kwargs:  # Keras 2's spelling, as found in old configs
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, dtype=dtype, **{k: v for k, v in kwargs.items() if k == "trainable"})
+        if batch_shape is not None:
+            batch_shape = standardize_shape(batch_shape)
+        elif shape is not None:
+            batch_shape = (batch_size,) + standardize_shape(shape)
+        elif input_tensor is not None:
+            batch_shape = input_tensor.shape
+        else:
+            raise ValueError("An Input needs a `shape` (without the batch size), e.g. "
+                             "keras.Input(shape=(784,)), or a `batch_shape`.")
+        self.batch_shape = batch_shape
+        self.sparse = bool(sparse)
+        self.optional = optional
+        self.built = True
+        tensor = input_tensor if input_tensor is not None else KerasTensor(batch_shape, self.dtype,
+                                                                           name=self.name)
+        Node(self, (), {}, tensor)
+
+    def call(self):
+        raise RuntimeError("An InputLayer is not called; it only marks where a model's data comes in.")
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": self.sparse,
+                "optional": self.optional, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = config["dtype"].get("config", {}).get("name")
+        config.pop("ragged", None)
+        return cls(**config)
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic tensor to build a functional model from: `keras.Input(shape=(784,))`."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, input_tensor=tensor, optional=optional, name=name)
+    return layer.output

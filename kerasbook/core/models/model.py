@@ -1,0 +1,134 @@
+"""`Model`: a layer that can be trained, saved and summarized.
+
+`keras.Model(inputs, outputs)` gives a functional model (see `functional.py`); subclassing
+`keras.Model` and writing `call` gives a subclassed one. Calling a functional or Sequential model on
+arrays runs one jit-compiled, stateless function of its variables' values (`jit_call`), compiled once
+per input signature: the same path that `predict` and `fit` use.
+"""
+
+import jax
+
+from kerasbook.core import call_context, state, tree
+from kerasbook.core.layer import Layer
+from kerasbook.core.tensor import KerasTensor
+
+
+class Model(Layer):
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from kerasbook.core.models.functional import Functional
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise TypeError(f"{type(self).__name__} is a subclassed model: call `super().__init__()` "
+                            "without inputs and outputs, or build a functional model with "
+                            "keras.Model(inputs, outputs).")
+        super().__init__(**kwargs)
+        object.__setattr__(self, "_jit_cache", {})
+
+    @property
+    def layers(self):
+        return self._layers
+
+    def get_layer(self, name=None, index=None):
+        """A layer by `name`, or by `index` in `model.layers`."""
+        if index is not None and name is not None:
+            raise ValueError("Provide either a layer `name` or an `index`, not both.")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Asked for layer {index}, but model \"{self.name}\" has only "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f'No such layer: "{name}". Model "{self.name}" has layers '
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def build(self, input_shape=None):
+        """Create the weights by running `call` on an abstract input of `input_shape`."""
+        if input_shape is None:
+            raise ValueError(f'Model "{self.name}".build() needs an input shape such as (None, 16).')
+        from kerasbook.core.symbolic import eval_shape
+        example = tree.map_structure(lambda s: KerasTensor(s), _shape_structure(input_shape))
+        eval_shape(self, lambda x: self.call(x), (example,), {})
+        self.built = True
+        self._notify("build")
+
+    def _build_for(self, args):
+        if type(self).build is Model.build:  # the default: build by tracing call
+            shapes = tree.map_structure(lambda x: tuple(x.shape), args[0])
+            self.build(tree.map_structure(lambda s: s, shapes))
+        else:
+            super()._build_for(args)
+
+    # -- the jit-compiled call -----------------------------------------------------------------
+    def _jit_callable(self):
+        """Functional and Sequential models run their graph compiled; subclassed ones run as written."""
+        return False
+
+    def __call__(self, *args, **kwargs):
+        if (not self._jit_callable() or len(args) != 1 or call_context.current() is not None
+                or state.current_scope() is not None
+                or any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
+                or set(kwargs) - {"training"}):
+            return super().__call__(*args, **kwargs)
+        if not self.built:
+            self._build_for((tree.map_structure(_as_array, args[0]),))
+        return self.jit_call(args[0], training=bool(kwargs.get("training") or False))
+
+    def jit_call(self, inputs, training=False):
+        """Run the model compiled: one XLA program per input signature, weights passed as values."""
+        inputs = tree.map_structure(_as_array, inputs)
+        variables = self.variables
+        key = (training, tuple(map(id, variables)))
+        fn = self._jit_cache.get(key)
+        if fn is None:
+            self._jit_cache.clear()
+            fn = self._jit_cache[key] = jax.jit(
+                lambda values, x: self._stateless_run(variables, values, (x,), {"training": training}))
+        outputs, new_values, losses = fn([v.value for v in variables], inputs)
+        for variable, value in zip(variables, new_values):
+            if value is not None and not variable.trainable:
+                variable._value = value
+        self._clear_losses()
+        self._losses.extend(losses)
+        return outputs
+
+    def _stateless_run(self, variables, values, args, kwargs):
+        with state.StatelessScope(dict(zip(variables, values))) as scope:
+            outputs = self(*args, **kwargs)
+        return outputs, [scope.get(v) for v in variables], scope.losses
+
+    def _clear_jit_cache(self):
+        self._jit_cache.clear()
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print the layers with their output shapes and parameter counts, in Keras 3's layout."""
+        from kerasbook.core.models import summary
+        summary.print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                              expand_nested=expand_nested, show_trainable=show_trainable,
+                              layer_range=layer_range)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _as_array(x):
+    import jax.numpy as jnp
+    import numpy as np
+    if isinstance(x, (np.ndarray, list, float, int, np.generic)):
+        return jnp.asarray(x)
+    return x
+
+
+def _shape_structure(input_shape):
+    """`(None, 16)` is one shape; `[(None, 16), (None, 8)]` is two."""
+    if isinstance(input_shape, dict):
+        return {k: tuple(v) for k, v in input_shape.items()}
+    if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
+        return [tuple(s) for s in input_shape]
+    return tuple(input_shape)

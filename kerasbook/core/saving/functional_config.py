@@ -1,0 +1,145 @@
+"""A functional or Sequential model's structure as a config, and back (Keras 3's format).
+
+A functional config lists every layer with the calls it takes part in (`inbound_nodes`), each call's
+arguments naming the tensors it consumes by `[layer name, node index, tensor index]`. Node indices
+count only the calls inside this model, so a layer shared with another model still numbers its calls
+here from 0. Rebuilding replays the calls, each once its input tensors exist.
+"""
+
+from kerasbook.core import tree
+from kerasbook.core.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerasbook.core.tensor import KerasTensor
+
+
+def serialize_functional(model):
+    model_nodes = {id(n) for n in model._nodes}
+
+    def local_index(layer, node_index):
+        node = layer._inbound_nodes[node_index]
+        return [n for n in layer._inbound_nodes if id(n) in model_nodes].index(node)
+
+    def history(x):
+        h = x._keras_history
+        return [h.operation.name, local_index(h.operation, h.node_index), h.tensor_index]
+
+    def tensor_record(x):
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": history(x)}}
+        return serialize_keras_object(x)
+
+    layer_configs = []
+    for layer in model.layers:
+        record = serialize_keras_object(layer)
+        record["name"] = layer.name
+        record["inbound_nodes"] = [
+            {"args": [tree.map_structure(tensor_record, a) for a in node.call_args],
+             "kwargs": tree.map_structure(tensor_record, node.call_kwargs)}
+            for node in layer._inbound_nodes if id(node) in model_nodes and not node.is_input]
+        layer_configs.append(record)
+    return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
+            "input_layers": tree.map_structure(history, model._inputs_struct),
+            "output_layers": tree.map_structure(history, model._outputs_struct)}
+
+
+def deserialize_functional(config, custom_objects=None, cls=None, make_layer=None):
+    """Rebuild a functional model; `make_layer(layer_record)` may supply the layers (for cloning)."""
+    from kerasbook.core.models.functional import Functional
+    cls = cls if cls is not None and issubclass(cls, Functional) else Functional
+    make_layer = make_layer or (lambda record: deserialize_keras_object(record, custom_objects))
+    layers, pending = {}, []
+    for layer_config in config["layers"]:
+        layer = make_layer(layer_config)
+        layers[layer_config["name"]] = layer
+        pending.extend((layer, node) for node in layer_config.get("inbound_nodes", []))
+
+    from kerasbook.core.layers.input_layer import InputLayer
+    outputs_of = {(name, 0): layer.output for name, layer in layers.items()  # (name, node) -> outputs
+                  if isinstance(layer, InputLayer)}
+
+    def tensor_from(record):
+        if isinstance(record, dict) and record.get("class_name") == "__keras_tensor__":
+            name, node_index, tensor_index = record["config"]["keras_history"]
+            return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
+        return record
+
+    def ready(node_record):
+        for record in tree.flatten((node_record["args"], node_record["kwargs"])):
+            if isinstance(record, dict) and record.get("class_name") == "__keras_tensor__":
+                name, node_index, _ = record["config"]["keras_history"]
+                if (name, node_index) not in outputs_of:
+                    return False
+        return True
+
+    calls_made = {}
+    while pending:
+        progressed = False
+        for item in list(pending):
+            layer, node_record = item
+            if ready(node_record):
+                args = [_map_records(tensor_from, a) for a in node_record["args"]]
+                kwargs = _map_records(tensor_from, node_record["kwargs"])
+                index = calls_made.get(layer.name, 0)
+                outputs_of[(layer.name, index)] = layer(*args, **kwargs)
+                calls_made[layer.name] = index + 1
+                pending.remove(item)
+                progressed = True
+        if not progressed:
+            names = sorted({layer.name for layer, _ in pending})
+            raise ValueError(f"Cannot rebuild model \"{config.get('name')}\": the inputs of layers {names} "
+                             "are never produced. The config is incomplete or corrupt.")
+
+    def lookup(history):
+        name, node_index, tensor_index = history
+        return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
+
+    inputs = _map_histories(lookup, config["input_layers"])
+    outputs = _map_histories(lookup, config["output_layers"])
+    return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def _is_history(x):
+    return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int)
+
+
+def _map_histories(fn, structure):
+    if _is_history(structure):
+        return fn(structure)
+    if isinstance(structure, dict):
+        return {k: _map_histories(fn, v) for k, v in structure.items()}
+    if isinstance(structure, list) and len(structure) == 1 and _is_history(structure[0]):
+        return fn(structure[0])  # Keras writes a single input as a one-element list
+    return [_map_histories(fn, s) for s in structure]
+
+
+def _map_records(fn, structure):
+    if isinstance(structure, dict) and "class_name" not in structure:
+        return {k: _map_records(fn, v) for k, v in structure.items()}
+    if isinstance(structure, list):
+        return [_map_records(fn, s) for s in structure]
+    return fn(structure)
+
+
+def serialize_sequential(model):
+    layers = []
+    if model._input_layer is not None:
+        layers.append(serialize_keras_object(model._input_layer))
+    layers += [serialize_keras_object(layer) for layer in model.layers]
+    config = {"name": model.name, "trainable": model.trainable,
+              "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": model.dtype},
+                        "registered_name": None},
+              "layers": layers}
+    if model.built:
+        config["build_input_shape"] = list(model.inputs[0].shape)
+    return config
+
+
+def deserialize_sequential(config, custom_objects=None, cls=None):
+    from kerasbook.core.models.sequential import Sequential
+    cls = cls if cls is not None and issubclass(cls, Sequential) else Sequential
+    model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+    for layer_config in config["layers"]:
+        model.add(deserialize_keras_object(layer_config, custom_objects=custom_objects))
+    if not model.built and config.get("build_input_shape"):
+        model.build(tuple(config["build_input_shape"]))
+    return model

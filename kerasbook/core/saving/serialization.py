@@ -1,0 +1,188 @@
+"""Objects to JSON-ready dicts and back, in Keras 3's format.
+
+A layer becomes `{"module", "class_name", "config", "registered_name"}` (plus `build_config`), exactly
+as Keras 3 writes it, so configs and `.keras` files pass between kerasbook and Keras. Going back, the
+class is looked up among kerasbook's own, then in `custom_objects`, then among the classes registered
+with `@register_keras_serializable`: never imported from a name in the file, so loading a file runs no
+code it names.
+"""
+
+import contextlib
+import importlib
+import threading
+
+_REGISTERED = {}  # "package>Name" -> class or function
+_local = threading.local()
+
+# Where Keras 3 says its built-in objects live, and where kerasbook keeps the same names.
+_KERAS_MODULES = {
+    "kerasbook.core.layers": "keras.layers",
+    "kerasbook.core.initializers": "keras.initializers",
+    "kerasbook.core.regularizers": "keras.regularizers",
+    "kerasbook.core.constraints": "keras.constraints",
+    "kerasbook.core.training.losses": "keras.losses",
+    "kerasbook.core.training.metrics": "keras.metrics",
+    "kerasbook.core.training.optimizers": "keras.optimizers",
+}
+_BUILTIN_NAMESPACES = ["kerasbook.core.layers", "kerasbook.core.models", "kerasbook.core.initializers",
+                       "kerasbook.core.regularizers", "kerasbook.core.training.losses",
+                       "kerasbook.core.training.metrics", "kerasbook.core.training.optimizers",
+                       "kerasbook.core.applications"]
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: make a custom class loadable by name, as `"package>Name"`."""
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if not hasattr(obj, "get_config") and isinstance(obj, type):
+            raise ValueError(f"Cannot register {obj.__name__}: it has no get_config() method.")
+        _REGISTERED[registered] = obj
+        obj._registered_name = registered
+        return obj
+    return decorator
+
+
+def get_registered_name(obj):
+    cls = obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config") else type(obj)
+    return getattr(cls, "_registered_name", None) or cls.__name__
+
+
+def get_registered_object(name, custom_objects=None):
+    for table in (custom_objects or {}), _scope_objects(), _REGISTERED:
+        if name in table:
+            return table[name]
+    return None
+
+
+def get_custom_objects():
+    return _REGISTERED
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Within the block, these names resolve when loading (nested layers of a model see them too)."""
+    stack = _scope_stack()
+    stack.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+CustomObjectScope = custom_object_scope
+
+
+def _scope_stack():
+    if not hasattr(_local, "scopes"):
+        _local.scopes = []
+    return _local.scopes
+
+
+def _scope_objects():
+    merged = {}
+    for scope in _scope_stack():
+        merged.update(scope)
+    return merged
+
+
+def _public_module(cls):
+    module = cls.__module__
+    for prefix, keras_module in _KERAS_MODULES.items():
+        if module.startswith(prefix):
+            return keras_module
+    if module.startswith("kerasbook.core.models"):
+        return {"Sequential": "keras", "Functional": "keras.src.models.functional"}.get(
+            cls.__name__, "keras.src.models.model")
+    return module
+
+
+def serialize_keras_object(obj):
+    """A layer, model, initializer, ... as Keras 3's dict; plain values pass through."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if not hasattr(obj, "get_config"):
+        if callable(obj):  # a function, e.g. a custom activation or loss
+            registered = getattr(obj, "_registered_name", None)
+            return {"module": None if registered else obj.__module__, "class_name": "function",
+                    "config": registered or obj.__name__, "registered_name": "function"}
+        raise TypeError(f"Cannot serialize {obj!r}: it has no get_config() method.")
+    registered = getattr(type(obj), "_registered_name", None)
+    record = {"module": None if registered else _public_module(type(obj)),
+              "class_name": type(obj).__name__, "config": obj.get_config(),
+              "registered_name": registered}
+    build_config = getattr(obj, "get_build_config", lambda: None)()
+    if build_config:
+        record["build_config"] = build_config
+    compile_config = getattr(obj, "get_compile_config", lambda: None)()
+    if compile_config is not None:
+        record["compile_config"] = compile_config
+    return record
+
+
+def find_class(class_name, module=None, registered_name=None, custom_objects=None):
+    """The class a config names: custom objects first, then registered, then kerasbook's own."""
+    for name in (registered_name, class_name):
+        if name:
+            found = get_registered_object(name, custom_objects)
+            if found is not None:
+                return found
+    for namespace in _BUILTIN_NAMESPACES:
+        try:
+            found = getattr(importlib.import_module(namespace), class_name, None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    hint = f' (registered as "{registered_name}")' if registered_name else ""
+    raise TypeError(
+        f"Could not locate class '{class_name}'{hint}. Make sure custom classes are decorated with "
+        "`@keras.saving.register_keras_serializable()` or passed in `custom_objects`, e.g. "
+        f"`custom_objects={{'{class_name}': {class_name}}}`.")
+
+
+def _accepts(fn, name):
+    import inspect
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """The object a Keras 3 dict describes; strings name built-in objects (e.g. "relu")."""
+    if config is None or isinstance(config, (int, float, bool)):
+        return config
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(c, custom_objects, safe_mode) for c in config]
+    if isinstance(config, str):
+        found = get_registered_object(config, custom_objects)
+        return found if found is not None else config
+    if "class_name" not in config:
+        return config
+    class_name = config["class_name"]
+    if class_name == "function":
+        name = config["config"]
+        found = get_registered_object(name, custom_objects)
+        if found is None:
+            from kerasbook.core import activations
+            found = activations.get(name)
+        return found
+    if class_name == "__keras_tensor__":
+        raise ValueError("A symbolic tensor record can only be read inside a functional model config.")
+    cls = find_class(class_name, config.get("module"), config.get("registered_name"), custom_objects)
+    inner = config.get("config", {})
+    extra = {}
+    if _accepts(cls.from_config, "safe_mode"):
+        extra["safe_mode"] = safe_mode
+    if _accepts(cls.from_config, "custom_objects"):
+        extra["custom_objects"] = custom_objects
+    with custom_object_scope(custom_objects or {}):
+        obj = cls.from_config(inner, **extra)
+    build_config = config.get("build_config")
+    if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
+        obj.build_from_config(build_config)
+    return obj
