@@ -119,7 +119,7 @@ def test_model_as_a_layer_shares_weights():
     auto = keras.Model(x, y)
     assert encoder in auto.layers
     assert auto.count_params() == 16 * 4 + 4 + 4 * 16 + 16
-    np.testing.assert_allclose(encoder(np.ones((1, 16))), keras.Model(x, auto.layers[1].output)(np.ones((1, 16))),
+    np.testing.assert_allclose(encoder(np.ones((1, 16))), keras.Model(x, encoder.get_output_at(0))(np.ones((1, 16))),
                                rtol=1e-6)
 
 

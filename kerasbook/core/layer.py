@@ -17,7 +17,7 @@ import inspect
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import call_context, masks, naming, state, tree
+from kerasbook.core import call_context, masks, naming, state, symbolic, tree
 from kerasbook.core.input_spec import check_input
 from kerasbook.core.layer_nodes import NodeAccessors
 from kerasbook.core.node import Node
@@ -252,8 +252,10 @@ class Layer(NodeAccessors):
         if args and not tree.is_nested(args[0]) and not isinstance(args[0], (KerasTensor, Variable)):
             args = (_as_tensor(args[0]),) + args[1:]
         flat_inputs = tree.flatten(args[0]) if args else []
-        symbolic = any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
+        is_symbolic = any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
         signature = self._signature()
+        user_kwargs = dict(kwargs)  # what the node records: not the masks and flags filled in below
+        training = kwargs.get("training")  # given to this call: reaches nested layers either way
 
         if "training" in signature and kwargs.get("training") is None:
             outer = call_context.current()
@@ -278,23 +280,24 @@ class Layer(NodeAccessors):
             self._build_for(args)
             check_input(self, self.input_spec, flat_inputs)
 
-        if symbolic:
+        if is_symbolic:
             outputs = self.compute_output_spec(*args, **kwargs)
             output_mask = self._symbolic_mask(args, previous_mask)
             for x in tree.flatten(outputs):
                 if isinstance(x, KerasTensor):
                     x._keras_mask = output_mask if not tree.is_nested(output_mask) else None
-            Node(self, args, kwargs, outputs)
+            Node(self, args, user_kwargs, outputs)
             return outputs
 
         outermost = call_context.current() is None
         if outermost and state.current_scope() is None:
             self._clear_losses()
-        with call_context.enter(kwargs.get("training")):
+        with call_context.enter(training):
             outputs = self.call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 for x in tree.flatten(outputs):
                     self.add_loss(self.activity_regularizer(x))
+        symbolic.record(self, outputs)
         if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
             output_mask = self.compute_mask(args[0], previous_mask)
             if not tree.is_nested(outputs):

@@ -15,9 +15,12 @@ _local = threading.local()
 class StatelessScope:
     """Maps variables to values for the duration of a `with` block."""
 
-    def __init__(self, mapping=None):
+    def __init__(self, mapping=None, abstract=False):
         self.values = {id(var): value for var, value in (mapping or {}).items()}
         self.losses = []
+        # Abstract: only shapes matter (jax.eval_shape). A variable created inside such a scope
+        # reads as zeros instead of running its initializer on a tracer.
+        self.abstract = abstract
 
     def get(self, variable, default=None):
         return self.values.get(id(variable), default)

@@ -8,12 +8,23 @@ Two ways, fastest first:
   that changes with it is unknown too.
 """
 
+import threading
+
 import jax
 
 from kerasbook.core import state, tree
 from kerasbook.core.tensor import KerasTensor
 
 _PROBE_SIZES = (83, 89)  # stand-ins for an unknown size: unlikely to collide with a real one
+_local = threading.local()
+
+
+def record(layer, outputs):
+    """While a layer is traced abstractly, note what each inner layer output (for `summary()`)."""
+    seen = getattr(_local, "seen", None)
+    if seen is not None:
+        shapes = [tuple(x.shape) for x in tree.flatten(outputs) if hasattr(x, "shape")]
+        seen.setdefault(id(layer), (layer, []))[1].append(shapes)
 
 
 def compute_output_spec(layer, args, kwargs):
@@ -39,31 +50,53 @@ def eval_shape(layer, fn, args, kwargs):
     flat_in = tree.flatten((args, kwargs))
     has_unknown = any(isinstance(x, KerasTensor) and None in x.shape for x in flat_in)
     results = []
-    for size in (_PROBE_SIZES if has_unknown else _PROBE_SIZES[:1]):
-        def concrete(x, size=size):
-            if isinstance(x, KerasTensor):
-                return jax.ShapeDtypeStruct(tuple(size if d is None else d for d in x.shape), x.dtype)
-            return x
-
-        symbolic_positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
-        abstract_inputs = [concrete(flat_in[i]) for i in symbolic_positions]
-
-        def traced(values, inputs):
-            flat = list(flat_in)
-            for i, x in zip(symbolic_positions, inputs):
-                flat[i] = x
-            call_args, call_kwargs = tree.pack_sequence_as((args, kwargs), flat)
-            with state.StatelessScope(dict(zip(variables, values))):
-                from kerasbook.core import call_context
-                with call_context.enter(call_kwargs.get("training")):
-                    return fn(*call_args, **call_kwargs)
-
-        abstract_values = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in variables]
-        try:
-            results.append(jax.eval_shape(traced, abstract_values, abstract_inputs))
-        except Exception as error:  # report it as the layer's, with the shapes it received
-            raise _named(layer, error, args) from error
+    outermost = getattr(_local, "seen", None) is None
+    if outermost:
+        _local.seen = {}
+    try:
+        for size in (_PROBE_SIZES if has_unknown else _PROBE_SIZES[:1]):
+            results.append(_trace_once(layer, fn, args, kwargs, variables, flat_in, size))
+        if outermost:
+            _remember_inner_shapes(_local.seen)
+    finally:
+        if outermost:
+            _local.seen = None
     return _merge(results)
+
+
+def _remember_inner_shapes(seen):
+    for layer, passes in seen.values():
+        if len(passes) > 2:  # called several times in one trace: no single shape to show
+            continue
+        merged = [tuple(d if all(p[i][j] == d for p in passes) else None for j, d in enumerate(shape))
+                  for i, shape in enumerate(passes[0])]
+        layer._traced_output_shape = merged[0] if len(merged) == 1 else merged
+
+
+def _trace_once(layer, fn, args, kwargs, variables, flat_in, size):
+    def concrete(x, size=size):
+        if isinstance(x, KerasTensor):
+            return jax.ShapeDtypeStruct(tuple(size if d is None else d for d in x.shape), x.dtype)
+        return x
+
+    symbolic_positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
+    abstract_inputs = [concrete(flat_in[i]) for i in symbolic_positions]
+
+    def traced(values, inputs):
+        flat = list(flat_in)
+        for i, x in zip(symbolic_positions, inputs):
+            flat[i] = x
+        call_args, call_kwargs = tree.pack_sequence_as((args, kwargs), flat)
+        with state.StatelessScope(dict(zip(variables, values)), abstract=True):
+            from kerasbook.core import call_context
+            with call_context.enter(call_kwargs.get("training")):
+                return fn(*call_args, **call_kwargs)
+
+    abstract_values = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in variables]
+    try:
+        return jax.eval_shape(traced, abstract_values, abstract_inputs)
+    except Exception as error:  # report it as the layer's, with the shapes it received
+        raise _named(layer, error, args) from error
 
 
 def _merge(results):

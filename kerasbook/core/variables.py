@@ -70,6 +70,8 @@ class Variable:
             scoped = scope.get(self)
             if scoped is not None:
                 return scoped
+            if scope.abstract and self._value is None:
+                return jnp.zeros(self.shape, self.dtype)
         return self._stored_value()
 
     def _stored_value(self):

@@ -11,9 +11,10 @@ import jax
 from kerasbook.core import call_context, state, tree
 from kerasbook.core.layer import Layer
 from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.training.trainer import Trainer
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from kerasbook.core.models.functional import Functional
@@ -52,15 +53,26 @@ class Model(Layer):
         if input_shape is None:
             raise ValueError(f'Model "{self.name}".build() needs an input shape such as (None, 16).')
         from kerasbook.core.symbolic import eval_shape
-        example = tree.map_structure(lambda s: KerasTensor(s), _shape_structure(input_shape))
+        shapes = _shape_structure(input_shape)
+        if isinstance(shapes, tuple):
+            example = KerasTensor(shapes)
+        elif isinstance(shapes, dict):
+            example = {k: KerasTensor(s) for k, s in shapes.items()}
+        else:
+            example = [KerasTensor(s) for s in shapes]
         eval_shape(self, lambda x: self.call(x), (example,), {})
         self.built = True
         self._notify("build")
 
     def _build_for(self, args):
         if type(self).build is Model.build:  # the default: build by tracing call
-            shapes = tree.map_structure(lambda x: tuple(x.shape), args[0])
-            self.build(tree.map_structure(lambda s: s, shapes))
+            first = args[0]
+            if isinstance(first, dict):
+                self.build({k: tuple(x.shape) for k, x in first.items()})
+            elif isinstance(first, (list, tuple)):
+                self.build([tuple(x.shape) for x in first])
+            else:
+                self.build(tuple(first.shape))
         else:
             super()._build_for(args)
 

@@ -1,0 +1,73 @@
+"""Turning what `fit`, `evaluate` and `predict` receive into batches.
+
+`x` and `y` may be arrays, lists of arrays (one per input or output), or dicts keyed by input or
+output names. They are matched to the model's inputs and outputs once, checked (same number of
+samples everywhere; every dict key names an input or output), then sliced into batches with NumPy.
+"""
+
+import numpy as np
+
+from kerasbook.core import tree
+
+
+def as_numpy(x):
+    return tree.map_structure(lambda a: a if a is None else np.asarray(a), x)
+
+
+def match_to_names(data, names, what, model_name):
+    """Put dict data into the order of `names`; check that every key is a known name."""
+    if not isinstance(data, dict):
+        return data
+    unknown = [k for k in data if k not in names]
+    if unknown:
+        raise ValueError(f'Model "{model_name}" has no {what} named {unknown}; its {what}s are {names}.')
+    missing = [n for n in names if n not in data]
+    if missing and what == "input":
+        raise ValueError(f'Model "{model_name}": no data given for {what}(s) {missing}.')
+    ordered = [data.get(n) for n in names]
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def num_samples(*structures):
+    """The common number of samples; a clear error when arrays disagree."""
+    counts = {}
+    for label, structure in structures:
+        for i, a in enumerate(tree.flatten(structure)):
+            if a is not None:
+                counts.setdefault(len(a), []).append(f"{label}[{i}]" if tree.is_nested(structure) else label)
+    if len(counts) > 1:
+        detail = "; ".join(f"{', '.join(v)}: {k} samples" for k, v in sorted(counts.items()))
+        raise ValueError(f"Data cardinality is ambiguous: all arrays must have the same number of "
+                         f"samples. Received {detail}.")
+    return next(iter(counts)) if counts else 0
+
+
+def take(structure, index):
+    return tree.map_structure(lambda a: a if a is None else a[index], structure)
+
+
+def split_validation(x, y, sample_weight, fraction):
+    """Keras's `validation_split`: the last `fraction` of the samples, before any shuffling."""
+    n = num_samples(("x", x), ("y", y))
+    cut = int(n * (1 - fraction))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={fraction} leaves no samples for training or validation "
+                         f"({n} samples).")
+    first, last = np.arange(cut), np.arange(cut, n)
+    return ((take(x, first), take(y, first), take(sample_weight, first)),
+            (take(x, last), take(y, last), take(sample_weight, last)))
+
+
+def batches(n, batch_size, shuffle=False, rng=None):
+    """Index arrays of each batch; the last may be smaller."""
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Each sample weighs as much as its class: `{0: 1.0, 1: 5.0}`."""
+    labels = np.asarray(tree.flatten(y)[0])
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(axis=-1)
+    labels = labels.reshape(len(labels), -1)[:, 0].astype(int)
+    return np.array([class_weight.get(int(c), 1.0) for c in labels], dtype="float32")

@@ -1,0 +1,308 @@
+"""`compile`, `fit`, `evaluate`, `predict`: the training loop, as one jit-compiled step.
+
+The whole train step is a pure function of arrays:
+
+    (trainable, non_trainable, optimizer, metrics values), batch
+        -> loss and gradients (jax.value_and_grad of the model's stateless_call)
+        -> new values (the optimizer's update, run in a StatelessScope)
+
+It is compiled once per batch shape. Between steps the values stay on the device as JAX arrays; they
+are written back into the `Variable`s at the end of each epoch (and when a callback needs them), so
+Python does almost nothing per step. With several JAX devices the batch is split across them
+(`jax.sharding`, a mesh over the batch axis) and the values are replicated.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from kerasbook.core import state, tree
+from kerasbook.core.training import data as data_lib
+from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
+
+
+class Trainer:
+    """Mixed into `Model`."""
+
+    compiled = False
+    optimizer = None
+    stop_training = False
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+                auto_scale_loss=True):
+        from kerasbook.core.training import optimizers
+        self.optimizer = optimizers.get(optimizer)
+        self._compile_loss = CompileLoss(loss, loss_weights, self._output_names_for_training())
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, self._output_names_for_training())
+        self._compile_config = {"optimizer": optimizer if isinstance(optimizer, str) else None,
+                                "loss": loss if isinstance(loss, (str, list, dict)) else None,
+                                "loss_weights": loss_weights, "metrics": metrics}
+        self._step_cache = {}
+        self.compiled = True
+        self.stop_training = False
+
+    def get_compile_config(self):
+        return dict(self._compile_config) if self.compiled else None
+
+    def _output_names_for_training(self):
+        return list(getattr(self, "output_names", None) or ["output"])
+
+    # -- state ---------------------------------------------------------------------------------
+    def _state_variables(self):
+        self.optimizer.build(self.trainable_variables)
+        return (self.trainable_variables, self.non_trainable_variables, self.optimizer.variables,
+                self._compile_metrics.variables)
+
+    @staticmethod
+    def _values(groups):
+        return tuple([v.value for v in group] for group in groups)
+
+    @staticmethod
+    def _write_back(groups, values):
+        for group, group_values in zip(groups, values):
+            for variable, value in zip(group, group_values):
+                variable.assign(value)
+
+    # -- the compiled steps --------------------------------------------------------------------
+    def _step(self, kind, groups):
+        key = (kind, tuple(id(v) for group in groups for v in group))
+        fn = self._step_cache.get(key)
+        if fn is None:
+            builder = {"train": self._make_train_step, "test": self._make_test_step}[kind]
+            fn = self._step_cache[key] = jax.jit(builder(groups))
+        return fn
+
+    def _make_train_step(self, groups):
+        trainable, non_trainable, optimizer_vars, metric_vars = groups
+
+        def train_step(values, x, y, sample_weight):
+            tv, ntv, ov, mv = values
+
+            def loss_fn(tv):
+                y_pred, new_ntv, extra_losses = self.stateless_call(tv, ntv, x, training=True)
+                loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
+                return loss, (y_pred, new_ntv, per_output)
+
+            (loss, (y_pred, ntv, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv)
+            mapping = dict(zip(trainable, tv))
+            mapping.update(zip(optimizer_vars, ov))
+            with state.StatelessScope(mapping) as scope:
+                self.optimizer.apply(grads, trainable)
+            tv = [scope.get(v) for v in trainable]
+            ov = [scope.get(v) for v in optimizer_vars]
+            mv, logs = self._compile_metrics.stateless_update(metric_vars, mv, y, y_pred, sample_weight,
+                                                              loss, per_output)
+            return (tv, ntv, ov, mv), logs
+
+        return train_step
+
+    def _make_test_step(self, groups):
+        trainable, non_trainable, optimizer_vars, metric_vars = groups
+
+        def test_step(values, x, y, sample_weight):
+            tv, ntv, ov, mv = values
+            y_pred, ntv, extra_losses = self.stateless_call(tv, ntv, x, training=False)
+            loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
+            mv, logs = self._compile_metrics.stateless_update(metric_vars, mv, y, y_pred, sample_weight,
+                                                              loss, per_output)
+            return (tv, ntv, ov, mv), logs
+
+        return test_step
+
+    # -- fit -----------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        from kerasbook.core.training import callbacks as callbacks_lib
+        self._require_compiled("fit")
+        x, y, sample_weight = self._standardize(x, y, sample_weight)
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("Pass either `class_weight` or `sample_weight` to fit(), not both.")
+            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
+        if validation_data is None and validation_split:
+            (x, y, sample_weight), validation_data = data_lib.split_validation(
+                x, y, sample_weight, validation_split)
+        n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
+        batch_size = batch_size or 32
+        self._prepare(x, y)
+
+        steps = -(-n // batch_size)
+        history = callbacks_lib.History()
+        callback_list = callbacks_lib.CallbackList(
+            list(callbacks or []) + [history], add_progbar=_verbosity(verbose) != 0, model=self,
+            verbose=_verbosity(verbose), epochs=epochs, steps=steps)
+        groups = self._state_variables()
+        step = self._step("train", groups)
+        values = self._values(groups)
+        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+        self.stop_training = False
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            self._compile_metrics.reset(groups[3])
+            values = values[:3] + ([v.value for v in groups[3]],)
+            callback_list.on_epoch_begin(epoch)
+            logs = {}
+            for batch_index, index in enumerate(data_lib.batches(n, batch_size, shuffle, rng)):
+                callback_list.on_train_batch_begin(batch_index)
+                batch = self._place(data_lib.take((x, y, sample_weight), index))
+                values, logs = step(values, *batch)
+                callback_list.on_train_batch_end(batch_index, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = _to_python(logs)
+            self._write_back(groups, values)
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(*_unpack_validation(validation_data),
+                                         batch_size=validation_batch_size or batch_size, verbose=0,
+                                         return_dict=True)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            values = self._values(groups)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs if epochs > initial_epoch else {})
+        return history
+
+    # -- evaluate and predict ------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        self._require_compiled("evaluate")
+        x, y, sample_weight = self._standardize(x, y, sample_weight)
+        n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
+        self._prepare(x, y)
+        groups = self._state_variables()
+        self._compile_metrics.reset(groups[3])
+        step = self._step("test", groups)
+        values = self._values(groups)
+        logs = {}
+        for index in data_lib.batches(n, batch_size or 32):
+            values, logs = step(values, *self._place(data_lib.take((x, y, sample_weight), index)))
+        self._write_back(groups[3:], values[3:])
+        logs = _to_python(logs)
+        if return_dict:
+            return logs
+        return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        x = self._standardize_inputs(x)
+        n = data_lib.num_samples(("x", x))
+        self._ensure_built(x)
+        outputs = []
+        for index in data_lib.batches(n, batch_size or 32):
+            batch = data_lib.take(x, index)
+            outputs.append(self._predict_batch(batch))
+        flat = [np.concatenate([np.asarray(o) for o in parts]) for parts in
+                zip(*[tree.flatten(o) for o in outputs])]
+        return tree.pack_sequence_as(outputs[0], flat)
+
+    def _predict_batch(self, x):
+        if hasattr(self, "jit_call") and self._jit_callable():
+            return self.jit_call(self._place_one(x), training=False)
+        variables = self.variables
+        key = ("predict", tuple(map(id, variables)))
+        cache = self.__dict__.setdefault("_predict_cache", {})
+        fn = cache.get(key)
+        if fn is None:
+            cache.clear()
+            fn = cache[key] = jax.jit(lambda values, x: self._stateless_run(
+                variables, values, (x,), {"training": False})[0])
+        return fn([v.value for v in variables], self._place_one(x))
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._require_compiled("train_on_batch")
+        x, y, sample_weight = self._standardize(x, y, sample_weight)
+        if class_weight is not None:
+            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
+        self._prepare(x, y)
+        groups = self._state_variables()
+        self._compile_metrics.reset(groups[3])
+        values, logs = self._step("train", groups)(self._values(groups), *self._place((x, y, sample_weight)))
+        self._write_back(groups, values)
+        return _result(_to_python(logs), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        return self.evaluate(x, y, batch_size=data_lib.num_samples(("x", self._standardize_inputs(x))),
+                             sample_weight=sample_weight, verbose=0, return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        x = self._standardize_inputs(x)
+        self._ensure_built(x)
+        return tree.map_structure(np.asarray, self._predict_batch(x))
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f'You must call compile() on model "{self.name}" before {what}().')
+
+    def _standardize_inputs(self, x):
+        names = getattr(self, "input_names", None)
+        if names:
+            x = data_lib.match_to_names(x, names, "input", self.name)
+        return data_lib.as_numpy(x)
+
+    def _standardize(self, x, y, sample_weight):
+        if x is None:
+            raise ValueError("fit/evaluate need data: pass `x` (and `y`, unless the model adds its own loss).")
+        x = self._standardize_inputs(x)
+        if y is not None:
+            y = data_lib.as_numpy(data_lib.match_to_names(y, self._output_names_for_training(), "output",
+                                                          self.name))
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype="float32")
+        return x, y, sample_weight
+
+    def _ensure_built(self, x):
+        if self.built:
+            return
+        first = tree.flatten(x)[0]
+        if first is None or not hasattr(first, "shape"):
+            raise ValueError(f'Model "{self.name}" is not built and received no data with a shape; '
+                             "call build(input_shape) or call the model on a batch first.")
+        self(tree.map_structure(lambda a: jnp.asarray(a[:1]), x))
+
+    def _prepare(self, x, y):
+        """Build the model, check targets against predictions, and resolve metrics like "accuracy"."""
+        self._ensure_built(x)
+        if y is None:
+            return
+        variables = self.variables
+        specs = jax.eval_shape(
+            lambda values, x: self._stateless_run(variables, values, (x,), {})[0],
+            [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in variables],
+            tree.map_structure(lambda a: jax.ShapeDtypeStruct((2,) + a.shape[1:], a.dtype), x))
+        if self._compile_loss.has_losses:
+            self._compile_loss.check_shapes(y, specs)
+        self._compile_metrics.build(y, specs, self._compile_loss.losses)
+
+    def _place(self, batch):
+        return tree.map_structure(self._place_one, batch)
+
+    def _place_one(self, array):
+        """On one device: as is. On several: split along the batch axis (data parallelism)."""
+        if array is None or jax.device_count() == 1:
+            return array
+        from kerasbook.core.training import distribution
+        return distribution.shard_batch(array)
+
+
+def _verbosity(verbose):
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def _to_python(logs):
+    return {k: float(v) for k, v in logs.items()}
+
+
+def _result(logs, return_dict):
+    if return_dict:
+        return logs
+    return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+
+def _unpack_validation(validation_data):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        return validation_data
+    raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
