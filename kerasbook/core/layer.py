@@ -381,7 +381,7 @@ class Layer(NodeAccessors):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = _without_keras_only_options(cls, config)
         if isinstance(config.get("dtype"), dict):
             config["dtype"] = config["dtype"].get("config", {}).get("name")
         try:
@@ -392,6 +392,20 @@ class Layer(NodeAccessors):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# Options Keras 3 writes into configs for features kerasbook leaves out; harmless at their defaults.
+_KERAS_ONLY_OPTIONS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
+
+
+def _without_keras_only_options(cls, config):
+    config = dict(config)
+    for key, default in _KERAS_ONLY_OPTIONS.items():
+        if key in config:
+            value = config.pop(key)
+            if value != default:
+                raise ValueError(f"{cls.__name__}: kerasbook does not support `{key}` ({value!r}).")
+    return config
 
 
 def _as_tensor(x):

@@ -125,6 +125,16 @@ class Model(Trainer, Layer):
                               expand_nested=expand_nested, show_trainable=show_trainable,
                               layer_range=layer_range)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional or Sequential config (it lists `layers`) rebuilds that kind of model."""
+        from kerasbook.core.saving import functional_config
+        if "layers" in config and "input_layers" in config:
+            return functional_config.deserialize_functional(config, custom_objects=custom_objects)
+        if "layers" in config:
+            return functional_config.deserialize_sequential(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

@@ -102,7 +102,9 @@ def _row(cells, widths, align, borders):
 
 
 def _wrap(text, width):
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    """Wrap at spaces; a word too long for the cell ends in an ellipsis (rich's "ellipsis" overflow)."""
+    words = [w if len(w) <= width else w[:width - 1] + "…" for w in text.split(" ")]
+    return textwrap.wrap(" ".join(words), width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def _collect_rows(layer, level, rows, chain, graph_nodes, expand_nested, show_trainable):
