@@ -42,9 +42,14 @@ def register_keras_serializable(package="Custom", name=None):
     return decorator
 
 
+def _own_registered_name(cls):
+    """The name `cls` itself was registered under (a subclass of a registered class is not)."""
+    return vars(cls).get("_registered_name") if isinstance(cls, type) else getattr(cls, "_registered_name", None)
+
+
 def get_registered_name(obj):
     cls = obj if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config") else type(obj)
-    return getattr(cls, "_registered_name", None) or cls.__name__
+    return _own_registered_name(cls) or cls.__name__
 
 
 def get_registered_object(name, custom_objects=None):
@@ -110,7 +115,7 @@ def serialize_keras_object(obj):
             return {"module": None if registered else obj.__module__, "class_name": "function",
                     "config": registered or obj.__name__, "registered_name": "function"}
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config() method.")
-    registered = getattr(type(obj), "_registered_name", None)
+    registered = _own_registered_name(type(obj))
     record = {"module": None if registered else _public_module(type(obj)),
               "class_name": type(obj).__name__, "config": obj.get_config(),
               "registered_name": registered}

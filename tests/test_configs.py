@@ -1,0 +1,88 @@
+"""get_config / from_config for layers and models, custom objects and registration."""
+
+import numpy as np
+import pytest
+
+import kerasbook as keras
+from kerasbook import layers, ops
+
+
+@keras.saving.register_keras_serializable(package="Course")
+class CustomDense(keras.layers.Layer):
+    """The functional guide's CustomDense, with get_config."""
+
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+        self.b = self.add_weight(shape=(self.units,), initializer="random_normal")
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class Unregistered(CustomDense):
+    pass
+
+
+def test_registered_name_and_serialized_form_match_keras():
+    assert keras.saving.get_registered_name(CustomDense) == "Course>CustomDense"
+    record = keras.saving.serialize_keras_object(CustomDense(4, name="cd"))
+    assert record["registered_name"] == "Course>CustomDense" and record["module"] is None
+    assert record["config"]["units"] == 4
+    dense = keras.saving.serialize_keras_object(layers.Dense(3))
+    assert dense["module"] == "keras.layers" and dense["class_name"] == "Dense"
+
+
+def test_model_with_registered_custom_layer_round_trips_through_config():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, CustomDense(10)(inputs))
+    config = model.get_config()
+    clone = keras.Model.from_config(config)
+    assert isinstance(clone.layers[1], CustomDense) and clone.layers[1].units == 10
+    assert clone.count_params() == model.count_params()
+
+
+def test_unknown_class_names_itself_and_suggests_custom_objects():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, Unregistered(2)(inputs))
+    config = model.get_config()
+    with pytest.raises(TypeError, match=r"Unregistered.*custom_objects"):
+        keras.Model.from_config(config)
+    clone = keras.Model.from_config(config, custom_objects={"Unregistered": Unregistered})
+    assert isinstance(clone.layers[1], Unregistered)
+
+
+def test_default_get_config_and_from_config_of_a_custom_layer():
+    class Linear(keras.layers.Layer):
+        def __init__(self, units=32, input_dim=32):
+            super().__init__()
+            self.units = units
+
+    layer = Linear(units=64)
+    config = layer.get_config()
+    assert config["units"] == 64 and "input_dim" not in config  # as Keras: the arguments passed
+    assert Linear.from_config({"units": 64}).units == 64
+
+
+def test_sequential_config_round_trip_keeps_input_and_layers():
+    model = keras.Sequential([keras.Input((16,)), layers.Dense(8, activation="relu"), layers.Dense(2)])
+    clone = keras.Sequential.from_config(model.get_config())
+    assert [type(l) for l in clone.layers] == [type(l) for l in model.layers]
+    assert clone.input_shape == (None, 16) and clone.count_params() == model.count_params()
+
+
+def test_clone_model_of_sequential_and_with_clone_function():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.Dense(1)])
+    renamed = keras.models.clone_model(
+        model, clone_function=lambda layer: type(layer).from_config({**layer.get_config(),
+                                                                      "name": layer.name + "_copy"}))
+    assert [l.name for l in renamed.layers] == [l.name + "_copy" for l in model.layers]
+    x = np.ones((1, 3), "float32")
+    renamed.set_weights(model.get_weights())
+    np.testing.assert_allclose(renamed(x), model(x), rtol=1e-6)
