@@ -13,11 +13,12 @@ so `self.dense = Dense(4)` is all it takes to nest layers. The node-graph access
 """
 
 import inspect
+import math
 
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import call_context, masks, naming, state, symbolic, tree
+from kerasbook.core import call_context, masks, naming, state, symbolic, tracking, tree
 from kerasbook.core.input_spec import check_input
 from kerasbook.core.layer_nodes import NodeAccessors
 from kerasbook.core.node import Node
@@ -32,7 +33,7 @@ _ENGINE_ATTRS = frozenset({
     "_outbound_nodes", "_trainable_variables", "_non_trainable_variables", "_losses",
     "activity_regularizer", "_init_args", "_call_signature", "_declared_input_shape", "_build_input_shape", "_observers",
     "_traced_output_shape", "_jit_cache", "_inputs_struct", "_outputs_struct", "inputs", "outputs",
-    "_nodes", "_graph_layers", "_node_depths", "_sequence", "_input_layer", "optimizer", "compiled", "history",
+    "_nodes", "_graph_layers", "_node_depths", "_tracking_cache", "_sequence", "_input_layer", "optimizer", "compiled", "history",
 })
 
 
@@ -68,34 +69,19 @@ class Layer(NodeAccessors):
 
     # -- tracking ------------------------------------------------------------------------------
     def __setattr__(self, name, value):
-        if isinstance(value, Variable) and name not in _ENGINE_ATTRS:
-            own = self._trainable_variables if value.trainable else self._non_trainable_variables
-            if not any(v is value for v in self._trainable_variables + self._non_trainable_variables):
-                own.append(value)
+        if name not in _ENGINE_ATTRS:
+            value = tracking.wrap(value)
+            if isinstance(value, Variable) and not any(
+                    v is value for v in self._trainable_variables + self._non_trainable_variables):
+                (self._trainable_variables if value.trainable else self._non_trainable_variables).append(value)
+            tracking.changed()
         object.__setattr__(self, name, value)
         if name not in _ENGINE_ATTRS and not name.startswith("__") and self._observers:
             self._notify("attribute")
 
     def _tracked(self, kind):
         """Objects of `kind` held in this layer's attributes, lists and dicts, in attribute order."""
-        found, seen = [], set()
-
-        def visit(value):
-            if isinstance(value, kind):
-                if id(value) not in seen:
-                    seen.add(id(value))
-                    found.append(value)
-            elif isinstance(value, (list, tuple)):
-                for item in value:
-                    visit(item)
-            elif isinstance(value, dict):
-                for item in value.values():
-                    visit(item)
-
-        for attr, value in self.__dict__.items():
-            if attr not in _ENGINE_ATTRS:
-                visit(value)
-        return found
+        return tracking.cached(self, kind, lambda: tracking.find(self, kind, _ENGINE_ATTRS))
 
     @property
     def _layers(self):
@@ -104,6 +90,10 @@ class Layer(NodeAccessors):
 
     def _flatten_layers(self, include_self=True):
         """This layer and all layers below it, depth first, each once."""
+        everything = tracking.cached(self, "flatten", self._collect_layers)
+        return everything if include_self else everything[1:]
+
+    def _collect_layers(self):
         result, seen = [], set()
 
         def visit(layer):
@@ -115,7 +105,7 @@ class Layer(NodeAccessors):
                 visit(sub)
 
         visit(self)
-        return result if include_self else result[1:]
+        return result
 
     # -- weights -------------------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
@@ -130,6 +120,7 @@ class Layer(NodeAccessors):
                             name=name or "variable", path=f"{self.name}/{name or 'variable'}",
                             regularizer=regularizers.get(regularizer), constraint=constraint)
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
+        tracking.changed()
         return variable
 
     def _own_variables(self):
@@ -140,6 +131,9 @@ class Layer(NodeAccessors):
     @property
     def weights(self):
         """Own weights (trainable first), then each sub-layer's, as Keras orders them."""
+        return list(tracking.cached(self, "weights", self._collect_weights))
+
+    def _collect_weights(self):
         result, seen = [], set()
         for v in self._own_variables() + [w for sub in self._layers for w in sub.weights]:
             if id(v) not in seen:
@@ -170,7 +164,8 @@ class Layer(NodeAccessors):
 
     def _seed_states(self):
         from kerasbook.core.random import SeedGenerator
-        return [g.state for layer in self._flatten_layers() for g in layer._tracked(SeedGenerator)]
+        return tracking.cached(self, "seeds", lambda: [
+            g.state for layer in self._flatten_layers() for g in layer._tracked(SeedGenerator)])
 
     @property
     def trainable(self):
@@ -206,7 +201,7 @@ class Layer(NodeAccessors):
         if not self.built:
             raise ValueError(f'Layer "{self.name}" is not built yet, so it has no weights to count. '
                              "Call it on data, or build it, first.")
-        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+        return sum(math.prod(v.shape) for v in self.weights)
 
     # -- losses --------------------------------------------------------------------------------
     def add_loss(self, loss):
@@ -415,19 +410,15 @@ def _as_tensor(x):
 
 
 def _bound_init_args(cls, args, kwargs):
-    """The constructor's arguments by name, for the default `get_config`."""
-    try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-    except TypeError:
+    """The constructor's arguments by name, for the default `get_config` (as Keras: those passed)."""
+    if not args:
         return dict(kwargs)
-    arguments = dict(bound.arguments)
-    arguments.pop(next(iter(arguments)), None)  # self
-    for name, param in inspect.signature(cls.__init__).parameters.items():
-        if param.kind is inspect.Parameter.VAR_KEYWORD:
-            arguments.update(arguments.pop(name, {}))
-        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
-            arguments.pop(name, None)
-    return arguments
+    names = cls.__dict__.get("_init_positional_names")
+    if names is None:
+        names = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        type.__setattr__(cls, "_init_positional_names", names)
+    return {**dict(zip(names, args)), **kwargs}
 
 
 def _jsonable(shape):

@@ -20,10 +20,16 @@ import numpy as np
 from kerasbook.core import state
 
 
+_KNOWN_DTYPES = frozenset({"float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
+                           "uint8", "uint16", "uint32", "uint64", "bool", "complex64"})
+
+
 def standardize_dtype(dtype):
     """Keras's dtype strings: "float32", "int32", ... (None means float32)."""
     if dtype is None:
         return "float32"
+    if dtype in _KNOWN_DTYPES:
+        return dtype
     if hasattr(dtype, "name") and not isinstance(dtype, str):
         return str(dtype.name)
     return str(np.dtype(dtype))

@@ -5,7 +5,7 @@ Calling the model runs those nodes on new data; calling it on symbolic tensors m
 in a bigger graph, like any layer. Inputs and outputs may be a tensor, a list or a dict.
 """
 
-from kerasbook.core import tree
+from kerasbook.core import tracking, tree
 from kerasbook.core.models.graph import map_graph, run_graph
 from kerasbook.core.models.model import Model
 from kerasbook.core.tensor import KerasTensor
@@ -33,6 +33,7 @@ class Functional(Model):
                              "every layer in a model needs a unique name.")
         self.built = True
         self._clear_jit_cache()
+        tracking.changed()
 
     @property
     def _layers(self):

@@ -8,7 +8,7 @@ one call of each layer, so every layer has one `output`, and the model has `inpu
 `add` extends the graph by one call; `pop` removes the last layer and its call.
 """
 
-from kerasbook.core import tree
+from kerasbook.core import tracking, tree
 from kerasbook.core.layer import Layer
 from kerasbook.core.layers.input_layer import InputLayer
 from kerasbook.core.models.functional import Functional
@@ -51,6 +51,7 @@ class Sequential(Functional):
         if not self._sequence and self._input_layer is None and layer._declared_input_shape is not None:
             self._input_layer = InputLayer(batch_shape=layer._declared_input_shape)
         self._sequence.append(layer)
+        tracking.changed()
         if _rebuild:
             if self.built:
                 self._extend_graph(layer)
@@ -63,6 +64,7 @@ class Sequential(Functional):
         if not self._sequence:
             raise IndexError(f'Sequential model "{self.name}" has no layers to pop.')
         layer = self._sequence.pop()
+        tracking.changed()
         if self.built and self._nodes and self._nodes[-1].operation is layer:
             node = self._nodes.pop()
             layer._inbound_nodes.remove(node)

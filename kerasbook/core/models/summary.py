@@ -6,6 +6,7 @@ kerasbook lays out the same table itself: the same columns, column widths (Keras
 totals with their sizes in bytes.
 """
 
+import math
 import textwrap
 
 import numpy as np
@@ -103,6 +104,8 @@ def _row(cells, widths, align, borders):
 
 def _wrap(text, width):
     """Wrap at spaces; a word too long for the cell ends in an ellipsis (rich's "ellipsis" overflow)."""
+    if len(text) <= width:
+        return [text]
     words = [w if len(w) <= width else w[:width - 1] + "…" for w in text.split(" ")]
     return textwrap.wrap(" ".join(words), width, break_long_words=False, break_on_hyphens=False) or [""]
 
@@ -185,10 +188,10 @@ def _totals(model):
     trainable = {id(v) for v in model.trainable_weights} if model.built else set()
 
     def count(vs):
-        return int(sum(np.prod(v.shape, dtype=np.int64) for v in vs))
+        return sum(math.prod(v.shape) for v in vs)
 
     def size(vs):
-        return int(sum(np.prod(v.shape, dtype=np.int64) * np.dtype(v.dtype).itemsize for v in vs))
+        return sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in vs)
 
     train = [v for v in weights if id(v) in trainable]
     frozen = [v for v in weights if id(v) not in trainable]
