@@ -59,7 +59,8 @@ class Variable:
                 raise ValueError(f"Variable '{self.name}': an initializer needs a `shape`.")
             self.shape = standardize_shape(shape)
             self.dtype = standardize_dtype(dtype)
-            self._initializer = initializer
+            from kerasbook.core import random
+            self._initializer = random.deferred(lambda: initializer(self.shape, dtype=self.dtype))
             self._value = None
         else:
             value = jnp.asarray(initializer, dtype=None if dtype is None else standardize_dtype(dtype))
@@ -82,7 +83,7 @@ class Variable:
 
     def _stored_value(self):
         if self._value is None:  # first read: run the initializer now
-            self._value = jnp.asarray(self._initializer(self.shape, dtype=self.dtype), dtype=self.dtype)
+            self._value = jnp.asarray(self._initializer(), dtype=self.dtype)
             self._initializer = None
         return self._value
 

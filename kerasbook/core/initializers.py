@@ -1,0 +1,225 @@
+"""Initial values for weights, by Keras's names: "glorot_uniform", "zeros", "he_normal", ...
+
+An initializer is called as `initializer(shape, dtype)`. The variance-scaling family (Glorot, He,
+LeCun) scales the spread by the number of inputs and/or outputs of the weight (its fans), so that
+signals neither explode nor vanish through many layers. Without a seed, draws come from kerasbook's
+global generator (reproducible with `keras.utils.set_random_seed`).
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from kerasbook.core import random
+
+
+class Initializer:
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return jnp.zeros(shape, dtype or "float32")
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return jnp.ones(shape, dtype or "float32")
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return jnp.full(shape, self.value, dtype or "float32")
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomInitializer(Initializer):
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def _key(self):
+        return random.draw_key(self.seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class RandomNormal(RandomInitializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        return self.mean + self.stddev * jax.random.normal(self._key(), shape, dtype or "float32")
+
+    def get_config(self):
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
+
+
+class RandomUniform(RandomInitializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def __call__(self, shape, dtype=None):
+        return jax.random.uniform(self._key(), shape, dtype or "float32", self.minval, self.maxval)
+
+    def get_config(self):
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
+
+
+class TruncatedNormal(RandomNormal):
+    def __call__(self, shape, dtype=None):
+        values = jax.random.truncated_normal(self._key(), -2.0, 2.0, shape, dtype or "float32")
+        return self.mean + self.stddev * values
+
+
+def compute_fans(shape):
+    """(fan_in, fan_out): for a conv kernel, channels times the receptive field size."""
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive_field = math.prod(shape[:-2])
+    return shape[-2] * receptive_field, shape[-1] * receptive_field
+
+
+class VarianceScaling(RandomInitializer):
+    """`input_axes`/`output_axes` (Keras 3.15) name the axes that count as inputs and outputs."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
+        super().__init__(seed)
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, not {mode!r}.")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
+
+    def _fans(self, shape):
+        if self.input_axes is None and self.output_axes is None:
+            return compute_fans(shape)
+        fan_in = math.prod(shape[a] for a in self.input_axes or [-2])
+        fan_out = math.prod(shape[a] for a in self.output_axes or [-1])
+        return fan_in, fan_out
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = self._fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, fan)
+        dtype = dtype or "float32"
+        if self.distribution == "truncated_normal":
+            stddev = math.sqrt(variance) / 0.87962566103423978  # std of a normal truncated at 2 sigma
+            return stddev * jax.random.truncated_normal(self._key(), -2.0, 2.0, shape, dtype)
+        if self.distribution == "untruncated_normal":
+            return math.sqrt(variance) * jax.random.normal(self._key(), shape, dtype)
+        limit = math.sqrt(3.0 * variance)
+        return jax.random.uniform(self._key(), shape, dtype, -limit, limit)
+
+    def get_config(self):
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
+
+
+def _variance_scaling(name, scale, mode, distribution):
+    class Preset(VarianceScaling):
+        def __init__(self, seed=None, input_axes=None, output_axes=None):
+            super().__init__(scale, mode, distribution, seed, input_axes, output_axes)
+
+        def get_config(self):
+            return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
+
+    Preset.__name__ = Preset.__qualname__ = name
+    Preset.__doc__ = f"VarianceScaling(scale={scale}, mode={mode!r}, distribution={distribution!r})."
+    return Preset
+
+
+GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
+HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
+LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
+LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
+
+
+class Orthogonal(RandomInitializer):
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        return self.gain * jax.nn.initializers.orthogonal()(self._key(), shape, dtype or "float32")
+
+    def get_config(self):
+        return {"seed": self.seed, "gain": self.gain}
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        return self.gain * jnp.eye(*shape, dtype=dtype or "float32")
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+_CLASSES = {cls.__name__: cls for cls in [Zeros, Ones, Constant, RandomNormal, RandomUniform,
+                                          TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal,
+                                          HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
+                                          Identity]}
+_NAMES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
+          "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+          "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
+          "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
+          "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
+          "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal}
+
+
+def get(identifier):
+    """A name ("glorot_uniform"), a class name, a Keras config dict, an initializer or a function."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Unknown initializer {identifier!r}. Known: {sorted(_NAMES)}.")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret initializer {identifier!r}.")
+
+
+def serialize(initializer):
+    if initializer is None:
+        return None
+    from kerasbook.core.saving.serialization import serialize_keras_object
+    return serialize_keras_object(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    cls = _CLASSES.get(config["class_name"])
+    if cls is None:
+        from kerasbook.core.saving.serialization import deserialize_keras_object
+        return deserialize_keras_object(config, custom_objects)
+    return cls.from_config(config.get("config", {}))
