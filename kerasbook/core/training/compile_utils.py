@@ -107,6 +107,11 @@ class CompileMetrics:
                 resolved.append((len(resolved), self.output_names.index(name), metric))
         self.metrics = resolved
 
+    def log_names(self):
+        """The order Keras reports logs in: the loss, each output's loss, then the metrics."""
+        return (["loss"] + [t.name for t in self.output_loss_trackers.values()]
+                + [m.name for _, _, m in self.metrics or []])
+
     @property
     def variables(self):
         trackers = [self.loss_tracker] + list(self.output_loss_trackers.values())

@@ -30,16 +30,17 @@ def match_to_names(data, names, what, model_name):
 
 def num_samples(*structures):
     """The common number of samples; a clear error when arrays disagree."""
-    counts = {}
+    seen = []  # (name, count) in the order the arguments were given
     for label, structure in structures:
         for i, a in enumerate(tree.flatten(structure)):
             if a is not None:
-                counts.setdefault(len(a), []).append(f"{label}[{i}]" if tree.is_nested(structure) else label)
+                seen.append((f"{label}[{i}]" if tree.is_nested(structure) else label, len(a)))
+    counts = {count for _, count in seen}
     if len(counts) > 1:
-        detail = "; ".join(f"{', '.join(v)}: {k} samples" for k, v in sorted(counts.items()))
+        detail = "; ".join(f"{name}: {count} samples" for name, count in seen)
         raise ValueError(f"Data cardinality is ambiguous: all arrays must have the same number of "
                          f"samples. Received {detail}.")
-    return next(iter(counts)) if counts else 0
+    return seen[0][1] if seen else 0
 
 
 def take(structure, index):

@@ -152,10 +152,11 @@ class Trainer:
                 callback_list.on_train_batch_end(batch_index, logs)
                 if self.stop_training:
                     break
-            epoch_logs = _to_python(logs)
+            epoch_logs = _to_python(logs, self._compile_metrics.log_names())
             self._write_back(groups, values)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(*_unpack_validation(validation_data),
+                val_x, val_y, val_weight = _unpack_validation(validation_data)
+                val_logs = self.evaluate(val_x, val_y, sample_weight=val_weight,
                                          batch_size=validation_batch_size or batch_size, verbose=0,
                                          return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -181,7 +182,7 @@ class Trainer:
         for index in data_lib.batches(n, batch_size or 32):
             values, logs = step(values, *self._place(data_lib.take((x, y, sample_weight), index)))
         self._write_back(groups[3:], values[3:])
-        logs = _to_python(logs)
+        logs = _to_python(logs, self._compile_metrics.log_names())
         if return_dict:
             return logs
         return logs["loss"] if len(logs) == 1 else list(logs.values())
@@ -221,7 +222,7 @@ class Trainer:
         self._compile_metrics.reset(groups[3])
         values, logs = self._step("train", groups)(self._values(groups), *self._place((x, y, sample_weight)))
         self._write_back(groups, values)
-        return _result(_to_python(logs), return_dict)
+        return _result(_to_python(logs, self._compile_metrics.log_names()), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         return self.evaluate(x, y, batch_size=data_lib.num_samples(("x", self._standardize_inputs(x))),
@@ -292,8 +293,10 @@ def _verbosity(verbose):
     return 1 if verbose == "auto" else int(verbose)
 
 
-def _to_python(logs):
-    return {k: float(v) for k, v in logs.items()}
+def _to_python(logs, order=()):
+    """Logs as floats, in Keras's order (a jitted step returns its dict with keys sorted)."""
+    keys = [k for k in order if k in logs] + sorted(k for k in logs if k not in order)
+    return {k: float(logs[k]) for k in keys}
 
 
 def _result(logs, return_dict):
@@ -304,5 +307,5 @@ def _result(logs, return_dict):
 
 def _unpack_validation(validation_data):
     if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
-        return validation_data
+        return tuple(validation_data) + (None,) * (3 - len(validation_data))
     raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")

@@ -1,0 +1,253 @@
+"""Losses by Keras's names: functions of `(y_true, y_pred)` giving one value per sample, and classes
+that also weigh the samples and reduce them to one number (by default their mean: "sum_over_batch_size").
+"""
+
+import jax
+import jax.numpy as jnp
+
+from kerasbook.core.ops import nn
+
+
+def _pair(y_true, y_pred):
+    y_pred = jnp.asarray(y_pred)
+    y_true = jnp.asarray(y_true).astype(y_pred.dtype)
+    if y_true.ndim == y_pred.ndim - 1:  # (batch,) targets for (batch, 1) predictions
+        y_true = y_true[..., None]
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return jnp.mean(jnp.square(y_true - y_pred), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return jnp.mean(jnp.abs(y_true - y_pred), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return 100.0 * jnp.mean(jnp.abs((y_true - y_pred) / jnp.maximum(jnp.abs(y_true), 1e-7)), axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    first = jnp.log(jnp.maximum(y_pred, 1e-7) + 1.0)
+    second = jnp.log(jnp.maximum(y_true, 1e-7) + 1.0)
+    return jnp.mean(jnp.square(first - second), axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return jnp.mean(nn.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
+    return nn.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    y_true = jnp.asarray(y_true)
+    y_pred = jnp.asarray(y_pred)
+    if ignore_class is None:
+        return nn.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    if y_true.ndim == y_pred.ndim:
+        y_true = jnp.squeeze(y_true, -1)
+    valid = y_true != ignore_class
+    loss = nn.sparse_categorical_crossentropy(jnp.where(valid, y_true, 0), y_pred,
+                                              from_logits=from_logits, axis=axis)
+    return jnp.where(valid, loss, 0.0)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return jnp.mean(optax_huber(y_pred - y_true, delta), axis=-1)
+
+
+def optax_huber(error, delta):
+    import optax
+    return optax.huber_loss(error, delta=delta)
+
+
+def kl_divergence(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = jnp.clip(y_true, 1e-7, 1.0)
+    y_pred = jnp.clip(y_pred, 1e-7, 1.0)
+    return jnp.sum(y_true * jnp.log(y_true / y_pred), axis=-1)
+
+
+def hinge(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = jnp.where(y_true == 0, -1.0, y_true)  # {0, 1} labels become {-1, 1}
+    return jnp.mean(jnp.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = jnp.where(y_true == 0, -1.0, y_true)
+    return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    error = y_pred - y_true
+    return jnp.mean(error + jax.nn.softplus(-2.0 * error) - jnp.log(2.0), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return jnp.mean(y_pred - y_true * jnp.log(y_pred + 1e-7), axis=-1)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return -jnp.sum(nn.normalize(y_true, axis) * nn.normalize(y_pred, axis), axis=axis)
+
+
+mse, mae, mape, msle = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+                        mean_squared_logarithmic_error)
+kld = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+
+
+class Loss:
+    """A loss function with its options, weighing samples and reducing to one number."""
+
+    fn = None
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
+        if reduction not in ("sum_over_batch_size", "sum", "none", None, "mean"):
+            raise ValueError(f"Unknown reduction {reduction!r}: use 'sum_over_batch_size', 'sum' or None.")
+        self.reduction = reduction
+        self.name = name or _snake(type(self).__name__)
+        self.options = options
+
+    def call(self, y_true, y_pred):
+        return type(self).fn(y_true, y_pred, **self.options)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        values = self.call(y_true, y_pred)
+        if sample_weight is not None:
+            weight = jnp.asarray(sample_weight, values.dtype)
+            while weight.ndim > values.ndim:
+                weight = jnp.squeeze(weight, -1)
+            while weight.ndim < values.ndim:
+                weight = weight[..., None]
+            values = values * weight
+        if self.reduction in (None, "none"):
+            return values
+        total = jnp.sum(values)
+        if self.reduction == "sum":
+            return total
+        return total / jnp.maximum(values.size, 1)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, **self.options}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _snake(name):
+    from kerasbook.core.naming import to_snake_case
+    return to_snake_case(name)
+
+
+def _loss_class(name, function, **defaults):
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
+        Loss.__init__(self, reduction=reduction, name=name or default_name, dtype=dtype,
+                      **{**defaults, **options})
+
+    default_name = _snake(name)
+    return type(name, (Loss,), {"fn": staticmethod(function), "__init__": __init__,
+                                "__doc__": f"The `{function.__name__}` loss as an object."})
+
+
+MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error)
+MeanAbsoluteError = _loss_class("MeanAbsoluteError", mean_absolute_error)
+MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError", mean_absolute_percentage_error)
+MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error)
+BinaryCrossentropy = _loss_class("BinaryCrossentropy", binary_crossentropy, from_logits=False,
+                                 label_smoothing=0.0, axis=-1)
+CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", categorical_crossentropy,
+                                      from_logits=False, label_smoothing=0.0, axis=-1)
+SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy",
+                                            sparse_categorical_crossentropy, from_logits=False,
+                                            ignore_class=None)
+Huber = _loss_class("Huber", huber, delta=1.0)
+KLDivergence = _loss_class("KLDivergence", kl_divergence)
+Hinge = _loss_class("Hinge", hinge)
+SquaredHinge = _loss_class("SquaredHinge", squared_hinge)
+LogCosh = _loss_class("LogCosh", log_cosh)
+Poisson = _loss_class("Poisson", poisson)
+CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, axis=-1)
+
+_FUNCTIONS = {fn.__name__: fn for fn in [
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
+    sparse_categorical_crossentropy, huber, kl_divergence, hinge, squared_hinge, log_cosh, poisson,
+    cosine_similarity]}
+_FUNCTIONS.update({"mse": mean_squared_error, "mae": mean_absolute_error,
+                   "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
+                   "kld": kl_divergence, "logcosh": log_cosh, "huber_loss": huber})
+_CLASSES = {cls.__name__: cls for cls in [
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Huber, KLDivergence,
+    Hinge, SquaredHinge, LogCosh, Poisson, CosineSimilarity]}
+_CLASS_OF_FUNCTION = {cls.fn: cls for cls in _CLASSES.values()}
+
+
+def get(identifier):
+    """A loss object from a name ("mse", "binary_crossentropy", "MeanSquaredError"), a config dict,
+    a function of (y_true, y_pred), or a loss object. Functions are wrapped so that sample weights and
+    the batch mean are handled the same way for all."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        function = _FUNCTIONS.get(identifier)
+        if function is None:
+            raise ValueError(f"Unknown loss {identifier!r}. Known: {sorted(_FUNCTIONS)}.")
+        return _CLASS_OF_FUNCTION[function](name=identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        cls = _CLASS_OF_FUNCTION.get(identifier)
+        if cls is not None:
+            return cls(name=identifier.__name__)
+        return LossFunctionWrapper(identifier)
+    raise ValueError(f"Could not interpret loss {identifier!r}.")
+
+
+class LossFunctionWrapper(Loss):
+    """A user's function of (y_true, y_pred) as a loss object."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **options):
+        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", "loss"), **options)
+        self._fn = fn
+
+    def call(self, y_true, y_pred):
+        return self._fn(y_true, y_pred, **self.options)
+
+
+def serialize(loss):
+    from kerasbook.core.saving.serialization import serialize_keras_object
+    return serialize_keras_object(loss)
+
+
+def deserialize(config, custom_objects=None):
+    name = config.get("class_name")
+    if name in _CLASSES:
+        return _CLASSES[name].from_config(config.get("config", {}))
+    from kerasbook.core.saving.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects)
