@@ -63,7 +63,7 @@ class Variable:
             self._initializer = random.deferred(lambda: initializer(self.shape, dtype=self.dtype))
             self._value = None
         else:
-            value = jnp.asarray(initializer, dtype=None if dtype is None else standardize_dtype(dtype))
+            value = _to_array(initializer, None if dtype is None else standardize_dtype(dtype))
             self.shape = tuple(value.shape)
             self.dtype = standardize_dtype(value.dtype)
             self._initializer = None
@@ -98,7 +98,7 @@ class Variable:
 
     # -- writing -------------------------------------------------------------------------------
     def assign(self, value):
-        value = jnp.asarray(value, dtype=self.dtype)
+        value = _to_array(value, self.dtype)
         if tuple(value.shape) != self.shape:
             raise ValueError(f"Variable '{self.path}' has shape {self.shape}; "
                              f"cannot assign a value of shape {tuple(value.shape)}.")
@@ -169,6 +169,27 @@ class Variable:
 
     def __ge__(self, other):
         return self.value >= _unwrap(other)
+
+
+def _to_array(value, dtype):
+    """A JAX array of `dtype`. Host values are converted by NumPy first: an eager JAX conversion would
+    compile a small XLA program for every new shape, which is most of the cost of building a model."""
+    if isinstance(value, jax.Array):
+        return value if dtype is None or value.dtype == dtype else value.astype(dtype)
+    if isinstance(value, Variable):
+        return _to_array(value.value, dtype)
+    return jnp.asarray(np.asarray(value, dtype=dtype))
+
+
+def materialize(variables):
+    """Compute the initial values of all `variables` not yet initialized, in one compiled program."""
+    pending = [v for v in variables if v._value is None]
+    if not pending:
+        return
+    values = jax.jit(lambda: [v._initializer() for v in pending])()
+    for variable, value in zip(pending, values):
+        variable._value = value.astype(variable.dtype)
+        variable._initializer = None
 
 
 def _unwrap(x):

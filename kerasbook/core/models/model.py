@@ -11,6 +11,7 @@ import jax
 from kerasbook.core import call_context, state, tree
 from kerasbook.core.layer import Layer
 from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.variables import materialize
 from kerasbook.core.training.trainer import Trainer
 
 
@@ -101,6 +102,7 @@ class Model(Trainer, Layer):
             self._jit_cache.clear()
             fn = self._jit_cache[key] = jax.jit(
                 lambda values, x: self._stateless_run(variables, values, (x,), {"training": training}))
+        materialize(variables)
         outputs, new_values, losses = fn([v.value for v in variables], inputs)
         for variable, value in zip(variables, new_values):
             if value is not None and not variable.trainable:

@@ -123,8 +123,9 @@ class CompileMetrics:
             self._resolve(y_true, y_pred, losses)
 
     def reset(self, variables):
+        import numpy as np
         for v in variables:
-            v.assign(v.value * 0)
+            v.assign(np.zeros(v.shape, v.dtype))
 
     def stateless_update(self, variables, values, y_true, y_pred, sample_weight, loss, per_output):
         """Update every metric inside a StatelessScope; return new values and the logs."""

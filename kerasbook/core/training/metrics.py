@@ -6,6 +6,7 @@ and the running totals stay on the device between steps.
 """
 
 import jax.numpy as jnp
+import numpy as np
 
 from kerasbook.core import naming
 from kerasbook.core.training import losses as losses_lib
@@ -19,7 +20,7 @@ class Metric:
         self._variables = []
 
     def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
-        variable = Variable(jnp.zeros(shape, dtype or self.dtype), trainable=False, name=name,
+        variable = Variable(np.zeros(shape, dtype or self.dtype), trainable=False, name=name,
                             path=f"{self.name}/{name}")
         self._variables.append(variable)
         return variable
@@ -30,7 +31,7 @@ class Metric:
 
     def reset_state(self):
         for v in self._variables:
-            v.assign(jnp.zeros(v.shape, v.dtype))
+            v.assign(np.zeros(v.shape, v.dtype))
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError

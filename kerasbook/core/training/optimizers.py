@@ -10,6 +10,7 @@ Each step rebuilds the optax state from the variables, calls `update`, and write
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from kerasbook.core import naming
@@ -36,10 +37,10 @@ class Optimizer:
         self.global_clipnorm = global_clipnorm
         self.built = False
         self._variables = []
-        self.iterations = Variable(jnp.zeros((), "int32"), trainable=False, name="iteration",
+        self.iterations = Variable(np.zeros((), "int32"), trainable=False, name="iteration",
                                    path=f"{self.name}/iteration")
         initial = 0.0 if self._schedule is not None else float(learning_rate)
-        self._learning_rate = Variable(jnp.asarray(initial, "float32"), trainable=False,
+        self._learning_rate = Variable(np.asarray(initial, "float32"), trainable=False,
                                        name="learning_rate", path=f"{self.name}/learning_rate")
 
     # -- the rule: each optimizer gives its optax transformation ---------------------------------
@@ -59,7 +60,7 @@ class Optimizer:
             self._schedule = value
         else:
             self._schedule = None
-            self._learning_rate.assign(jnp.asarray(value, "float32"))
+            self._learning_rate.assign(np.asarray(value, "float32"))
 
     def _current_learning_rate(self):
         if self._schedule is not None:
@@ -76,13 +77,14 @@ class Optimizer:
         if not new:
             self.built = True
             return
-        template = self._transform(1.0).init([jnp.zeros(v.shape, v.dtype) for v in new])
+        template = jax.jit(lambda params: self._transform(1.0).init(params))(
+            [np.zeros(v.shape, v.dtype) for v in new])
         leaves = [(field, index, leaf) for field, index, leaf in _state_leaves(template) if index is not None]
         order = sorted(leaves, key=(lambda item: (item[1], self._field_rank(item[0]))) if self._interleaved
                        else (lambda item: (self._field_rank(item[0]), item[1])))
         for field, index, leaf in order:
             var = new[index]
-            slot = Variable(jnp.zeros(leaf.shape, leaf.dtype) + leaf, trainable=False,
+            slot = Variable(leaf, trainable=False,
                             name=f"{_slot_prefix(var)}_{self._slot_names.get(field, field)}",
                             path=f"{self.name}/{_slot_prefix(var)}_{self._slot_names.get(field, field)}")
             self._slots[(field, id(var))] = slot

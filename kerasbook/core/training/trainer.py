@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import state, tree
+from kerasbook.core import state, tree, variables
 from kerasbook.core.training import data as data_lib
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
 
@@ -56,6 +56,7 @@ class Trainer:
 
     @staticmethod
     def _values(groups):
+        variables.materialize([v for group in groups for v in group])
         return tuple([v.value for v in group] for group in groups)
 
     @staticmethod
@@ -262,7 +263,9 @@ class Trainer:
         if first is None or not hasattr(first, "shape"):
             raise ValueError(f'Model "{self.name}" is not built and received no data with a shape; '
                              "call build(input_shape) or call the model on a batch first.")
-        self(tree.map_structure(lambda a: jnp.asarray(a[:1]), x))
+        # Build from the shapes alone: running the model eagerly would compile every operation.
+        self._build_for((tree.map_structure(lambda a: jax.ShapeDtypeStruct((None,) + a.shape[1:], a.dtype),
+                                            x),))
 
     def _prepare(self, x, y):
         """Build the model, check targets against predictions, and resolve metrics like "accuracy"."""

@@ -1,0 +1,296 @@
+"""Model diagrams with graphviz: one box per layer (`plot_model`) or one box per call (`node_graph`).
+
+`plot_model` draws what Keras draws: each layer once, arrows where one layer's output feeds another.
+That hides sharing: a layer called twice is one box. `node_graph` draws the *node graph* itself, one
+box per call (`Node`), labelled `name [node i]` with that call's shapes, its arrows read off the
+`_keras_history` of each input tensor, exactly the links the engine follows to run a model.
+
+Box ids are built from layer names and node indices (never `id()`), so the same model always gives
+the same DOT source and the same SVG, which tests and notebooks can compare.
+"""
+
+import html
+import os
+
+
+# Colours: plain layers, inputs, layers called more than once (shared), nested-model clusters.
+_HEADER = "#263238"
+_INPUT = "#cfd8dc"
+_NODE = "#e3f2fd"
+_SHARED = "#ffcc80"
+
+
+class Diagram:
+    """A graphviz drawing that shows itself as SVG in Jupyter (`_repr_svg_`).
+
+    `.dot` is the `graphviz.Digraph`, `.source` its DOT text, `.svg()` the rendered SVG (cached).
+    """
+
+    def __init__(self, dot, title):
+        self.dot = dot
+        self.title = title
+        self._svg = None
+
+    @property
+    def source(self):
+        return self.dot.source
+
+    def svg(self):
+        if self._svg is None:
+            dot = self.dot.copy()
+            dot.graph_attr.pop("dpi", None)  # dpi scales SVG sizes; it is meant for PNG output
+            self._svg = dot.pipe(format="svg", encoding="utf-8")
+        return self._svg
+
+    def _repr_svg_(self):
+        return self.svg()
+
+    def save(self, path):
+        """Write PNG, SVG or PDF, chosen by the file's extension."""
+        return _write(self.dot, path)
+
+    def __repr__(self):
+        boxes = sum(1 for line in self.dot.body if "[label=" in line)
+        return f"<Diagram {self.title}: {boxes} boxes>"
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError as error:  # pragma: no cover - a dependency of kerasbook
+        raise ImportError("Drawing models needs the `graphviz` Python package "
+                          "(pip install graphviz) and its `dot` program (apt-get install graphviz).") from error
+    return graphviz
+
+
+def _is_graph_model(layer):
+    """Functional and Sequential models have a node graph to draw; subclassed models are one box."""
+    return hasattr(layer, "_nodes") and hasattr(layer, "_graph_layers") and bool(layer._nodes)
+
+
+def _require_built(model):
+    from kerasbook.core.models.sequential import Sequential
+    if isinstance(model, Sequential) and not model.built:
+        raise ValueError(f'Sequential model "{model.name}" has not been built yet, so its layers are '
+                         "not connected: start it with keras.Input(shape=...) or call build() first.")
+
+
+def shape_text(shape):
+    """`(None, 32)`; a 1-tuple keeps its comma, `(None,)`."""
+    return f"({', '.join(str(d) for d in shape)}{',' if len(shape) == 1 else ''})"
+
+
+def _shapes_text(tensors):
+    """One tensor's shape, or `[(None, 4), (None, 8)]` for several."""
+    parts = [shape_text(tuple(x.shape)) for x in tensors]
+    return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+
+
+def _label(title, rows, header_colour=_HEADER, body_colour="white"):
+    """An HTML-like graphviz label: a dark title row, then one row per line of detail."""
+    cells = [f'<tr><td bgcolor="{header_colour}"><font color="white">{title}</font></td></tr>']
+    cells += [f'<tr><td bgcolor="{body_colour}">{html.escape(row)}</td></tr>' for row in rows]
+    return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="6">'
+            + "".join(cells) + "</table>>")
+
+
+# -- plot_model: one box per layer -----------------------------------------------------------------
+
+def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
+                 expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False,
+                 **kwargs):
+    """The model's layers as a `graphviz.Digraph` (Keras returns a `pydot.Dot`; same drawing)."""
+    unknown = set(kwargs) - {"subgraph", "layer_range"}
+    if unknown:
+        raise TypeError(f"model_to_dot: unexpected keyword arguments {sorted(unknown)}.")
+    _require_built(model)
+    graphviz = _graphviz()
+    dot = graphviz.Digraph(name=model.name, graph_attr={"rankdir": rankdir, "dpi": str(dpi),
+                                                         "concentrate": "true"},
+                           node_attr={"shape": "plaintext", "fontname": "Helvetica"})
+    options = dict(show_shapes=show_shapes, show_dtype=show_dtype, show_layer_names=show_layer_names,
+                   show_layer_activations=show_layer_activations, show_trainable=show_trainable,
+                   expand_nested=expand_nested)
+    _draw_layers(dot, model, "", options)
+    return dot
+
+
+def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=True,
+               rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False,
+               show_trainable=False, **kwargs):
+    """Draw the model's layers. With `to_file` (.png/.svg/.pdf) write it and return an IPython
+    image of it (None for PDF, as Keras); without, return a `Diagram` that displays as SVG inline."""
+    dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
+                       show_layer_names=show_layer_names, rankdir=rankdir, expand_nested=expand_nested,
+                       dpi=dpi, show_layer_activations=show_layer_activations,
+                       show_trainable=show_trainable, **kwargs)
+    if to_file is None:
+        return Diagram(dot, model.name)
+    return _write(dot, to_file)
+
+
+def _write(dot, to_file):
+    to_file = os.fspath(to_file)
+    extension = os.path.splitext(to_file)[1][1:].lower() or "png"
+    if extension not in ("png", "svg", "pdf", "jpg", "jpeg"):
+        raise ValueError(f"plot_model writes .png, .svg, .pdf or .jpg files; received {to_file!r}.")
+    if extension == "svg":
+        dot = dot.copy()
+        dot.graph_attr.pop("dpi", None)
+    data = dot.pipe(format="jpg" if extension == "jpeg" else extension)
+    with open(to_file, "wb") as f:
+        f.write(data)
+    from IPython import display
+    if extension == "svg":
+        return display.SVG(filename=to_file)
+    if extension == "pdf":
+        return None
+    return display.Image(filename=to_file)
+
+
+def _layer_box(layer, options):
+    name = html.escape(layer.name)
+    kind = html.escape(type(layer).__name__)
+    title = f"<b>{name}</b> ({kind})" if options["show_layer_names"] else f"<b>{kind}</b>"
+    rows = []
+    nodes = layer._inbound_nodes
+    if options["show_shapes"]:
+        if nodes and nodes[0].input_tensors:
+            rows.append(f"Input shape: {_shapes_text(nodes[0].input_tensors)}")
+        rows.append(f"Output shape: {_shapes_text(nodes[0].output_tensors)}"
+                    if nodes else "Output shape: ?")
+    if options["show_dtype"]:
+        dtypes = [x.dtype for x in nodes[0].output_tensors] if nodes else [layer.dtype]
+        rows.append(f"Output dtype: {dtypes[0] if len(dtypes) == 1 else dtypes}")
+    if options["show_layer_activations"] and getattr(layer, "activation", None) is not None:
+        activation = layer.activation
+        rows.append(f"Activation: {getattr(activation, '__name__', str(activation))}")
+    if options["show_trainable"]:
+        rows.append("Trainable" if layer.trainable else "Non-trainable")
+    return _label(title, rows)
+
+
+def _draw_layers(graph, model, prefix, options):
+    """Draw `model`'s layers into `graph`; return the box ids its inputs enter and its outputs leave."""
+    from kerasbook.core.layers.input_layer import InputLayer
+    from kerasbook.core.models.sequential import Sequential
+    if not _is_graph_model(model):  # a subclassed model or a plain layer: one box
+        box = prefix + model.name
+        graph.node(box, label=_layer_box(model, options))
+        return [box], [box]
+    skip_inputs = isinstance(model, Sequential)  # Keras lists a Sequential model without its Input
+    node_ids = {id(n) for n in model._nodes}
+    boxes = {}  # id(layer) -> (entry ids, exit ids)
+    for layer in model._graph_layers:
+        if skip_inputs and isinstance(layer, InputLayer):
+            continue
+        if options["expand_nested"] and _is_graph_model(layer):
+            with graph.subgraph(name=f"cluster_{prefix}{layer.name}") as cluster:
+                cluster.attr(label=f"{layer.name} ({type(layer).__name__})", style="dashed")
+                boxes[id(layer)] = _draw_layers(cluster, layer, f"{prefix}{layer.name}/", options)
+        else:
+            box = prefix + layer.name
+            graph.node(box, label=_layer_box(layer, options))
+            boxes[id(layer)] = ([box], [box])
+    drawn = set()
+    entries = {}
+    for node in model._nodes:
+        if id(node) not in node_ids or node.is_input or id(node.operation) not in boxes:
+            continue
+        targets = boxes[id(node.operation)][0]
+        for k, x in enumerate(node.input_tensors):
+            history = x._keras_history
+            target = targets[min(k, len(targets) - 1)]
+            if id(history.operation) not in boxes:  # the skipped Input of a Sequential model
+                entries.setdefault(id(x), target)
+                continue
+            sources = boxes[id(history.operation)][1]
+            edge = (sources[min(history.tensor_index, len(sources) - 1)], target)
+            if edge not in drawn:
+                drawn.add(edge)
+                graph.edge(*edge)
+    inputs = [boxes[id(x._keras_history.operation)][0][0] if id(x._keras_history.operation) in boxes
+              else entries.get(id(x)) for x in model.inputs]
+    outputs = []
+    for x in model.outputs:
+        history = x._keras_history
+        exits = boxes.get(id(history.operation), ([], inputs))[1]
+        outputs.append(exits[min(history.tensor_index, len(exits) - 1)])
+    return [i for i in inputs if i is not None] or outputs[:1], outputs
+
+
+# -- node_graph: one box per call ----------------------------------------------------------------
+
+def node_graph(model, expand_nested=False, rankdir="TB"):
+    """The node graph: one box per call of a layer, `name [node i]` with that call's shapes.
+
+    A shared layer gets one (orange) box per call. With `expand_nested`, a nested model's call is
+    drawn as a cluster holding the nested model's own nodes. Returns a `Diagram` (SVG in Jupyter).
+    """
+    _require_built(model)
+    graphviz = _graphviz()
+    dot = graphviz.Digraph(name=f"{model.name}_nodes", graph_attr={"rankdir": rankdir},
+                           node_attr={"shape": "plaintext", "fontname": "Helvetica"})
+    if _is_graph_model(model):
+        _draw_nodes(dot, model, "", expand_nested)
+    else:
+        dot.node(model.name, label=_label(f"<b>{html.escape(model.name)}</b>",
+                                          [f"{type(model).__name__}: subclassed, no node graph"]))
+    return Diagram(dot, f"{model.name} (nodes)")
+
+
+def node_box_id(node, prefix=""):
+    """The stable id of a node's box: `prefix` + `layer_name[i]`."""
+    return f"{prefix}{node.operation.name}[{node.operation._inbound_nodes.index(node)}]"
+
+
+def node_title(node):
+    """How a node is named to people: `dense [node 1]`."""
+    return f"{node.operation.name} [node {node.operation._inbound_nodes.index(node)}]"
+
+
+def _node_box(node, shared):
+    layer = node.operation
+    index = layer._inbound_nodes.index(node)
+    title = (f"<b>{html.escape(layer.name)}</b> [node {index}]<br/>"
+             f'<font point-size="10">{html.escape(type(layer).__name__)}</font>')
+    rows = [] if node.is_input else [f"in: {_shapes_text(node.input_tensors)}"]
+    rows.append(f"out: {_shapes_text(node.output_tensors)}")
+    colour = _INPUT if node.is_input else (_SHARED if shared else _NODE)
+    return _label(title, rows, body_colour=colour)
+
+
+def _draw_nodes(graph, model, prefix, expand_nested):
+    """Draw `model._nodes` into `graph`; return the box ids of its input nodes and output makers."""
+    from collections import Counter
+    calls = Counter(id(node.operation) for node in model._nodes)
+    boxes = {}  # id(node) -> (entry ids, exit ids)
+    for node in model._nodes:
+        box = node_box_id(node, prefix)
+        if expand_nested and _is_graph_model(node.operation):
+            inner = node.operation
+            with graph.subgraph(name=f"cluster_{box}") as cluster:
+                cluster.attr(label=f"{node_title(node)} ({type(inner).__name__})", style="dashed",
+                             color="#546e7a")
+                boxes[id(node)] = _draw_nodes(cluster, inner, box + "/", expand_nested)
+        else:
+            graph.node(box, label=_node_box(node, calls[id(node.operation)] > 1))
+            boxes[id(node)] = ([box], [box])
+    for node in model._nodes:
+        targets = boxes[id(node)][0]
+        for k, x in enumerate(node.input_tensors):
+            history = x._keras_history
+            parent = history.operation._inbound_nodes[history.node_index]
+            if id(parent) not in boxes:
+                continue
+            sources = boxes[id(parent)][1]
+            graph.edge(sources[min(history.tensor_index, len(sources) - 1)],
+                       targets[min(k, len(targets) - 1)])
+    inputs = [boxes[id(x._keras_history.operation._inbound_nodes[x._keras_history.node_index])][0][0]
+              for x in model.inputs]
+    outputs = []
+    for x in model.outputs:
+        history = x._keras_history
+        exits = boxes[id(history.operation._inbound_nodes[history.node_index])][1]
+        outputs.append(exits[min(history.tensor_index, len(exits) - 1)])
+    return inputs, outputs
