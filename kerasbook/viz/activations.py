@@ -114,6 +114,71 @@ def figure_png(figure, dpi=80):
     return buffer.getvalue()
 
 
-def activation_image(array, dpi=80, **kwargs):
-    """`plot_activation(array, **kwargs)` as PNG bytes."""
-    return figure_png(plot_activation(array, **kwargs), dpi=dpi)
+def activation_image(array, dpi=80, quick=False, channels=None, sample=0, batched=None,
+                     cmap="viridis", **kwargs):
+    """An activation as PNG bytes (what an `ipywidgets.Image` shows).
+
+    `quick=False`: the `plot_activation` figure, with titles and axes. `quick=True`: feature maps and
+    heatmaps are tiled and coloured with NumPy instead (no axes), about ten times faster, for widgets
+    that redraw as a slider moves. 1-D activations are always drawn with matplotlib.
+    """
+    if not quick:
+        return figure_png(plot_activation(array, channels=channels, sample=sample, batched=batched,
+                                          cmap=cmap, **kwargs), dpi=dpi)
+    array = np.asarray(array, dtype="float32")
+    if batched or (batched is None and (array.ndim == 4 or (array.ndim > 1 and array.shape[0] == 1))):
+        array = array[sample]
+    if array.ndim == 3:
+        return _png(_colour(feature_mosaic(array, channels, **kwargs), cmap))
+    if array.ndim == 2:
+        return _png(_colour(_upscale(_normalize(array), 256), cmap))
+    return figure_png(plot_activation(array, batched=False), dpi=dpi)
+
+
+def feature_mosaic(maps, channels=None, max_tiles=16, columns=None, tile_size=112, gap=2):
+    """`(H, W, C)` maps -> one 2-D image of tiles in [0, 1] (each channel scaled to its own range),
+    NaN in the gaps between tiles. Big maps are subsampled to at most `tile_size` pixels a side."""
+    height, width, count = maps.shape
+    chosen = list(channel_range(channels, count, max_tiles))[:max_tiles]
+    step = max(1, math.ceil(max(height, width) / tile_size))
+    tiles = np.moveaxis(maps[::step, ::step, chosen], -1, 0)
+    tiles = _normalize(tiles, axis=(1, 2))
+    if max(height, width) < 48:  # tiny maps: enlarge so each pixel is visible
+        tiles = _upscale(tiles, 48, axes=(1, 2))
+    columns = columns or math.ceil(math.sqrt(len(chosen)))
+    rows = math.ceil(len(chosen) / columns)
+    th, tw = tiles.shape[1:]
+    mosaic = np.full((rows * (th + gap) - gap, columns * (tw + gap) - gap), np.nan, "float32")
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, columns)
+        mosaic[r * (th + gap): r * (th + gap) + th, c * (tw + gap): c * (tw + gap) + tw] = tile
+    return mosaic
+
+
+def _normalize(array, axis=None):
+    low = np.min(array, axis=axis, keepdims=True)
+    span = np.max(array, axis=axis, keepdims=True) - low
+    return (array - low) / np.where(span == 0, 1, span)
+
+
+def _upscale(array, size, axes=(0, 1)):
+    factor = max(1, size // max(array.shape[a] for a in axes))
+    for a in axes:
+        array = np.repeat(array, factor, axis=a)
+    return array
+
+
+def _colour(image, cmap):
+    """Values in [0, 1] (NaN: white) -> RGB uint8 through a matplotlib colormap's lookup table."""
+    from matplotlib import colormaps
+    table = (colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype("uint8")
+    rgb = table[np.clip(np.nan_to_num(image) * 255, 0, 255).astype("uint8")]
+    rgb[np.isnan(image)] = 255
+    return rgb
+
+
+def _png(rgb):
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()

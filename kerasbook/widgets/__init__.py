@@ -1,0 +1,18 @@
+"""Jupyter widgets (ipywidgets 8) that show a model as it is built, run and trained.
+
+- `LiveSummary(model)`: the summary table, redrawn when the model changes.
+- `GraphView(model)`: the node graph and, for a chosen call, its shapes, config and weights.
+- `ActivationExplorer(model, x)`: every layer's activation for `x`, channel by channel.
+- `TrainingMonitor()`: a `fit` callback with a progress bar and live loss/metric curves.
+
+Widgets hold their model weakly and put observers on its layers; `close()` removes them.
+"""
+
+from kerasbook.widgets.activation_explorer import ActivationExplorer
+from kerasbook.widgets.graph_view import GraphView
+from kerasbook.widgets.live_summary import LiveSummary
+from kerasbook.widgets.observing import ModelWatch, observer_count
+from kerasbook.widgets.training_monitor import TrainingMonitor
+
+__all__ = ["ActivationExplorer", "GraphView", "LiveSummary", "ModelWatch", "TrainingMonitor",
+           "observer_count"]

@@ -1,0 +1,112 @@
+"""`ActivationExplorer(model, x)`: what every layer computed for the input `x`.
+
+All activations come from ONE feature-extraction model, `Model(model.inputs, [every call's
+outputs])`, run once (compiled by its `jit_call`); the results are kept as NumPy arrays. Picking
+another layer or moving the channel slider only draws: it never runs the model again. When the model
+changes (a layer added or popped, new weights), the activations are computed again, once.
+"""
+
+import html
+import weakref
+
+import ipywidgets
+import numpy as np
+
+from kerasbook.viz import activations, diagrams
+from kerasbook.widgets.observing import ModelWatch
+
+
+class ActivationExplorer(ipywidgets.VBox):
+    def __init__(self, model, x, sample=0, tiles=16, **kwargs):
+        if not getattr(model, "_nodes", None):
+            raise ValueError(f'ActivationExplorer needs a functional or Sequential model with a node '
+                             f'graph; model "{model.name}" ({type(model).__name__}) has none (build it '
+                             "first, or wrap a subclassed model in a functional one).")
+        self._model = weakref.ref(model)
+        self._name = model.name
+        self._x = x
+        self._sample = sample
+        self._tiles = tiles
+        self._activations = None  # title -> NumPy array of that call's (first) output
+        self.extractions = 0  # how many times the feature model ran (tests read it)
+        self.layer = ipywidgets.Dropdown(description="layer", options=[])
+        self.channel = ipywidgets.IntSlider(description="channel", min=0, max=0, continuous_update=True)
+        self.caption = ipywidgets.HTML()
+        self.image = ipywidgets.Image(format="png")
+        super().__init__([ipywidgets.HBox([self.layer, self.channel]), self.caption, self.image],
+                         **kwargs)
+        self.layer.observe(self._layer_changed, names="value")
+        self.channel.observe(self._draw, names="value")
+        self._watch = ModelWatch(model, self.refresh)
+        self.refresh()
+
+    @property
+    def model(self):
+        return self._model()
+
+    def refresh(self):
+        """Compute every activation again (the model changed) and redraw."""
+        self._activations = None
+        model = self._model()
+        if model is None:
+            self.caption.value = f'<i>Model "{self._name}" no longer exists.</i>'
+            return
+        titles = list(self._compute(model))
+        previous = self.layer.value
+        self.layer.options = titles
+        value = previous if previous in titles else (titles[0] if titles else None)
+        if self.layer.value != value:
+            self.layer.value = value  # redraws through _layer_changed
+        else:
+            self._layer_changed()
+
+    def _compute(self, model):
+        from kerasbook.core.models.model import Model
+        nodes = [n for n in model._nodes if not n.is_input]
+        outputs = [n.output_tensors[0] for n in nodes]
+        features = Model(model.inputs, outputs, name=f"{model.name}_features")
+        values = features(self._x)
+        self.extractions += 1
+        self._activations = {diagrams.node_title(n): np.asarray(v) for n, v in zip(nodes, values)}
+        return self._activations
+
+    def activation(self, title=None):
+        """The activation of the chosen call (or of `title`, e.g. "conv [node 0]"), one example."""
+        array = self._activations[title or self.layer.value]
+        return array[self._sample] if array.ndim > 1 else array
+
+    def _layer_changed(self, change=None):
+        if not self._activations or self.layer.value is None:
+            return
+        array = self.activation()
+        channels = array.shape[-1] if array.ndim == 3 else 1
+        self.channel.unobserve(self._draw, names="value")
+        self.channel.max = max(channels - 1, 0)
+        self.channel.value = min(self.channel.value, self.channel.max)
+        self.channel.disabled = array.ndim != 3
+        self.channel.observe(self._draw, names="value")
+        self._draw()
+
+    def _draw(self, change=None):
+        array = self.activation()
+        if array.ndim == 3:
+            first = self.channel.value
+            chosen = range(first, min(first + self._tiles, array.shape[-1]))
+            shown = f", channels {chosen.start}-{chosen.stop - 1} of {array.shape[-1]}"
+            self.image.value = activations.activation_image(array, quick=True, channels=chosen,
+                                                            batched=False, max_tiles=self._tiles)
+        else:
+            shown = ""
+            self.image.value = activations.activation_image(array, quick=True, batched=False)
+        self.caption.value = (f"<b>{html.escape(self.layer.value)}</b>: shape "
+                              f"{diagrams.shape_text(array.shape)}{shown}; min {array.min():.4g}, "
+                              f"max {array.max():.4g}, mean {array.mean():.4g}")
+
+    def close(self):
+        self._watch.close()
+        for widget in (self.layer, self.channel, self.caption, self.image):
+            widget.close()
+        super().close()
+
+    def __repr__(self):
+        return f'<ActivationExplorer of model "{self._name}">'

@@ -1,0 +1,82 @@
+"""Watching a model for changes without keeping it (or the widget) alive.
+
+The engine calls every callback in `layer._observers` as `callback(layer, what)` when a layer changes
+(`what` is "add", "pop", "build", "trainable", "weights" or "attribute"). A `ModelWatch` puts one small
+callback on the model and on each of its sub-layers. The callback holds the watch only through a
+weak reference and the watch holds the model only through a weak reference, so:
+
+- deleting the model frees it (the widget does not keep it alive);
+- a forgotten widget does not keep reacting: its callback removes itself when the watch is gone;
+- `close()` removes the callback from every layer it was put on.
+
+After "add", "pop" or "build" the set of sub-layers may have changed, so the watch subscribes again.
+"""
+
+import weakref
+
+_STRUCTURE_CHANGES = frozenset({"add", "pop", "build"})
+
+
+class ModelWatch:
+    def __init__(self, model, on_change):
+        self._model = weakref.ref(model)
+        if hasattr(on_change, "__self__"):  # a widget's method: do not keep the widget alive
+            self._on_change = weakref.WeakMethod(on_change)
+        else:
+            self._on_change = lambda: on_change
+        self._layers = []  # weak references to the layers holding our callback
+        watch = weakref.ref(self)
+
+        def callback(layer, what):
+            alive = watch()
+            if alive is None:
+                if callback in layer._observers:
+                    layer._observers.remove(callback)
+                return
+            alive._changed(what)
+
+        self._callback = callback
+        self.subscribe()
+
+    @property
+    def model(self):
+        return self._model()
+
+    def subscribe(self):
+        """Put the callback on the model and every layer inside it (and only those)."""
+        self.unsubscribe()
+        model = self._model()
+        if model is None:
+            return
+        for layer in model._flatten_layers():
+            layer._observers.append(self._callback)
+            self._layers.append(weakref.ref(layer))
+
+    def unsubscribe(self):
+        for ref in self._layers:
+            layer = ref()
+            if layer is not None:
+                while self._callback in layer._observers:
+                    layer._observers.remove(self._callback)
+        self._layers = []
+
+    def _changed(self, what):
+        if what in _STRUCTURE_CHANGES:
+            self.subscribe()
+        on_change = self._on_change()
+        if on_change is not None:
+            on_change()
+
+    def close(self):
+        self.unsubscribe()
+
+    def __del__(self):
+        try:
+            self.unsubscribe()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+def observer_count(model):
+    """How many callbacks watch the model and its layers (for tests and curious students)."""
+    return sum(len(layer._observers) for layer in model._flatten_layers())
