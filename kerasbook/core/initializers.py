@@ -4,12 +4,14 @@ An initializer is called as `initializer(shape, dtype)`. The variance-scaling fa
 LeCun) scales the spread by the number of inputs and/or outputs of the weight (its fans), so that
 signals neither explode nor vanish through many layers. Without a seed, draws come from kerasbook's
 global generator (reproducible with `keras.utils.set_random_seed`).
+
+The numbers are drawn on the host with NumPy and handed to JAX once: a JAX random program would be
+compiled anew for every weight shape, which costs more than the whole draw.
 """
 
 import math
 
-import jax
-import jax.numpy as jnp
+import numpy as np
 
 from kerasbook.core import random
 
@@ -28,12 +30,12 @@ class Initializer:
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None):
-        return jnp.zeros(shape, dtype or "float32")
+        return np.zeros(shape, dtype or "float32")
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None):
-        return jnp.ones(shape, dtype or "float32")
+        return np.ones(shape, dtype or "float32")
 
 
 class Constant(Initializer):
@@ -41,7 +43,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, dtype=None):
-        return jnp.full(shape, self.value, dtype or "float32")
+        return np.full(shape, self.value, dtype or "float32")
 
     def get_config(self):
         return {"value": self.value}
@@ -51,8 +53,8 @@ class RandomInitializer(Initializer):
     def __init__(self, seed=None):
         self.seed = seed
 
-    def _key(self):
-        return random.draw_key(self.seed)
+    def _rng(self):
+        return random.host_generator(self.seed)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -64,7 +66,7 @@ class RandomNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape, dtype=None):
-        return self.mean + self.stddev * jax.random.normal(self._key(), shape, dtype or "float32")
+        return (self.mean + self.stddev * self._rng().standard_normal(shape)).astype(dtype or "float32")
 
     def get_config(self):
         return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
@@ -76,7 +78,7 @@ class RandomUniform(RandomInitializer):
         self.minval, self.maxval = minval, maxval
 
     def __call__(self, shape, dtype=None):
-        return jax.random.uniform(self._key(), shape, dtype or "float32", self.minval, self.maxval)
+        return self._rng().uniform(self.minval, self.maxval, shape).astype(dtype or "float32")
 
     def get_config(self):
         return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
@@ -84,8 +86,17 @@ class RandomUniform(RandomInitializer):
 
 class TruncatedNormal(RandomNormal):
     def __call__(self, shape, dtype=None):
-        values = jax.random.truncated_normal(self._key(), -2.0, 2.0, shape, dtype or "float32")
-        return self.mean + self.stddev * values
+        return (self.mean + self.stddev * _truncated_normal(self._rng(), shape)).astype(dtype or "float32")
+
+
+def _truncated_normal(rng, shape):
+    """Standard normal values, those beyond two standard deviations drawn again."""
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2
+    while outside.any():
+        values[outside] = rng.standard_normal(outside.sum())
+        outside = np.abs(values) > 2
+    return values
 
 
 def compute_fans(shape):
@@ -126,11 +137,11 @@ class VarianceScaling(RandomInitializer):
         dtype = dtype or "float32"
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(variance) / 0.87962566103423978  # std of a normal truncated at 2 sigma
-            return stddev * jax.random.truncated_normal(self._key(), -2.0, 2.0, shape, dtype)
+            return (stddev * _truncated_normal(self._rng(), shape)).astype(dtype)
         if self.distribution == "untruncated_normal":
-            return math.sqrt(variance) * jax.random.normal(self._key(), shape, dtype)
+            return (math.sqrt(variance) * self._rng().standard_normal(shape)).astype(dtype)
         limit = math.sqrt(3.0 * variance)
-        return jax.random.uniform(self._key(), shape, dtype, -limit, limit)
+        return self._rng().uniform(-limit, limit, shape).astype(dtype)
 
     def get_config(self):
         return {"seed": self.seed, "scale": self.scale, "mode": self.mode,
@@ -165,7 +176,13 @@ class Orthogonal(RandomInitializer):
         self.gain = gain
 
     def __call__(self, shape, dtype=None):
-        return self.gain * jax.nn.initializers.orthogonal()(self._key(), shape, dtype or "float32")
+        """A (semi-)orthogonal matrix from the QR decomposition of a normal one, reshaped to `shape`."""
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        flat = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(flat)
+        q = q * np.sign(np.diag(r))
+        q = q if rows >= cols else q.T
+        return (self.gain * q[:rows, :cols].reshape(shape)).astype(dtype or "float32")
 
     def get_config(self):
         return {"seed": self.seed, "gain": self.gain}
@@ -176,7 +193,7 @@ class Identity(Initializer):
         self.gain = gain
 
     def __call__(self, shape, dtype=None):
-        return self.gain * jnp.eye(*shape, dtype=dtype or "float32")
+        return self.gain * np.eye(*shape, dtype=dtype or "float32")
 
     def get_config(self):
         return {"gain": self.gain}

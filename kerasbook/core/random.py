@@ -12,6 +12,7 @@ import threading
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from kerasbook.core.variables import Variable
 
@@ -25,11 +26,11 @@ def set_seed(seed):
 
 
 def _next_global_key():
-    base = getattr(_local, "replay", None)
-    if base is not None:  # inside `deferred`: draw from the captured position
-        key, count = base
-        _local.replay = (key, count + 1)
-        return jax.random.fold_in(key, count)
+    replay = getattr(_local, "replay", None)
+    if replay is not None:  # inside `deferred`: draw from the captured position
+        (seed, count), index = replay
+        _local.replay = ((seed, count), index + 1)
+        return jax.random.fold_in(jax.random.fold_in(jax.random.key(seed), count), index)
     count = _global["count"]
     _global["count"] += 1
     return jax.random.fold_in(jax.random.key(_global["seed"]), count)
@@ -45,14 +46,32 @@ def deferred(fn):
     _global["count"] += 1
 
     def run():
-        seed, count = position
         outer = getattr(_local, "replay", None)
-        _local.replay = (jax.random.fold_in(jax.random.key(seed), count), 0)
+        _local.replay = (position, 0)
         try:
             return fn()
         finally:
             _local.replay = outer
     return run
+
+
+def host_generator(seed=None):
+    """A NumPy generator for values computed on the host (initial weights), seeded like `draw_key`.
+
+    Initial weights are drawn with NumPy: compiling a JAX program for every new weight shape costs far
+    more than drawing the numbers. An int seed gives the same values every time; None draws from the
+    global position (or the position captured by `deferred`).
+    """
+    if isinstance(seed, int):
+        return np.random.default_rng(seed)
+    replay = getattr(_local, "replay", None)
+    if replay is not None:
+        (seed_value, count), index = replay
+        _local.replay = ((seed_value, count), index + 1)
+        return np.random.default_rng([seed_value, count, index])
+    count = _global["count"]
+    _global["count"] += 1
+    return np.random.default_rng([_global["seed"], count])
 
 
 class SeedGenerator:

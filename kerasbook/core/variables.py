@@ -83,7 +83,7 @@ class Variable:
 
     def _stored_value(self):
         if self._value is None:  # first read: run the initializer now
-            self._value = jnp.asarray(self._initializer(), dtype=self.dtype)
+            self._value = _to_array(self._initializer(), self.dtype)
             self._initializer = None
         return self._value
 
@@ -182,14 +182,12 @@ def _to_array(value, dtype):
 
 
 def materialize(variables):
-    """Compute the initial values of all `variables` not yet initialized, in one compiled program."""
+    """Compute the initial values of all `variables` not yet initialized (before a compiled call)."""
     pending = [v for v in variables if v._value is None]
     if not pending:
         return
-    values = jax.jit(lambda: [v._initializer() for v in pending])()
-    for variable, value in zip(pending, values):
-        variable._value = value.astype(variable.dtype)
-        variable._initializer = None
+    for variable in pending:
+        variable._stored_value()
 
 
 def _unwrap(x):
