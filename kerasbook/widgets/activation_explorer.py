@@ -13,7 +13,7 @@ import ipywidgets
 import numpy as np
 
 from kerasbook.viz import activations, diagrams
-from kerasbook.widgets.observing import ModelWatch
+from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
 class ActivationExplorer(ipywidgets.VBox):
@@ -38,6 +38,7 @@ class ActivationExplorer(ipywidgets.VBox):
         self.layer.observe(self._layer_changed, names="value")
         self.channel.observe(self._draw, names="value")
         self._watch = ModelWatch(model, self.refresh)
+        replace_previous(self)
         self.refresh()
 
     @property
@@ -103,6 +104,8 @@ class ActivationExplorer(ipywidgets.VBox):
                               f"max {array.max():.4g}, mean {array.mean():.4g}")
 
     def close(self):
+        if getattr(self, "_watch", None) is None:  # __init__ refused the model: nothing to close
+            return
         self._watch.close()
         for widget in (self.layer, self.channel, self.caption, self.image):
             widget.close()

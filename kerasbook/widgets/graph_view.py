@@ -12,7 +12,7 @@ import ipywidgets
 import numpy as np
 
 from kerasbook.viz import diagrams
-from kerasbook.widgets.observing import ModelWatch
+from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
 class GraphView(ipywidgets.VBox):
@@ -26,6 +26,7 @@ class GraphView(ipywidgets.VBox):
         super().__init__([self.graph, self.selector, self.details], **kwargs)
         self.selector.observe(self._show_selected, names="value")
         self._watch = ModelWatch(model, self.refresh)
+        replace_previous(self)
         self.refresh()
 
     @property
@@ -58,7 +59,8 @@ class GraphView(ipywidgets.VBox):
         self.details.value = "" if chosen is None else node_details_html(chosen)
 
     def close(self):
-        self._watch.close()
+        if getattr(self, "_watch", None) is not None:
+            self._watch.close()
         for child in (self.graph, self.selector, self.details):
             child.close()
         super().close()

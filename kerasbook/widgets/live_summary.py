@@ -11,7 +11,7 @@ import ipywidgets
 
 from kerasbook.core.models.summary import summary_text
 from kerasbook.viz.summary_html import summary_html
-from kerasbook.widgets.observing import ModelWatch
+from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
 class LiveSummary(ipywidgets.HTML):
@@ -22,6 +22,7 @@ class LiveSummary(ipywidgets.HTML):
         self._options = {"expand_nested": expand_nested, "show_trainable": show_trainable}
         self.renders = 0  # how many times the table was drawn (tests and benchmarks read it)
         self._watch = ModelWatch(model, self.refresh)
+        replace_previous(self)
         self.refresh()
 
     @property
@@ -45,7 +46,8 @@ class LiveSummary(ipywidgets.HTML):
         return summary_text(model, **self._options)
 
     def close(self):
-        self._watch.close()
+        if getattr(self, "_watch", None) is not None:
+            self._watch.close()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs):

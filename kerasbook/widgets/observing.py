@@ -80,3 +80,33 @@ class ModelWatch:
 def observer_count(model):
     """How many callbacks watch the model and its layers (for tests and curious students)."""
     return sum(len(layer._observers) for layer in model._flatten_layers())
+
+
+# -- re-running a cell ----------------------------------------------------------------------------
+# Jupyter forgets a widget's view when its cell runs again, but the kernel keeps the widget object
+# (ipywidgets holds every open widget). So a widget remembers the cell that made it, and a new widget
+# of the same kind made by the same cell closes the old one: its observers go with it.
+_by_cell = {}
+
+
+def current_cell_id():
+    """The id of the notebook cell being run (JupyterLab and Notebook 7 send it), else None."""
+    try:
+        from IPython import get_ipython
+        kernel = getattr(get_ipython(), "kernel", None)
+        return kernel.get_parent().get("metadata", {}).get("cellId") if kernel is not None else None
+    except Exception:
+        return None
+
+
+def replace_previous(widget):
+    """Close the widget of the same kind that this cell made on a previous run, if any."""
+    cell = current_cell_id()
+    if cell is None:
+        return
+    key = (type(widget).__name__, cell)
+    previous = _by_cell.get(key)
+    previous = previous() if previous is not None else None
+    if previous is not None and previous is not widget:
+        previous.close()
+    _by_cell[key] = weakref.ref(widget)

@@ -1,0 +1,170 @@
+"""`%load_ext kerasbook`: the names a lesson needs, rich displays, and three line magics.
+
+Loading the extension
+
+- puts `keras` (kerasbook itself), `layers`, `ops` and `np` in the notebook, leaving alone any of
+  those names the notebook already defined, and says in one line what it added;
+- makes models, layers, symbolic tensors and variables display helpfully: a model shows its summary
+  table as HTML, while its plain text (what nbval compares) stays the Keras-like summary text;
+- adds `%summary model`, `%graph model` (layers) and `%nodes model` (one box per call).
+
+`%unload_ext kerasbook` takes all of it back (names only where they still hold what was added).
+"""
+
+import html
+
+_NAMES = ("keras", "layers", "ops", "np")
+_state = {}  # what load_ipython_extension added, so unloading removes exactly that
+
+
+def _values():
+    import numpy as np
+
+    import kerasbook
+    return {"keras": kerasbook, "layers": kerasbook.layers, "ops": kerasbook.ops, "np": np}
+
+
+# -- how objects display ------------------------------------------------------------------------
+
+def layer_plain(layer, printer, cycle):
+    """Text for a layer: a model's summary text (deterministic), else a short description."""
+    printer.text(layer_text(layer))
+
+
+def layer_text(layer):
+    from kerasbook.core.models.model import Model
+    if isinstance(model := layer, Model):
+        from kerasbook.core.models.summary import summary_text
+        try:
+            return summary_text(model)
+        except Exception:  # an odd model the summary cannot describe: fall back to its repr
+            return repr(model)
+    return repr(layer)
+
+
+def layer_html(layer):
+    """HTML for a layer or model: the summary table (a plain layer: its one row)."""
+    from kerasbook.core.models.model import Model
+    from kerasbook.viz.summary_html import STYLE, summary_html
+    if isinstance(layer, Model) and layer.built:
+        try:
+            return summary_html(layer)
+        except Exception:
+            return None
+    params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+    shape = "?"
+    if layer._inbound_nodes:
+        from kerasbook.viz.diagrams import shape_text
+        shape = ", ".join(shape_text(x.shape) for x in layer._inbound_nodes[-1].output_tensors)
+    return (f"{STYLE}<table class='kerasbook-summary'><thead><tr><th>Layer (type)</th><th>Output Shape"
+            f"</th><th>Param #</th></tr></thead><tbody><tr><td>{html.escape(layer.name)} "
+            f"({type(layer).__name__})</td><td>{shape}</td><td class=num>{params}</td></tr></tbody>"
+            "</table>")
+
+
+def tensor_text(tensor):
+    """`<KerasTensor shape=(None, 32), dtype=float32, made by dense[0]>`."""
+    history = tensor._keras_history
+    made_by = f"{history.operation.name}[{history.node_index}]" if history is not None else "no layer"
+    return f"<KerasTensor shape={tensor.shape}, dtype={tensor.dtype}, made by {made_by}>"
+
+
+def variable_text(variable, preview=6):
+    """`<Variable path=dense/kernel, shape=(4, 3), dtype=float32, value=[0.12, -0.5, ...]>`."""
+    import numpy as np
+    values = np.asarray(variable.numpy()).ravel()
+    shown = ", ".join(f"{v:.4g}" if np.issubdtype(values.dtype, np.floating) else str(v)
+                      for v in values[:preview])
+    more = ", ..." if values.size > preview else ""
+    return (f"<Variable path={variable.path}, shape={variable.shape}, dtype={variable.dtype}, "
+            f"value=[{shown}{more}]>")
+
+
+def _formatters(ipython):
+    formatters = ipython.display_formatter.formatters
+    return formatters["text/plain"], formatters["text/html"]
+
+
+def _register_displays(ipython):
+    from kerasbook.core.layer import Layer
+    from kerasbook.core.models.model import Model
+    from kerasbook.core.tensor import KerasTensor
+    from kerasbook.core.variables import Variable
+    plain, rich = _formatters(ipython)
+    # IPython's pretty printer stops at the first class in the MRO that defines __repr__: Model
+    # defines its own, so it needs its own entry.
+    plain.for_type(Layer, layer_plain)
+    plain.for_type(Model, layer_plain)
+    plain.for_type(KerasTensor, lambda x, p, cycle: p.text(tensor_text(x)))
+    plain.for_type(Variable, lambda v, p, cycle: p.text(variable_text(v)))
+    rich.for_type(Layer, layer_html)
+    return [(plain, Layer), (plain, Model), (plain, KerasTensor), (plain, Variable), (rich, Layer)]
+
+
+# -- magics -------------------------------------------------------------------------------------
+
+def _lookup(ipython, line, magic):
+    name = line.strip()
+    if not name:
+        raise ValueError(f"%{magic} needs a model: `%{magic} model`.")
+    try:
+        return eval(name, ipython.user_ns)
+    except NameError:
+        raise NameError(f"%{magic}: no model named {name!r} in this notebook.") from None
+
+
+def _magics(ipython):
+    from IPython.display import display
+
+    def summary(line):
+        """%summary model: print the model's summary."""
+        _lookup(ipython, line, "summary").summary()
+
+    def graph(line):
+        """%graph model: draw the model's layers (plot_model with shapes)."""
+        from kerasbook.viz import diagrams
+        display(diagrams.plot_model(_lookup(ipython, line, "graph"), show_shapes=True))
+
+    def nodes(line):
+        """%nodes model: draw the node graph, one box per call of a layer."""
+        from kerasbook.viz import diagrams
+        display(diagrams.node_graph(_lookup(ipython, line, "nodes")))
+
+    return {"summary": summary, "graph": graph, "nodes": nodes}
+
+
+# -- load / unload ------------------------------------------------------------------------------
+
+def load_ipython_extension(ipython):
+    values = _values()
+    added = {}
+    for name in _NAMES:
+        if name not in ipython.user_ns:
+            ipython.user_ns[name] = values[name]
+            added[name] = values[name]
+    registered = _register_displays(ipython)
+    magics = _magics(ipython)
+    previous = {}
+    for name, function in magics.items():
+        previous[name] = ipython.magics_manager.magics["line"].get(name)
+        ipython.register_magic_function(function, "line", name)
+    _state[id(ipython)] = {"added": added, "formatters": registered, "magics": previous}
+    print(f"kerasbook: added {', '.join(added)}" if added else
+          "kerasbook: keras, layers, ops and np were already defined; added nothing")
+
+
+def unload_ipython_extension(ipython):
+    state = _state.pop(id(ipython), None)
+    if state is None:
+        return
+    for name, value in state["added"].items():
+        if ipython.user_ns.get(name) is value:
+            del ipython.user_ns[name]
+    for formatter, cls in state["formatters"]:
+        formatter.pop(cls, None)
+    line_magics = ipython.magics_manager.magics["line"]
+    for name, previous in state["magics"].items():
+        if previous is None:
+            line_magics.pop(name, None)
+        else:
+            line_magics[name] = previous

@@ -1,0 +1,210 @@
+"""Widgets driven from Python: change the model, the widget follows; close or delete, nothing leaks."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import kerasbook as keras
+from kerasbook import layers
+from kerasbook.core.models.summary import summary_text
+from kerasbook.widgets import (ActivationExplorer, GraphView, LiveSummary, TrainingMonitor,
+                               observer_count)
+
+
+def small_model(name="net"):
+    return keras.Sequential([keras.Input((4,)), layers.Dense(3, name="a"), layers.Dense(2, name="b")],
+                            name=name)
+
+
+def conv_like_model():
+    """A functional model whose outputs are (T, F) and 1-D, with a shared layer called twice."""
+    x = keras.Input((5, 4), name="seq")
+    shared = layers.Dense(4, name="shared")
+    h = shared(shared(x))
+    out = layers.Dense(3, name="head")(layers.Flatten(name="flat")(h))
+    return keras.Model(x, out, name="fm")
+
+
+def test_live_summary_follows_add_pop_freeze_and_weights():
+    model = small_model()
+    widget = LiveSummary(model)
+    assert "<td>a (Dense)</td>" in widget.value and "Trainable params: 23" in widget.value
+    model.add(layers.Dense(5, name="c"))
+    assert "<td>c (Dense)</td>" in widget.value and "Total params: 38" in widget.value
+    model.layers[0].trainable = False
+    assert "Non-trainable params: 15" in widget.value
+    model.layers[-1].trainable = False  # a layer added after the widget was made is watched too
+    assert "Non-trainable params: 30" in widget.value
+    model.pop()
+    assert "c (Dense)" not in widget.value and "Total params: 23" in widget.value
+    renders = widget.renders
+    model.set_weights([np.zeros(w.shape) for w in model.get_weights()])
+    assert widget.renders == renders + 1
+    widget.close()
+
+
+def test_live_summary_text_plain_is_the_summary_text_and_repr_is_short():
+    model = small_model()
+    widget = LiveSummary(model)
+    bundle = widget._repr_mimebundle_()
+    assert bundle["text/plain"] == summary_text(model)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert repr(widget) == '<LiveSummary of model "net">'
+    widget.close()
+
+
+def test_close_removes_every_observer_and_popped_layers_are_released():
+    model = small_model()
+    assert observer_count(model) == 0
+    widgets = [LiveSummary(model), GraphView(model), ActivationExplorer(model, np.ones((1, 4), "float32"))]
+    assert observer_count(model) == 3 * 3  # model, a, b
+    popped = model.pop()
+    assert popped._observers == []  # a popped layer is no longer watched
+    assert observer_count(model) == 3 * 2
+    for widget in widgets:
+        widget.close()
+    assert observer_count(model) == 0
+
+
+def test_rerunning_a_cell_replaces_the_widget_it_made_before(monkeypatch):
+    from kerasbook.widgets import observing
+    model = small_model()
+    monkeypatch.setattr(observing, "current_cell_id", lambda: "cell-7")
+    for _ in range(3):  # the same cell run three times
+        summary = LiveSummary(model)
+        view = GraphView(model)
+    assert observer_count(model) == 2 * 3  # only the last run's two widgets watch the model
+    monkeypatch.setattr(observing, "current_cell_id", lambda: "cell-8")
+    other = LiveSummary(model)  # another cell: both coexist
+    assert observer_count(model) == 3 * 3
+    for widget in (summary, view, other):
+        widget.close()
+    assert observer_count(model) == 0
+
+
+def test_a_forgotten_watch_unsubscribes():
+    from kerasbook.widgets import ModelWatch
+
+    class Listener:
+        calls = 0
+
+        def changed(self):
+            self.calls += 1
+
+    model = small_model()
+    listener = Listener()
+    watch = ModelWatch(model, listener.changed)
+    model.layers[0].trainable = False
+    assert listener.calls >= 1 and observer_count(model) == 3
+    del listener  # the watch holds its listener weakly: no error when it is gone
+    model.layers[0].trainable = True
+    del watch
+    gc.collect()
+    assert observer_count(model) == 0
+
+
+def test_widgets_do_not_keep_the_model_alive():
+    model = small_model()
+    widgets = [LiveSummary(model), GraphView(model), ActivationExplorer(model, np.ones((2, 4), "float32")),
+               TrainingMonitor()]
+    widgets[3].set_model(model)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+    widgets[0].refresh()
+    assert "no longer exists" in widgets[0].value
+    assert widgets[3].model is None
+    for widget in widgets:
+        widget.close()
+
+
+def test_graph_view_lists_every_call_and_shows_shapes_config_and_weights():
+    model = conv_like_model()
+    view = GraphView(model)
+    assert view.selector.options == ("seq [node 0]", "shared [node 0]", "shared [node 1]",
+                                     "flat [node 0]", "head [node 0]")
+    assert view.graph.value.lstrip().startswith("<?xml") and "shared" in view.graph.value
+    view.select("shared [node 1]")
+    assert "<b>shared [node 1]</b>" in view.details.value
+    assert "(None, 5, 4)" in view.details.value and "shared/kernel" in view.details.value
+    assert "&quot;units&quot;: 4" in view.details.value
+    kernel = model.get_layer("shared").kernel.numpy()
+    assert f"{kernel.mean():.4g}" in view.details.value
+    assert repr(view) == '<GraphView of model "fm">'
+    view.close()
+
+
+def test_graph_view_follows_sequential_add():
+    model = small_model()
+    view = GraphView(model)
+    model.add(layers.Dense(7, name="late"))
+    assert view.selector.options[-1] == "late [node 0]" and "late" in view.graph.value
+    view.close()
+
+
+def test_activation_explorer_switches_layers_without_running_the_model_again():
+    model = conv_like_model()
+    x = np.random.default_rng(0).random((1, 5, 4)).astype("float32")
+    explorer = ActivationExplorer(model, x)
+    assert explorer.extractions == 1
+    assert explorer.layer.options == ("shared [node 0]", "shared [node 1]", "flat [node 0]",
+                                      "head [node 0]")
+    first = explorer.image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and "shape (5, 4)" in explorer.caption.value
+    explorer.layer.value = "head [node 0]"
+    assert explorer.image.value != first and "shape (3,)" in explorer.caption.value
+    np.testing.assert_allclose(explorer.activation(), np.asarray(model(x))[0], rtol=1e-5, atol=1e-6)
+    shared = model.get_layer("shared")
+    inner = np.asarray(x[0] @ shared.kernel.numpy() + shared.bias.numpy())
+    np.testing.assert_allclose(explorer.activation("shared [node 0]"), inner, rtol=1e-5, atol=1e-6)
+    explorer.layer.value = "shared [node 1]"
+    assert explorer.extractions == 1  # switching only draws
+    model.set_weights([w * 0 for w in model.get_weights()])
+    assert explorer.extractions == 2
+    assert np.all(explorer.activation() == 0)
+    explorer.close()
+
+
+def test_activation_explorer_steps_through_conv_channels():
+    conv = getattr(layers, "Conv2D", None)
+    if conv is None:
+        pytest.skip("Conv2D is not written yet")
+    model = keras.Sequential([keras.Input((8, 8, 3)), conv(20, 3, name="conv")], name="cnn")
+    explorer = ActivationExplorer(model, np.random.default_rng(1).random((1, 8, 8, 3)).astype("float32"),
+                                  tiles=4)
+    assert explorer.channel.max == 19 and not explorer.channel.disabled
+    before = explorer.image.value
+    explorer.channel.value = 8
+    assert explorer.image.value != before and "channels 8-11 of 20" in explorer.caption.value
+    explorer.close()
+
+
+def test_activation_explorer_refuses_a_subclassed_model():
+    class Net(keras.Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(ValueError, match="node graph"):
+        ActivationExplorer(Net(name="sub"), np.ones((1, 2)))
+
+
+def test_training_monitor_tracks_fit():
+    model = small_model("trained")
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    x = np.random.default_rng(2).random((32, 4)).astype("float32")
+    y = x[:, :2]
+    monitor = TrainingMonitor()
+    history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0,
+                        callbacks=[monitor])
+    assert monitor.progress.value == monitor.progress.max == 3 * 3
+    assert monitor.progress.bar_style == "success"
+    assert sorted(monitor.history) == ["loss", "mae", "val_loss", "val_mae"]
+    np.testing.assert_allclose(monitor.history["loss"], history.history["loss"], rtol=1e-6)
+    assert monitor.curves.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "epoch 3: loss=" in monitor.status.value
+    assert repr(monitor) == "<TrainingMonitor: 3 epochs, tracking ['loss', 'mae', 'val_loss', 'val_mae']>"
+    assert monitor.model is model
+    monitor.close()
