@@ -83,7 +83,7 @@ class SeedGenerator:
             seed = (_global["seed"] * 1_000_003 + _global["count"]) % 2**31
             _global["count"] += 1
         self._initial_seed = seed
-        self.state = Variable(jnp.array([seed, 0], dtype="uint32"), trainable=False,
+        self.state = Variable(np.array([seed, 0], dtype="uint32"), trainable=False,
                               name="seed_generator_state", path=f"{self.name}/seed_generator_state")
 
     def next(self):

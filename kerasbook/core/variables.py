@@ -178,7 +178,7 @@ def _to_array(value, dtype):
         return value if dtype is None or value.dtype == dtype else value.astype(dtype)
     if isinstance(value, Variable):
         return _to_array(value.value, dtype)
-    return jnp.asarray(np.asarray(value, dtype=dtype))
+    return jax.device_put(np.asarray(value, dtype=dtype))  # jnp.asarray would compile a copy
 
 
 def materialize(variables):

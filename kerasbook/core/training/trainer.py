@@ -12,6 +12,8 @@ Python does almost nothing per step. With several JAX devices the batch is split
 (`jax.sharding`, a mesh over the batch axis) and the values are replicated.
 """
 
+import concurrent.futures
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -71,7 +73,7 @@ class Trainer:
         fn = self._step_cache.get(key)
         if fn is None:
             builder = {"train": self._make_train_step, "test": self._make_test_step}[kind]
-            fn = self._step_cache[key] = jax.jit(builder(groups))
+            fn = self._step_cache[key] = CompiledStep(builder(groups))
         return fn
 
     def _make_train_step(self, groups):
@@ -137,6 +139,18 @@ class Trainer:
             verbose=_verbosity(verbose), epochs=epochs, steps=steps)
         groups = self._state_variables()
         step = self._step("train", groups)
+        # Compile every batch shape the epoch will see (the last batch may be smaller) and the
+        # validation step in background threads, while the weights are initialized.
+        first_size = min(batch_size, n)
+        step.compile_ahead(groups, _batch_spec((x, y, sample_weight), first_size), trace_here=True)
+        if n % batch_size and n > batch_size:
+            step.compile_ahead(groups, _batch_spec((x, y, sample_weight), n % batch_size))
+        if validation_data is not None:
+            val_x, val_y, val_weight = self._standardize(*_unpack_validation(validation_data))
+            val_n = data_lib.num_samples(("x", val_x))
+            val_size = validation_batch_size or batch_size
+            for size in {min(val_size, val_n), val_n % val_size or val_size}:
+                self._step("test", groups).compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), size))
         values = self._values(groups)
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         self.stop_training = False
@@ -290,6 +304,50 @@ class Trainer:
             return array
         from kerasbook.core.training import distribution
         return distribution.shard_batch(array)
+
+
+class CompiledStep:
+    """A jit-compiled step, plus executables compiled ahead of time in background threads.
+
+    XLA takes about a second to compile a train step; `compile_ahead` starts that work for a batch
+    shape before it is needed (tracing here, compiling on another core), so the smaller last batch of
+    an epoch and the validation step cost no waiting.
+    """
+
+    _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="kerasbook-compile")
+
+    def __init__(self, fn):
+        self.jitted = jax.jit(fn)
+        self.ahead = {}
+
+    def compile_ahead(self, groups, batch_spec, trace_here=False):
+        """Start compiling for this batch shape. Tracing is Python work: done here when the result is
+        needed first (`trace_here`), else in the background too, overlapping with the steps."""
+        key = _signature(batch_spec)
+        if key in self.ahead:
+            return
+        values_spec = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
+        if trace_here:
+            self.ahead[key] = self._pool.submit(self.jitted.lower(values_spec, *batch_spec).compile)
+        else:
+            self.ahead[key] = self._pool.submit(
+                lambda: self.jitted.lower(values_spec, *batch_spec).compile())
+
+    def __call__(self, values, *batch):
+        future = self.ahead.get(_signature(batch))
+        if future is not None:
+            return future.result()(values, *batch)
+        return self.jitted(values, *batch)
+
+
+def _signature(batch):
+    leaves, treedef = jax.tree_util.tree_flatten(batch)
+    return treedef, tuple((tuple(a.shape), str(a.dtype)) for a in leaves)
+
+
+def _batch_spec(batch, size):
+    return tree.map_structure(
+        lambda a: None if a is None else jax.ShapeDtypeStruct((size,) + a.shape[1:], a.dtype), batch)
 
 
 def _verbosity(verbose):
