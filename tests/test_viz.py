@@ -162,3 +162,20 @@ def test_activation_image_is_png_and_pyplot_untouched():
     data = activations.activation_image(np.random.default_rng(1).random((5, 5, 4)))
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert pyplot.get_fignums() == before  # no stray figure shows up in a notebook cell
+
+
+def test_quick_activation_images_are_drawn_with_numpy():
+    from PIL import Image
+    import io
+
+    def size(data):
+        return Image.open(io.BytesIO(data)).size
+
+    maps = np.random.default_rng(3).random((1, 12, 12, 8)).astype("float32")
+    # 4 channels -> 2 x 2 tiles of 12 px enlarged to 48 px, 2 px gaps
+    assert size(activations.activation_image(maps, quick=True, channels=range(0, 4))) == (98, 98)
+    bars = np.asarray(Image.open(io.BytesIO(activations.activation_image(
+        np.array([[1.0, -1.0]]), quick=True))))
+    assert bars.shape[1] == 2 * 16
+    assert tuple(bars[5, 8, :3]) == (30, 136, 229) and tuple(bars[-5, 24, :3]) == (251, 140, 0)
+    assert size(activations.activation_image(np.ones((1, 4096)), quick=True)) == (256, 256)
