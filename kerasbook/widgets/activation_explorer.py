@@ -32,7 +32,8 @@ class ActivationExplorer(ipywidgets.VBox):
         self.layer = ipywidgets.Dropdown(description="layer", options=[])
         self.channel = ipywidgets.IntSlider(description="channel", min=0, max=0, continuous_update=True)
         self.caption = ipywidgets.HTML()
-        self.image = ipywidgets.Image(format="png")
+        # Keep the picture at its own size: a VBox would stretch it to the full width.
+        self.image = ipywidgets.Image(format="png", layout=ipywidgets.Layout(align_self="flex-start"))
         super().__init__([ipywidgets.HBox([self.layer, self.channel]), self.caption, self.image],
                          **kwargs)
         self.layer.observe(self._layer_changed, names="value")
