@@ -14,7 +14,7 @@ PYTEST = $(BIN)/python -m pytest
 .PHONY: lab test setup system-packages unit nbval browser bench clean
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup unit nbval browser
 
