@@ -69,6 +69,9 @@ class Layer(NodeAccessors):
 
     # -- tracking ------------------------------------------------------------------------------
     def __setattr__(self, name, value):
+        if isinstance(getattr(type(self), name, None), property):  # e.g. `trainable`: its setter decides
+            object.__setattr__(self, name, value)
+            return
         if name not in _ENGINE_ATTRS:
             value = tracking.wrap(value)
             if isinstance(value, Variable) and not any(
