@@ -139,3 +139,31 @@ def test_deferred_sequential_summary_uses_the_batch_it_saw():
     model_ours(x), model_theirs(x)
     assert [layer.count_params() for layer in model_ours.layers] == [10, 9, 16]
     assert _summary(model_ours) == _summary(model_theirs)
+
+
+@pytest.mark.parametrize("name,kwargs", [("Add", {}), ("Subtract", {}), ("Multiply", {}), ("Average", {}),
+                                         ("Maximum", {}), ("Minimum", {}), ("Concatenate", {"axis": 1}),
+                                         ("Dot", {"axes": 1}), ("Dot", {"axes": 1, "normalize": True})])
+def test_merge_layers_equal_keras(name, kwargs):
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(2, 3, 5)).astype("float32")  # two batches of 3 samples, 5 features
+    ours = getattr(kerasbook.layers, name)(**kwargs)([a, b])
+    theirs = getattr(keras.layers, name)(**kwargs)([a, b])
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-5, atol=1e-6)
+    symbolic = getattr(kerasbook.layers, name)(**kwargs)([kerasbook.Input(a.shape[1:]), kerasbook.Input(b.shape[1:])])
+    assert symbolic.shape == (None,) + tuple(np.asarray(ours).shape[1:])
+
+
+def test_nested_summary_equals_keras():
+    kerasbook.backend.clear_session()
+    keras.backend.clear_session()
+    assert _summary(autoencoder(kerasbook), expand_nested=True) == _summary(autoencoder(keras), expand_nested=True)
+
+
+def test_lambda_layer_in_a_functional_model_equals_keras():
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    for k in (kerasbook, keras):
+        inputs = k.Input((3,))
+        model = k.Model(inputs, k.layers.Lambda(lambda t: t * 2 + 1)(inputs))
+        np.testing.assert_allclose(np.asarray(model(x)), x * 2 + 1)
+        assert model.output_shape == (None, 3)
