@@ -12,6 +12,7 @@ so `self.dense = Dense(4)` is all it takes to nest layers. The node-graph access
 (`get_output_at`, ...) live in `layer_nodes.py`; shape inference in `symbolic.py`.
 """
 
+import functools
 import inspect
 import math
 
@@ -39,6 +40,13 @@ _ENGINE_ATTRS = frozenset({
 
 class Layer(NodeAccessors):
     """The base class of every layer and model."""
+
+    def __init_subclass__(cls, **kwargs):
+        """A layer whose `build` was called directly (`layer.build((None, 4))`) counts as built, as in
+        Keras: calling it afterwards must not build it again over weights already set."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
@@ -390,6 +398,17 @@ class Layer(NodeAccessors):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _marks_built(build):
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        if args and getattr(self, "_build_input_shape", None) is None:
+            object.__setattr__(self, "_build_input_shape", args[0])
+        self.built = True
+        return result
+    return wrapper
 
 
 # Options Keras 3 writes into configs for features kerasbook leaves out; harmless at their defaults.

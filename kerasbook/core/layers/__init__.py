@@ -9,3 +9,11 @@ from kerasbook.core.layers.merging import (Add, Average, Concatenate, Dot, Maxim
                                            multiply, subtract)
 from kerasbook.core.layers.regularization import Dropout
 from kerasbook.core.layers.reshaping import Flatten, Reshape
+from kerasbook.core.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
+from kerasbook.core.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D,
+                                           AvgPool2D, AvgPool3D, GlobalAveragePooling1D,
+                                           GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+                                           GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D,
+                                           GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                                           GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D,
+                                           MaxPooling2D, MaxPooling3D)
