@@ -11,9 +11,10 @@ pytestmark = pytest.mark.browser
 CELLS = [
     "%load_ext kerasbook",
     "inputs = keras.Input(shape=(8, 8, 1))\n"
-    "x = layers.Reshape((64,))(inputs)\n"
+    "x = layers.Conv2D(4, 3, activation='relu', name='conv')(inputs)\n"
+    "x = layers.Reshape((144,))(x)\n"
     "shared = layers.Dense(16, activation='relu', name='shared')\n"
-    "a, b = shared(x), shared(layers.Dense(64)(x))\n"
+    "a, b = shared(x), shared(layers.Dense(144)(x))\n"
     "model = keras.Model(inputs, layers.Dense(3)(layers.concatenate([a, b])))",
     "from kerasbook.widgets import LiveSummary\nLiveSummary(model)",
     "keras.viz.node_graph(model)",
@@ -38,6 +39,8 @@ def test_summary_node_graph_and_activation_render(lab, page):
     try:
         summary = page.wait_for_selector(".jp-OutputArea-output table", timeout=120_000)
         assert "shared (Dense)" in summary.inner_text()
+        summary.scroll_into_view_if_needed()
+        screenshot(page, "summary-table-in-jupyterlab")
         # JupyterLab shows image/svg+xml output as an <img> with the SVG in its data URL.
         graph = page.wait_for_selector(".jp-RenderedSVG img", timeout=60_000)
         svg = urllib.parse.unquote(graph.get_attribute("src"))
