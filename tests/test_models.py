@@ -253,3 +253,12 @@ def test_clone_model_has_same_structure_and_new_weights():
     assert [type(l) for l in clone.layers] == [type(l) for l in model.layers]
     assert clone.count_params() == model.count_params()
     assert not any(a is b for a, b in zip(clone.weights, model.weights))
+
+
+def test_input_accepts_an_int_shape_batch_size_batch_shape_name_and_dtype():
+    assert keras.Input(shape=(784)).shape == (None, 784)  # old guides write shape=(784): an int
+    x = keras.Input(shape=(3,), batch_size=8, dtype="int32", name="tokens")
+    assert x.shape == (8, 3) and x.dtype == "int32" and x.name == "tokens"
+    assert keras.Input(batch_shape=(16, 10, 5)).shape == (16, 10, 5)
+    with pytest.raises(ValueError, match="needs a `shape`"):
+        keras.Input()
