@@ -86,3 +86,29 @@ def test_clone_model_of_sequential_and_with_clone_function():
     x = np.ones((1, 3), "float32")
     renamed.set_weights(model.get_weights())
     np.testing.assert_allclose(renamed(x), model(x), rtol=1e-6)
+
+
+def test_lambda_config_refuses_stored_code_unless_safe_mode_is_off():
+    import keras as real_keras
+    layer = layers.Lambda(lambda x: x * 2 + 1, name="double")
+    config = layer.get_config()
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match=r'Lambda layer "double".*safe_mode=False'):
+        keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    loaded = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer), safe_mode=False)
+    np.testing.assert_allclose(loaded(np.ones((1, 2), "float32")), [[3.0, 3.0]])
+    # Keras 3 reads the same record, and refuses it in safe mode too.
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        real_keras.layers.Lambda.from_config(config)
+    theirs = real_keras.layers.Lambda.from_config(config, safe_mode=False)
+    np.testing.assert_allclose(np.asarray(theirs(np.ones((1, 2), "float32"))), [[3.0, 3.0]])
+
+
+def test_lambda_with_a_registered_function_loads_safely():
+    @keras.saving.register_keras_serializable(package="Course")
+    def add_one(x):
+        return x + 1
+
+    config = keras.saving.serialize_keras_object(layers.Lambda(add_one))
+    loaded = keras.saving.deserialize_keras_object(config)
+    np.testing.assert_allclose(loaded(np.zeros((1,), "float32")), [1.0])

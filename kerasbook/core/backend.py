@@ -38,3 +38,9 @@ def set_image_data_format(data_format):
 def clear_session():
     """Start naming layers from scratch (`dense`, `dense_1`, ... again)."""
     naming.clear_session()
+
+
+def enable_unsafe_deserialization():
+    """Allow loading a Lambda layer's stored bytecode without safe_mode=False (trusted files only)."""
+    from kerasbook.core.saving import lambdas
+    lambdas.enable_unsafe_deserialization()
