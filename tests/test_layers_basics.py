@@ -213,3 +213,11 @@ def test_variable_behaves_like_an_array():
     np.testing.assert_allclose(v.numpy(), [3.0, 4.0])
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         v.assign([1.0])
+
+
+def test_automatic_names_follow_keras_snake_case():
+    from kerasbook.core.naming import to_snake_case
+    import keras as real_keras
+    for name in ["Conv2D", "MaxPooling2D", "GlobalAveragePooling1D", "RMSprop", "InputLayer", "LSTM",
+                 "SimpleRNN", "Conv2DTranspose", "Dense", "TimeDistributed", "ZeroPadding2D", "GRU"]:
+        assert to_snake_case(name) == real_keras.src.utils.naming.to_snake_case(name)
