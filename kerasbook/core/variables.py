@@ -83,7 +83,8 @@ class Variable:
 
     def _stored_value(self):
         if self._value is None:  # first read: run the initializer now
-            self._value = _to_array(self._initializer(), self.dtype)
+            with jax.ensure_compile_time_eval():  # a concrete array, even if first read inside a trace
+                self._value = _to_array(self._initializer(), self.dtype)
             self._initializer = None
         return self._value
 

@@ -17,3 +17,5 @@ from kerasbook.core.layers.pooling import (AveragePooling1D, AveragePooling2D, A
                                            GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                                            GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D,
                                            MaxPooling2D, MaxPooling3D)
+from kerasbook.core.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN,
+                                             SimpleRNNCell)
