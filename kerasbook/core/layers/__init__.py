@@ -19,3 +19,4 @@ from kerasbook.core.layers.pooling import (AveragePooling1D, AveragePooling2D, A
                                            MaxPooling2D, MaxPooling3D)
 from kerasbook.core.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN,
                                              SimpleRNNCell)
+from kerasbook.core.layers.wrappers import TimeDistributed
