@@ -20,3 +20,4 @@ from kerasbook.core.layers.pooling import (AveragePooling1D, AveragePooling2D, A
 from kerasbook.core.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN,
                                              SimpleRNNCell)
 from kerasbook.core.layers.wrappers import TimeDistributed
+from kerasbook.core.layers.normalization import BatchNormalization, LayerNormalization
