@@ -21,3 +21,5 @@ from kerasbook.core.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUC
                                              SimpleRNNCell)
 from kerasbook.core.layers.wrappers import TimeDistributed
 from kerasbook.core.layers.normalization import BatchNormalization, LayerNormalization
+from kerasbook.core.layers.shaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+                                           UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)

@@ -1,0 +1,176 @@
+"""Layers that pad, crop, repeat or reorder values: `ZeroPadding1D/2D/3D`, `Cropping1D/2D/3D`,
+`UpSampling1D/2D/3D`, `RepeatVector`, `Permute`. Shapes are `(batch, *spatial, channels)` by default."""
+
+import jax
+import jax.numpy as jnp
+
+from kerasbook.core.layer import Layer
+
+
+def _pairs(value, rank):
+    """Keras's padding/cropping spec -> ((before, after),) per spatial axis."""
+    if isinstance(value, int):
+        return ((value, value),) * rank
+    value = tuple(value)
+    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return (value,)
+    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+
+
+class _Spatial(Layer):
+    rank = None
+    keeps_input_dtype = True
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or "channels_last"
+
+    def _spatial_axes(self, ndim):
+        start = 2 if self.data_format == "channels_first" else 1
+        return list(range(start, start + self.rank))
+
+
+class _ZeroPadding(_Spatial):
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.padding = _pairs(padding, self.rank)
+
+    def call(self, inputs):
+        widths = [(0, 0)] * inputs.ndim
+        for axis, pair in zip(self._spatial_axes(inputs.ndim), self.padding):
+            widths[axis] = pair
+        return jnp.pad(inputs, widths)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, (a, b) in zip(self._spatial_axes(len(shape)), self.padding):
+            shape[axis] = None if shape[axis] is None else shape[axis] + a + b
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+
+class _Cropping(_Spatial):
+    def __init__(self, cropping=1, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.cropping = _pairs(cropping, self.rank)
+
+    def call(self, inputs):
+        index = [slice(None)] * inputs.ndim
+        for axis, (a, b) in zip(self._spatial_axes(inputs.ndim), self.cropping):
+            index[axis] = slice(a, inputs.shape[axis] - b)
+        return inputs[tuple(index)]
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, (a, b) in zip(self._spatial_axes(len(shape)), self.cropping):
+            if shape[axis] is not None:
+                if shape[axis] - a - b <= 0:
+                    raise ValueError(f"cropping {(a, b)} leaves nothing of an axis of size {shape[axis]}.")
+                shape[axis] -= a + b
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
+
+
+class _UpSampling(_Spatial):
+    def __init__(self, size=2, data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.size = (size,) * self.rank if isinstance(size, int) else tuple(size)
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        axes = self._spatial_axes(inputs.ndim)
+        if self.interpolation == "nearest":
+            for axis, factor in zip(axes, self.size):
+                inputs = jnp.repeat(inputs, factor, axis=axis)
+            return inputs
+        shape = list(inputs.shape)
+        for axis, factor in zip(axes, self.size):
+            shape[axis] *= factor
+        return jax.image.resize(inputs, shape, method=self.interpolation)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, factor in zip(self._spatial_axes(len(shape)), self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * factor
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
+                "interpolation": self.interpolation}
+
+
+def _family(base, rank, name, doc):
+    return type(name, (base,), {"rank": rank, "__doc__": doc})
+
+
+ZeroPadding1D = _family(_ZeroPadding, 1, "ZeroPadding1D", "Zeros before and after each sequence.")
+ZeroPadding2D = _family(_ZeroPadding, 2, "ZeroPadding2D", "Rows and columns of zeros around each image.")
+ZeroPadding3D = _family(_ZeroPadding, 3, "ZeroPadding3D", "Zeros around each volume.")
+Cropping1D = _family(_Cropping, 1, "Cropping1D", "Cuts steps off the start and end of each sequence.")
+Cropping2D = _family(_Cropping, 2, "Cropping2D", "Cuts rows and columns off the edges of each image.")
+Cropping3D = _family(_Cropping, 3, "Cropping3D", "Cuts the edges off each volume.")
+
+
+class UpSampling1D(_UpSampling):
+    """Repeats each time step `size` times."""
+    rank = 1
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(size=size, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config["size"] = self.size[0]
+        for key in ("data_format", "interpolation"):
+            config.pop(key)
+        return config
+
+
+UpSampling2D = _family(_UpSampling, 2, "UpSampling2D", "Enlarges each image by `size` (nearest or bilinear).")
+UpSampling3D = _family(_UpSampling, 3, "UpSampling3D", "Enlarges each volume by `size`.")
+
+
+class RepeatVector(Layer):
+    """`(batch, features)` -> `(batch, n, features)`: the vector repeated n times."""
+
+    keeps_input_dtype = True
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = n
+
+    def call(self, inputs):
+        return jnp.repeat(inputs[:, None, :], self.n, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(f"RepeatVector takes inputs of shape (batch, features); received {input_shape}.")
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+class Permute(Layer):
+    """Reorders the axes after the batch axis: `Permute((2, 1))` swaps the two of a 3-D input."""
+
+    keeps_input_dtype = True
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Permute dims must be a permutation of 1..{len(self.dims)}; received {dims}.")
+
+    def call(self, inputs):
+        return jnp.transpose(inputs, (0,) + self.dims)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": self.dims}
