@@ -18,6 +18,16 @@ CONV = [
     ("Conv2D", (2, 8, 9, 6), dict(filters=4, kernel_size=3, groups=2)),
     ("Conv2D", (2, 6, 8, 9), dict(filters=4, kernel_size=(2, 3), data_format="channels_first")),
     ("Conv3D", (1, 5, 6, 7, 2), dict(filters=3, kernel_size=2)),
+    ("SeparableConv2D", (2, 7, 8, 3), dict(filters=4, kernel_size=3)),
+    ("SeparableConv2D", (2, 7, 8, 3), dict(filters=4, kernel_size=3, padding="same", strides=2, depth_multiplier=2)),
+    ("SeparableConv1D", (2, 9, 3), dict(filters=4, kernel_size=3)),
+    ("DepthwiseConv2D", (2, 7, 8, 3), dict(kernel_size=3)),
+    ("DepthwiseConv2D", (2, 7, 8, 3), dict(kernel_size=3, depth_multiplier=2, padding="same")),
+    ("Conv2DTranspose", (2, 7, 8, 3), dict(filters=4, kernel_size=3)),
+    ("Conv2DTranspose", (2, 7, 8, 3), dict(filters=4, kernel_size=3, strides=2, padding="same")),
+    ("Conv2DTranspose", (2, 7, 8, 3), dict(filters=4, kernel_size=2, strides=3)),
+    ("Conv2DTranspose", (2, 7, 8, 3), dict(filters=4, kernel_size=3, dilation_rate=2, padding="same")),
+    ("Conv1DTranspose", (2, 9, 3), dict(filters=4, kernel_size=3, strides=2, padding="same")),
 ]
 
 

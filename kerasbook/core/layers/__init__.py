@@ -23,3 +23,5 @@ from kerasbook.core.layers.wrappers import TimeDistributed
 from kerasbook.core.layers.normalization import BatchNormalization, LayerNormalization
 from kerasbook.core.layers.shaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                            UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from kerasbook.core.layers.convolutional import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, DepthwiseConv1D,
+                                                 DepthwiseConv2D, SeparableConv1D, SeparableConv2D)

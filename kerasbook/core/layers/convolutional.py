@@ -125,3 +125,196 @@ class Conv3D(BaseConv):
 
 
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+
+
+class BaseDepthwiseConv(BaseConv):
+    """Depthwise convolution: each input channel gets its own `depth_multiplier` filters."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters=0, kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = depth_multiplier
+
+    def build(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        self.filters = channels * self.depth_multiplier
+        self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.depth_multiplier),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+
+    def call(self, inputs):
+        kernel = self.kernel.value
+        grouped = kernel.reshape(self.kernel_size + (1, kernel.shape[-2] * kernel.shape[-1]))
+        x = nn.conv(inputs, grouped, self.strides, self.padding, self.data_format, self.dilation_rate)
+        if self.bias is not None:
+            shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
+                else (self.filters,)
+            x = x + self.bias.value.reshape(shape)
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        self.filters = input_shape[self._channel_axis()] * self.depth_multiplier
+        return super().compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("filters", "groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key, None)
+        return {**config, "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.kernel_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "depthwise_constraint": None}
+
+
+class DepthwiseConv1D(BaseDepthwiseConv):
+    rank = 1
+
+
+class DepthwiseConv2D(BaseDepthwiseConv):
+    rank = 2
+
+
+class BaseSeparableConv(BaseConv):
+    """A depthwise convolution (each channel alone) followed by a 1x1 pointwise convolution that mixes
+    channels: far fewer weights than a full convolution (Xception is built from these)."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = depth_multiplier
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+
+    def build(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        self.depthwise_kernel = self.add_weight(
+            shape=self.kernel_size + (channels, self.depth_multiplier), initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, name="depthwise_kernel")
+        self.pointwise_kernel = self.add_weight(
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            name="pointwise_kernel")
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+
+    def call(self, inputs):
+        depthwise = self.depthwise_kernel.value
+        grouped = depthwise.reshape(self.kernel_size + (1, depthwise.shape[-2] * depthwise.shape[-1]))
+        x = nn.conv(inputs, grouped, self.strides, self.padding, self.data_format, self.dilation_rate)
+        x = nn.conv(x, self.pointwise_kernel.value, 1, "valid", self.data_format)
+        if self.bias is not None:
+            shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
+                else (self.filters,)
+            x = x + self.bias.value.reshape(shape)
+        return self.activation(x)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key, None)
+        return {**config, "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.kernel_initializer),
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+                "depthwise_constraint": None, "pointwise_constraint": None}
+
+
+class SeparableConv1D(BaseSeparableConv):
+    rank = 1
+
+
+class SeparableConv2D(BaseSeparableConv):
+    rank = 2
+
+
+class BaseConvTranspose(BaseConv):
+    """The gradient of a convolution run forwards: up-samples, `(h, w)` -> `(h * stride, w * stride)`
+    with "same" padding. Kernel shape `(*kernel_size, filters, in_channels)`, as in Keras."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, **kwargs)
+        if output_padding is not None:
+            raise ValueError("kerasbook's transposed convolutions do not support output_padding.")
+        self.output_padding = None
+
+    def build(self, input_shape):
+        channels = input_shape[self._channel_axis()]
+        self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, channels),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+
+    def _explicit_padding(self):
+        """Padding of the stride-dilated input, per axis: the forward convolution's padding mirrored
+        (`span - 1 - forward padding` on each side), plus what makes the output exactly Keras's size."""
+        pads = []
+        for k, s, d in zip(self.kernel_size, self.strides, self.dilation_rate):
+            span = (k - 1) * d + 1
+            forward = max(span - s, 0) if self.padding == "same" else 0
+            before, after = forward // 2, forward - forward // 2
+            pads.append((span - 1 - before, span - 1 - after + max(s - span, 0)))
+        return pads
+
+    def call(self, inputs):
+        import jax
+        dims = nn._dimension_numbers(inputs.ndim, self.data_format)
+        kernel = jax.numpy.flip(self.kernel.value, axis=tuple(range(self.rank)))
+        kernel = jax.numpy.swapaxes(kernel, -1, -2)
+        x = jax.lax.conv_general_dilated(inputs, kernel, (1,) * self.rank, self._explicit_padding(),
+                                         lhs_dilation=self.strides, rhs_dilation=self.dilation_rate,
+                                         dimension_numbers=dims)
+        if self.bias is not None:
+            shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
+                else (self.filters,)
+            x = x + self.bias.value.reshape(shape)
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        first = self.data_format == "channels_first"
+        spatial = input_shape[2:] if first else input_shape[1:-1]
+        out = []
+        for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate):
+            span = (k - 1) * d + 1
+            out.append(None if n is None else (n * s if self.padding == "same" else n * s + max(span - s, 0)))
+        out = tuple(out)
+        return (input_shape[0], self.filters) + out if first else (input_shape[0],) + out + (self.filters,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("groups", None)
+        return {**config, "output_padding": None}
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    rank = 1
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    rank = 2
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    rank = 3
