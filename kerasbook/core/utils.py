@@ -52,3 +52,9 @@ def get_registered_name(obj):
 def register_keras_serializable(package="Custom", name=None):
     from kerasbook.core.saving.serialization import register_keras_serializable as register
     return register(package, name)
+
+
+def get_file(fname=None, origin=None, **kwargs):
+    """A file from the Keras cache, downloaded once and hash-checked (see `utils_files.py`)."""
+    from kerasbook.core import utils_files
+    return utils_files.get_file(fname, origin, **kwargs)

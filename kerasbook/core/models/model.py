@@ -119,6 +119,15 @@ class Model(Trainer, Layer):
     def _clear_jit_cache(self):
         self._jit_cache.clear()
 
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Weights from a file: Keras 2's `.h5` layout (as the ImageNet files use) or Keras 3's."""
+        from kerasbook.core.saving import legacy_h5
+        if legacy_h5.is_legacy_h5(filepath):
+            legacy_h5.load_legacy_h5_weights(self, filepath, skip_mismatch=skip_mismatch)
+            return
+        from kerasbook.core.saving import weights_file  # Keras 3's `.weights.h5` layout
+        weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Print the layers with their output shapes and parameter counts, in Keras 3's layout."""
