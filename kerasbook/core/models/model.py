@@ -119,6 +119,15 @@ class Model(Trainer, Layer):
     def _clear_jit_cache(self):
         self._jit_cache.clear()
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save architecture, weights and optimizer state to a `.keras` file that Keras 3 opens."""
+        from kerasbook.core.saving import keras_file
+        keras_file.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        from kerasbook.core.saving import weights_file
+        weights_file.save_weights(self, filepath, overwrite=overwrite)
+
     def load_weights(self, filepath, skip_mismatch=False):
         """Weights from a file: Keras 2's `.h5` layout (as the ImageNet files use) or Keras 3's."""
         from kerasbook.core.saving import legacy_h5

@@ -37,15 +37,36 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self._compile_loss = CompileLoss(loss, loss_weights, self._output_names_for_training())
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics, self._output_names_for_training())
-        self._compile_config = {"optimizer": optimizer if isinstance(optimizer, str) else None,
-                                "loss": loss if isinstance(loss, (str, list, dict)) else None,
-                                "loss_weights": loss_weights, "metrics": metrics}
+        from kerasbook.core.saving.serialization import serialize_keras_object
+        self._compile_config = {"loss": serialize_keras_object(loss), "loss_weights": loss_weights,
+                                "metrics": serialize_keras_object(metrics)}
         self._step_cache = {}
         self.compiled = True
         self.stop_training = False
 
     def get_compile_config(self):
-        return dict(self._compile_config) if self.compiled else None
+        """How the model was compiled, in Keras 3's form (what `.keras` files store)."""
+        if not self.compiled:
+            return None
+        from kerasbook.core.saving.serialization import serialize_keras_object
+        config = dict(self._compile_config)
+        return {"optimizer": serialize_keras_object(self.optimizer), "loss": config["loss"],
+                "loss_weights": config["loss_weights"], "metrics": config["metrics"],
+                "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
+                "jit_compile": True}
+
+    def compile_from_config(self, config):
+        from kerasbook.core.saving.serialization import deserialize_keras_object
+        config = dict(config)
+        optimizer = config.get("optimizer")
+        if isinstance(optimizer, dict):
+            from kerasbook.core.training import optimizers
+            optimizer = optimizers.get(optimizer)
+        loss = config.get("loss")
+        if isinstance(loss, dict) and "class_name" in loss:
+            loss = deserialize_keras_object(loss)
+        self.compile(optimizer=optimizer or "rmsprop", loss=loss, loss_weights=config.get("loss_weights"),
+                     metrics=config.get("metrics"))
 
     def _output_names_for_training(self):
         return list(getattr(self, "output_names", None) or ["output"])

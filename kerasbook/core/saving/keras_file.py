@@ -1,0 +1,82 @@
+"""The `.keras` format of Keras 3: a zip of `metadata.json`, `config.json` and `model.weights.h5`.
+
+`config.json` is the model's config (as `serialize_keras_object` writes it, with how it was compiled);
+`model.weights.h5` holds the variables in Keras's layout (see `weights_file.py`). Loading rebuilds the
+model from the config (never running code from the file, see `lambdas.py`), then reads the weights.
+"""
+
+import datetime
+import io
+import json
+import os
+import zipfile
+
+import h5py
+
+from kerasbook.core.saving import weights_file
+from kerasbook.core.saving.atomic import atomic_path
+from kerasbook.core.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+KERAS_VERSION = "3.15.1"  # the format version Keras reads: written as Keras 3.15 would
+
+
+def save_model(model, filepath, overwrite=True, zipped=True):
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"model.save writes the .keras format; the file name must end in .keras, "
+                         f"received {filepath!r}. For weights alone use save_weights('x.weights.h5').")
+    if os.path.exists(filepath) and not overwrite:
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    config = serialize_keras_object(model)
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as f:
+        weights_file.write(model, f)
+    with atomic_path(filepath) as partial:
+        with zipfile.ZipFile(partial, "w") as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config, default=_jsonable))
+            archive.writestr("model.weights.h5", weights.getvalue())
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"Cannot write {value!r} into a model config.")
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No model file at {filepath}.")
+    if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
+        raise ValueError(f"{filepath} is in the legacy Keras 2 HDF5 model format, which kerasbook does not "
+                         "load as a whole model; build the model and use load_weights() instead.")
+    try:
+        archive = zipfile.ZipFile(filepath)
+    except zipfile.BadZipFile:
+        raise ValueError(f"{filepath} is not a .keras file: it is not a zip archive (or it is truncated "
+                         "or damaged).") from None
+    with archive:
+        names = set(archive.namelist())
+        missing = {"config.json", "model.weights.h5"} - names
+        if missing:
+            raise ValueError(f"{filepath} is not a complete .keras file: it lacks {sorted(missing)}.")
+        try:
+            config = json.loads(archive.read("config.json"))
+            weights = io.BytesIO(archive.read("model.weights.h5"))
+        except (zipfile.BadZipFile, ValueError, OSError) as error:
+            raise ValueError(f"{filepath} is damaged: {error}.") from None
+    model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    if compile and config.get("compile_config"):
+        model.compile_from_config(config["compile_config"])
+    try:
+        f = h5py.File(weights, "r")
+    except OSError as error:
+        raise ValueError(f"{filepath}: its model.weights.h5 is damaged ({error}).") from None
+    with f:
+        weights_file.read(model, f, filepath)
+    return model
