@@ -151,3 +151,31 @@ def test_a_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monke
         model.save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no partial file left behind
+
+
+def sequential(k):
+    return k.Sequential([k.Input((6,)), k.layers.Dense(8, activation="relu"), k.layers.Dropout(0.2),
+                         k.layers.BatchNormalization(), k.layers.Dense(3, activation="softmax")], name="seq")
+
+
+@pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
+def test_sequential_round_trip_both_ways(tmp_path, writer, reader):
+    model = sequential(writer)
+    x = np.random.default_rng(2).normal(size=(10, 6)).astype("float32")
+    model.compile("sgd", "categorical_crossentropy")
+    model.fit(x, np.eye(3)[np.arange(10) % 3], epochs=1, verbose=0)  # moves BatchNormalization statistics
+    model.save(tmp_path / "seq.keras")
+    loaded = reader.models.load_model(tmp_path / "seq.keras")
+    assert [type(l).__name__ for l in loaded.layers] == [type(l).__name__ for l in model.layers]
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0)),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_a_lambda_in_a_saved_model_needs_safe_mode_off(tmp_path):
+    inputs = kerasbook.Input((2,))
+    model = kerasbook.Model(inputs, kerasbook.layers.Lambda(lambda t: t * 3, name="triple")(inputs))
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(ValueError, match=r'Lambda layer "triple".*safe_mode=False'):
+        kerasbook.models.load_model(tmp_path / "lambda.keras")
+    loaded = kerasbook.models.load_model(tmp_path / "lambda.keras", safe_mode=False)
+    np.testing.assert_allclose(np.asarray(loaded(np.ones((1, 2), "float32"))), [[3.0, 3.0]])

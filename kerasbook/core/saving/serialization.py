@@ -157,8 +157,13 @@ def _accepts(fn, name):
         return False
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
-    """The object a Keras 3 dict describes; strings name built-in objects (e.g. "relu")."""
+def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwargs):
+    """The object a Keras 3 dict describes; strings name built-in objects (e.g. "relu").
+
+    `safe_mode` (default True) holds for everything inside the object too: a model loaded with
+    safe_mode=False lets its nested Lambda layers load their stored code."""
+    if safe_mode is None:
+        safe_mode = getattr(_local, "safe_mode", True)
     if config is None or isinstance(config, (int, float, bool)):
         return config
     if isinstance(config, (list, tuple)):
@@ -185,8 +190,13 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         extra["safe_mode"] = safe_mode
     if _accepts(cls.from_config, "custom_objects"):
         extra["custom_objects"] = custom_objects
-    with custom_object_scope(custom_objects or {}):
-        obj = cls.from_config(inner, **extra)
+    outer_safe_mode = getattr(_local, "safe_mode", True)
+    _local.safe_mode = safe_mode
+    try:
+        with custom_object_scope(custom_objects or {}):
+            obj = cls.from_config(inner, **extra)
+    finally:
+        _local.safe_mode = outer_safe_mode
     build_config = config.get("build_config")
     if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
         obj.build_from_config(build_config)
