@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from kerasbook.core import random
+from kerasbook.core.catalog import Catalog
 
 
 class Initializer:
@@ -199,44 +200,13 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-_CLASSES = {cls.__name__: cls for cls in [Zeros, Ones, Constant, RandomNormal, RandomUniform,
-                                          TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal,
-                                          HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
-                                          Identity]}
-_NAMES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-          "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
-          "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-          "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
-          "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-          "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal}
-
-
-def get(identifier):
-    """A name ("glorot_uniform"), a class name, a Keras config dict, an initializer or a function."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown initializer {identifier!r}. Known: {sorted(_NAMES)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer {identifier!r}.")
-
-
-def serialize(initializer):
-    if initializer is None:
-        return None
-    from kerasbook.core.saving.serialization import serialize_keras_object
-    return serialize_keras_object(initializer)
-
-
-def deserialize(config, custom_objects=None):
-    cls = _CLASSES.get(config["class_name"])
-    if cls is None:
-        from kerasbook.core.saving.serialization import deserialize_keras_object
-        return deserialize_keras_object(config, custom_objects)
-    return cls.from_config(config.get("config", {}))
+_CATALOG = Catalog(
+    "initializer",
+    [Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform,
+     GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity],
+    {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
+     "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
+     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
+     "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+     "orthogonal": Orthogonal, "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal})
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

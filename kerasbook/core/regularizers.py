@@ -6,6 +6,8 @@ the loss, which pulls the weights towards zero (L2) or makes them sparse (L1).
 
 import jax.numpy as jnp
 
+from kerasbook.core.catalog import Catalog
+
 
 class Regularizer:
     def __call__(self, x):
@@ -83,35 +85,6 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1, l2)
 
 
-_CLASSES = {cls.__name__: cls for cls in [Regularizer, L1, L2, L1L2, OrthogonalRegularizer]}
-_NAMES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
-
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown regularizer {identifier!r}. Known: {sorted(_NAMES)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer {identifier!r}.")
-
-
-def serialize(regularizer):
-    if regularizer is None:
-        return None
-    from kerasbook.core.saving.serialization import serialize_keras_object
-    return serialize_keras_object(regularizer)
-
-
-def deserialize(config, custom_objects=None):
-    cls = _CLASSES.get(config["class_name"])
-    if cls is None:
-        from kerasbook.core.saving.serialization import deserialize_keras_object
-        return deserialize_keras_object(config, custom_objects)
-    return cls.from_config(config.get("config", {}))
+_CATALOG = Catalog("regularizer", [Regularizer, L1, L2, L1L2, OrthogonalRegularizer],
+                   {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer})
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

@@ -35,6 +35,16 @@ def check_arguments(name, weights, include_top, classes, input_shape, default_si
     return input_shape
 
 
+def pooled(x, pooling):
+    """Without the classifier on top, the feature maps may be pooled to one vector per image."""
+    from kerasbook.core import layers
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D()(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D()(x)
+    return x
+
+
 def load_imagenet_weights(model, fname, origin, file_hash):
     from kerasbook.core.saving.legacy_h5 import load_legacy_h5_weights
     path = utils_files.get_file(fname, origin, cache_subdir="models", file_hash=file_hash)

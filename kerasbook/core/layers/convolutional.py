@@ -77,6 +77,10 @@ class BaseConv(Layer):
     def call(self, inputs):
         x = nn.conv(inputs, self.kernel.value, self.strides, self.padding, self.data_format,
                     self.dilation_rate)
+        return self._finish(x)
+
+    def _finish(self, x):
+        """Add the bias (on the channel axis) and apply the activation."""
         if self.bias is not None:
             shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
                 else (self.filters,)
@@ -155,11 +159,7 @@ class BaseDepthwiseConv(BaseConv):
         kernel = self.kernel.value
         grouped = kernel.reshape(self.kernel_size + (1, kernel.shape[-2] * kernel.shape[-1]))
         x = nn.conv(inputs, grouped, self.strides, self.padding, self.data_format, self.dilation_rate)
-        if self.bias is not None:
-            shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
-                else (self.filters,)
-            x = x + self.bias.value.reshape(shape)
-        return self.activation(x)
+        return self._finish(x)
 
     def compute_output_shape(self, input_shape):
         self.filters = input_shape[self._channel_axis()] * self.depth_multiplier
@@ -220,11 +220,7 @@ class BaseSeparableConv(BaseConv):
         grouped = depthwise.reshape(self.kernel_size + (1, depthwise.shape[-2] * depthwise.shape[-1]))
         x = nn.conv(inputs, grouped, self.strides, self.padding, self.data_format, self.dilation_rate)
         x = nn.conv(x, self.pointwise_kernel.value, 1, "valid", self.data_format)
-        if self.bias is not None:
-            shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
-                else (self.filters,)
-            x = x + self.bias.value.reshape(shape)
-        return self.activation(x)
+        return self._finish(x)
 
     def get_config(self):
         config = super().get_config()
@@ -286,11 +282,7 @@ class BaseConvTranspose(BaseConv):
         x = jax.lax.conv_general_dilated(inputs, kernel, (1,) * self.rank, self._explicit_padding(),
                                          lhs_dilation=self.strides, rhs_dilation=self.dilation_rate,
                                          dimension_numbers=dims)
-        if self.bias is not None:
-            shape = (1, self.filters) + (1,) * self.rank if self.data_format == "channels_first" \
-                else (self.filters,)
-            x = x + self.bias.value.reshape(shape)
-        return self.activation(x)
+        return self._finish(x)
 
     def compute_output_shape(self, input_shape):
         first = self.data_format == "channels_first"
