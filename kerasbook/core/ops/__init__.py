@@ -1,7 +1,22 @@
 """`keras.ops`: the operations layers are written with. One backend (JAX), so no dispatch layer:
-each op is a `jax.numpy`/`jax.lax`/`jax.nn` function, or a few lines around one."""
+each op is a `jax.numpy`/`jax.lax`/`jax.nn` function, or a few lines around one.
 
-from kerasbook.core.ops.core import *  # noqa: F401,F403
-from kerasbook.core.ops.core import slice  # noqa: F401  (shadows the builtin, as in Keras)
-from kerasbook.core.ops.nn import *  # noqa: F401,F403
-from kerasbook.core.ops.numpy import *  # noqa: F401,F403
+The submodules group them as Keras does (`ops.numpy`, `ops.nn`, `ops.math`, `ops.core`); every
+public function is also available here directly: `ops.matmul`, `ops.softmax`, `ops.scan`.
+"""
+
+import types as _types
+
+from kerasbook.core.ops import core, math, nn, numpy
+
+_NOT_OPS = {"Variable", "standardize_dtype"}  # helpers the modules import, not ops
+
+
+def _export(module):
+    globals().update({name: value for name, value in vars(module).items()
+                      if not name.startswith("_") and name not in _NOT_OPS
+                      and not isinstance(value, _types.ModuleType)})
+
+
+for _module in (core, math, nn, numpy):
+    _export(_module)

@@ -3,7 +3,7 @@
 
 import jax
 import jax.numpy as jnp
-from jax.scipy.special import erf, erfinv  # noqa: F401  (same as keras.ops.erf / erfinv)
+from jax.scipy.special import erf, erfc, erfinv  # noqa: F401  (same as keras.ops.erf, erfc, erfinv)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -31,6 +31,23 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     return jax.ops.segment_max(jnp.asarray(data), jnp.asarray(segment_ids), num_segments,
                                indices_are_sorted=sorted)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    return jax.ops.segment_min(jnp.asarray(data), jnp.asarray(segment_ids), num_segments,
+                               indices_are_sorted=sorted)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    return jax.ops.segment_prod(jnp.asarray(data), jnp.asarray(segment_ids), num_segments,
+                                indices_are_sorted=sorted)
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """`(fun(*primals), directional derivative along tangents)` in one forward pass."""
+    if has_aux:
+        return jax.jvp(fun, primals, tangents, has_aux=True)
+    return jax.jvp(fun, primals, tangents)
 
 
 def extract_sequences(x, sequence_length, sequence_stride):
@@ -74,6 +91,28 @@ def eigh(x):
 
 def lstsq(a, b, rcond=None):
     return jnp.linalg.lstsq(a, b, rcond=rcond)[0]
+
+
+def solve_triangular(a, b, lower=False):
+    return jax.scipy.linalg.solve_triangular(a, b, lower=lower)
+
+
+def pinv(x, rcond=None):
+    return jnp.linalg.pinv(x) if rcond is None else jnp.linalg.pinv(x, rtol=rcond)
+
+
+def matrix_rank(x, tol=None):
+    return jnp.linalg.matrix_rank(x, tol=tol)
+
+
+def eig(x):
+    return jnp.linalg.eig(x)
+
+
+def cdist(x, y):
+    """Euclidean distances between the rows of `x` `(m, d)` and of `y` `(n, d)`: `(m, n)`."""
+    diff = jnp.asarray(x)[..., :, None, :] - jnp.asarray(y)[..., None, :, :]
+    return jnp.sqrt(jnp.sum(jnp.square(diff), axis=-1))
 
 
 def slogdet(x):

@@ -1,15 +1,20 @@
-"""Neural-network operations (`keras.ops.softmax`, `ops.binary_crossentropy`, `ops.conv`, ...)."""
+"""Neural-network operations (`keras.ops.softmax`, `ops.binary_crossentropy`, `ops.conv`, ...).
+
+Activations come from `jax.nn`; convolutions and pooling are `jax.lax` calls with Keras's argument
+names (`strides`, `padding`, `data_format`, `dilation_rate`) and Keras's kernel layout
+`(*kernel_size, in_channels, out_channels)`.
+"""
 
 import jax
 import jax.numpy as jnp
-
-from jax.nn import (celu, elu, gelu, glu, hard_sigmoid, hard_swish, log_sigmoid, log_softmax,  # noqa: F401
-                    relu, relu6, selu, sigmoid, silu, softmax, softplus)
+from jax.nn import (celu, elu, gelu, glu, hard_sigmoid, hard_silu, hard_swish, log_sigmoid,  # noqa: F401
+                    log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus)
 
 swish = silu
-hard_silu = hard_swish
-_EPSILON = 1e-7  # Keras's backend epsilon, used to clip probabilities
+_EPSILON = 1e-7  # Keras's backend epsilon: keeps log() and divisions away from 0
 
+
+# -- activations ----------------------------------------------------------------------------------
 
 def leaky_relu(x, negative_slope=0.2):
     return jax.nn.leaky_relu(x, negative_slope)
@@ -19,15 +24,60 @@ def softsign(x):
     return jax.nn.soft_sign(x)
 
 
-def one_hot(x, num_classes, axis=-1, dtype=None):
-    return jax.nn.one_hot(x, num_classes, axis=axis, dtype=dtype or "float32")
+def sparse_plus(x):
+    """0 below -1, x above 1, and the parabola (x + 1)^2 / 4 joining them smoothly."""
+    x = jnp.asarray(x)
+    return jnp.where(x <= -1, 0.0, jnp.where(x >= 1, x, jnp.square(x + 1) / 4))
 
 
-def multi_hot(x, num_classes, axis=-1, dtype=None):
-    return jnp.max(one_hot(x, num_classes, axis=axis, dtype=dtype), axis=-2)
+def sparse_sigmoid(x):
+    x = jnp.asarray(x)
+    return jnp.clip(0.5 * (x + 1), 0.0, 1.0)
+
+
+def hard_tanh(x):
+    return jnp.clip(x, -1.0, 1.0)
+
+
+def soft_shrink(x, threshold=0.5):
+    x = jnp.asarray(x)
+    return jnp.where(x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0))
+
+
+def hard_shrink(x, threshold=0.5):
+    x = jnp.asarray(x)
+    return jnp.where(jnp.abs(x) > threshold, x, 0.0)
+
+
+def tanh_shrink(x):
+    return x - jnp.tanh(x)
+
+
+def squareplus(x, b=4):
+    return (x + jnp.sqrt(jnp.square(x) + b)) / 2
+
+
+def threshold(x, threshold, default_value):
+    x = jnp.asarray(x)
+    return jnp.where(x > threshold, x, default_value)
+
+
+# -- labels and losses ----------------------------------------------------------------------------
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    """Integer labels `(...)` -> `(..., num_classes)` rows of 0s with a 1 at the label."""
+    return jax.nn.one_hot(jnp.asarray(x), num_classes, axis=axis, dtype=dtype or "float32")
+
+
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    """Several labels per sample `(batch, n)` -> `(batch, num_classes)` with a 1 at each label."""
+    inputs = jnp.asarray(inputs)
+    reduce_axis = 1 if inputs.ndim > 1 else 0
+    return jnp.max(one_hot(inputs.astype("int32"), num_classes, axis=axis, dtype=dtype), axis=reduce_axis)
 
 
 def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise `-(t log p + (1 - t) log(1 - p))`; with logits, a form that never overflows."""
     target, output = jnp.asarray(target), jnp.asarray(output)
     if from_logits:
         return jnp.maximum(output, 0) - output * target + jnp.log1p(jnp.exp(-jnp.abs(output)))
@@ -36,7 +86,11 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """`-sum(target * log(probabilities))` over `axis`; probabilities are rescaled to sum to 1."""
     target, output = jnp.asarray(target), jnp.asarray(output)
+    if target.shape != output.shape:
+        raise ValueError("categorical_crossentropy: `target` and `output` must have the same shape, "
+                         f"received target.shape={target.shape}, output.shape={output.shape}.")
     if from_logits:
         return -jnp.sum(target * jax.nn.log_softmax(output, axis=axis), axis=axis)
     output = output / jnp.sum(output, axis=axis, keepdims=True)
@@ -45,6 +99,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """As `categorical_crossentropy`, with integer class labels `(...)` (or `(..., 1)`) as targets."""
     target = jnp.asarray(target).astype("int32")
     output = jnp.asarray(output)
     if target.ndim == output.ndim and target.shape[-1] == 1:
@@ -53,7 +108,11 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
                                     from_logits=from_logits, axis=axis)
 
 
-def moments(x, axes, keepdims=False):
+# -- normalization --------------------------------------------------------------------------------
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """`(mean, variance)` of `x` over `axes`."""
+    x = jnp.asarray(x)
     mean = jnp.mean(x, axis=axes, keepdims=True)
     variance = jnp.mean(jnp.square(x - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True)
     if not keepdims:
@@ -62,6 +121,9 @@ def moments(x, axes, keepdims=False):
 
 
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """`(x - mean) / sqrt(variance + epsilon) * scale + offset`; the statistics are vectors along
+    `axis` (the channels)."""
+    x = jnp.asarray(x)
     shape = [1] * x.ndim
     shape[axis] = x.shape[axis]
     inv = jax.lax.rsqrt(jnp.reshape(variance, shape) + epsilon)
@@ -72,11 +134,45 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 
 
 def normalize(x, axis=-1, order=2, epsilon=None):
+    """`x` divided by its `order`-norm along `axis` (a norm below `epsilon` counts as `epsilon`)."""
     norm = jnp.linalg.norm(x, ord=order, axis=axis, keepdims=True)
-    return x / jnp.maximum(norm, epsilon or 1e-12)
+    return x / jnp.maximum(norm, _EPSILON if epsilon is None else epsilon)
 
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """`x` divided by its root mean square along `axis`, times `scale`."""
+    x = jnp.asarray(x)
+    epsilon = _EPSILON if epsilon is None else epsilon
+    out = x * jax.lax.rsqrt(jnp.mean(jnp.square(x), axis=axis, keepdims=True) + epsilon)
+    return out if scale is None else out * scale
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    """Each sample standardized along `axis` (zero mean, unit variance), then `* gamma + beta`."""
+    x = jnp.asarray(x)
+    mean, variance = moments(x, axes=axis, keepdims=True)
+    out = (x - mean) * jax.lax.rsqrt(variance + (1e-3 if epsilon is None else epsilon))
+    out = out if gamma is None else out * gamma
+    return out if beta is None else out + beta
+
+
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio, in decibels."""
+    mse = jnp.mean(jnp.square(jnp.asarray(x1) - jnp.asarray(x2)))
+    return 20.0 * jnp.log10(max_val) - 10.0 * jnp.log10(mse)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """`softmax(q k^T * scale) v` over `(batch, length, heads, head_dim)` tensors."""
+    return jax.nn.dot_product_attention(jnp.asarray(query), jnp.asarray(key), jnp.asarray(value),
+                                        bias=bias, mask=mask, scale=scale, is_causal=is_causal)
+
+
+# -- convolution and pooling ----------------------------------------------------------------------
 
 def _dimension_numbers(rank, data_format):
+    """`jax.lax`'s layout strings: inputs `NHWC` (or `NCHW`), kernels `HWIO` (Keras's layout)."""
     spatial = {1: "W", 2: "HW", 3: "DHW"}[rank - 2]
     if data_format == "channels_first":
         return (f"NC{spatial}", f"{spatial}IO", f"NC{spatial}")
@@ -89,20 +185,60 @@ def _tuple(value, n):
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution with a Keras-layout kernel `(*spatial, in_channels / groups, out_channels)`."""
-    inputs = jnp.asarray(inputs)
-    rank = inputs.ndim
+    inputs, kernel = jnp.asarray(inputs), jnp.asarray(kernel)
+    n = inputs.ndim - 2
     data_format = data_format or "channels_last"
     channels = inputs.shape[1] if data_format == "channels_first" else inputs.shape[-1]
-    groups = channels // kernel.shape[-2]
     return jax.lax.conv_general_dilated(
-        inputs, jnp.asarray(kernel), _tuple(strides, rank - 2), padding.upper(),
-        rhs_dilation=_tuple(dilation_rate, rank - 2),
-        dimension_numbers=_dimension_numbers(rank, data_format), feature_group_count=groups)
+        inputs, kernel, _tuple(strides, n), padding.upper(), rhs_dilation=_tuple(dilation_rate, n),
+        dimension_numbers=_dimension_numbers(inputs.ndim, data_format),
+        feature_group_count=channels // kernel.shape[-2])
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Each input channel convolved on its own: kernel `(*spatial, in_channels, depth_multiplier)`,
+    output `in_channels * depth_multiplier` channels."""
+    kernel = jnp.asarray(kernel)
+    grouped = jnp.reshape(kernel, kernel.shape[:-2] + (1, kernel.shape[-2] * kernel.shape[-1]))
+    return conv(inputs, grouped, strides, padding, data_format, dilation_rate)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """A depthwise convolution, then a 1x1 convolution mixing the channels."""
+    x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(x, pointwise_kernel, 1, "valid", data_format)
+
+
+def _transpose_padding(kernel, stride, dilation, padding, output_padding):
+    """Padding (before, after) of the stride-dilated input for one axis, giving Keras's output size."""
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(kernel, stride) - kernel if output_padding is None else output_padding
+        return span - 1, span - 1 + extra
+    total = stride + span - 2 if output_padding is None else span + span % 2 - 2 + output_padding
+    before = min(total // 2 + total % 2, span - 1)
+    return before, total - before
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """The gradient of `conv`, used to up-sample: kernel `(*spatial, out_channels, in_channels)`;
+    with "same" padding each spatial size is multiplied by its stride."""
+    inputs, kernel = jnp.asarray(inputs), jnp.asarray(kernel)
+    n = inputs.ndim - 2
+    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
+    extras = (None,) * n if output_padding is None else _tuple(output_padding, n)
+    pads = [_transpose_padding(k, s, d, padding.lower(), e)
+            for k, s, d, e in zip(kernel.shape[:n], strides, dilation, extras)]
+    flipped = jnp.swapaxes(jnp.flip(kernel, axis=tuple(range(n))), -1, -2)
+    return jax.lax.conv_general_dilated(
+        inputs, flipped, (1,) * n, pads, lhs_dilation=strides, rhs_dilation=dilation,
+        dimension_numbers=_dimension_numbers(inputs.ndim, data_format or "channels_last"))
 
 
 def _pool(inputs, pool_size, strides, padding, data_format, init, op):
-    rank = inputs.ndim
-    n = rank - 2
+    n = inputs.ndim - 2
     pool_size = _tuple(pool_size, n)
     strides = _tuple(strides if strides is not None else pool_size, n)
     if (data_format or "channels_last") == "channels_first":
@@ -113,6 +249,7 @@ def _pool(inputs, pool_size, strides, padding, data_format, init, op):
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """The largest value of each window; `strides` default to `pool_size` (windows do not overlap)."""
     inputs = jnp.asarray(inputs)
     return _pool(inputs, pool_size, strides, padding, data_format, -jnp.inf, jax.lax.max)[0]
 

@@ -47,6 +47,21 @@ def argmin(x, axis=None, keepdims=False):
     return jnp.argmin(x, axis=axis, keepdims=keepdims)
 
 
+def nanargmax(x, axis=None, keepdims=False):
+    return jnp.nanargmax(x, axis=axis, keepdims=keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    return jnp.nanargmin(x, axis=axis, keepdims=keepdims)
+
+
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None,
+           size=None, fill_value=None):
+    """The distinct values; under `jax.jit` a fixed `size` is needed (padded with `fill_value`)."""
+    return jnp.unique(x, return_index=return_index, return_inverse=return_inverse,
+                      return_counts=return_counts, axis=axis, size=size, fill_value=fill_value)
+
+
 def full(shape, fill_value, dtype=None):
     """Keras fills with floats unless told otherwise: `full((2,), 1)` is float32."""
     return jnp.full(shape, fill_value, dtype=dtype or "float32")
