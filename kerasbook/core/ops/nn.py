@@ -7,10 +7,14 @@ names (`strides`, `padding`, `data_format`, `dilation_rate`) and Keras's kernel 
 
 import jax
 import jax.numpy as jnp
-from jax.nn import (celu, elu, gelu, glu, hard_sigmoid, hard_silu, hard_swish, log_sigmoid,  # noqa: F401
-                    log_softmax, relu, relu6, selu, sigmoid, silu, softmax, softplus)
 
-swish = silu
+from kerasbook.core.ops.numpy import _arrays
+
+# Same name and signature as in keras.ops (wrapped only to accept Python lists, as Keras does).
+for _name in "celu elu gelu glu hard_sigmoid hard_silu log_sigmoid log_softmax relu relu6 selu sigmoid " \
+             "silu softmax softplus".split():
+    globals()[_name] = _arrays(1)(getattr(jax.nn, _name))
+swish, hard_swish = silu, hard_silu  # noqa: F821  (defined just above)
 _EPSILON = 1e-7  # Keras's backend epsilon: keeps log() and divisions away from 0
 
 
@@ -151,7 +155,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     """Each sample standardized along `axis` (zero mean, unit variance), then `* gamma + beta`."""
     x = jnp.asarray(x)
     mean, variance = moments(x, axes=axis, keepdims=True)
-    out = (x - mean) * jax.lax.rsqrt(variance + (1e-3 if epsilon is None else epsilon))
+    out = (x - mean) * jax.lax.rsqrt(variance + (_EPSILON if epsilon is None else epsilon))
     out = out if gamma is None else out * gamma
     return out if beta is None else out + beta
 

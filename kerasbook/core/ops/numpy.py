@@ -1,60 +1,91 @@
 """NumPy-like operations (`keras.ops.matmul`, `ops.sum`, `ops.where`, ...), on `jax.numpy`.
 
-Where `jax.numpy` already has Keras's name, arguments and defaults, the op *is* that function (no
-wrapper, no overhead). The ops whose Keras signature or default differs are written out below. All
-accept Variables, NumPy arrays and Python numbers, and return JAX arrays.
+Where `jax.numpy` already has Keras's name, arguments and defaults, the op *is* that function, only
+wrapped so that Python lists are accepted as in Keras (`ops.sum([1, 2])`; `jnp.sum` refuses lists).
+The ops whose Keras signature or default differs are written out below. All accept Variables, NumPy
+arrays and Python numbers, and return JAX arrays.
 """
+
+import builtins
+import functools
 
 import jax
 import jax.numpy as jnp
-from jax.numpy import (  # noqa: F401  (re-exported: same name and signature as in keras.ops)
-    abs, absolute, add, all, allclose, angle, any, append, arange, arccos, arccosh, arcsin, arcsinh,
-    arctan, arctan2, arctanh, argpartition, argsort, array_split, average, bartlett, bitwise_and,
-    bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
-    blackman, broadcast_to, cbrt, ceil, clip, concatenate, conj, conjugate, copy, corrcoef, correlate,
-    cos, cosh, count_nonzero, cross, cumprod, cumsum, deg2rad, diag, diagflat, diagonal, diff, digitize,
-    divide, dot, dsplit, dstack, einsum, empty, empty_like, equal, exp, exp2, expand_dims, expm1, eye,
-    fabs, flip, fliplr, flipud, floor, floor_divide, fmax, fmin, fmod, full_like, gcd, geomspace,
-    greater, greater_equal, hamming, hanning, heaviside, hsplit, hstack, hypot, i0, identity, imag,
-    inner, isclose, isfinite, isin, isinf, isnan, isneginf, isposinf, isreal, kaiser, kron, lcm, ldexp,
-    left_shift, less, less_equal, linspace, log, log1p, log2, log10, logaddexp, logaddexp2,
-    logical_and, logical_not, logical_or, logical_xor, logspace, matmul, maximum, mean, median,
-    meshgrid, minimum, mod, moveaxis, multiply, nanargmax, nanargmin, nancumprod, nancumsum, nanmax,
-    nanmean, nanmedian, nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum, nanvar, ndim,
-    negative, nextafter, nonzero, not_equal, ones, ones_like, outer, percentile, power, prod, ptp,
-    quantile, rad2deg, ravel, real, reciprocal, repeat, reshape, right_shift, roll, rot90, round,
-    searchsorted, select, sign, signbit, sin, sinc, sinh, size, sort, split, sqrt, square, squeeze,
-    stack, std, subtract, sum, swapaxes, take, tan, tanh, tensordot, tile, trace, transpose, trapezoid,
-    tri, tril, triu, true_divide, trunc, unravel_index, vander, var, vdot, vectorize, vsplit, vstack,
-    zeros, zeros_like)
-
-amax, amin = jnp.max, jnp.min
 
 
+def _arrays(count):
+    """Decorator: the first `count` positional arguments may be Python lists or tuples (made arrays)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def op(*args, **kwargs):
+            if builtins.any(isinstance(a, (list, tuple)) for a in args[:count]):
+                args = tuple(jnp.asarray(a) if isinstance(a, (list, tuple)) else a
+                             for a in args[:count]) + args[count:]
+            return fn(*args, **kwargs)
+        return op
+    return wrap
+
+
+# Same name and signature as in keras.ops; the number is how many leading arguments are arrays.
+_SAME_AS_JAX_NUMPY = {
+    0: """arange bartlett blackman concatenate dstack einsum empty eye geomspace hamming hanning hstack
+          identity kaiser linspace logspace meshgrid ones select stack tri unravel_index vectorize vstack
+          zeros""",
+    1: """abs absolute all angle any arccos arccosh arcsin arcsinh arctan arctanh argpartition argsort
+          array_split average broadcast_to cbrt ceil clip conj conjugate copy corrcoef cos cosh
+          count_nonzero cumprod cumsum deg2rad diag diagflat diagonal diff dsplit empty_like exp exp2
+          expand_dims expm1 fabs flip fliplr flipud floor full_like hsplit i0 imag isfinite isinf
+          isnan isneginf isposinf isreal log log1p log2 log10 logical_not mean median moveaxis nancumprod
+          nancumsum nanmax nanmean nanmedian nanmin nanpercentile nanprod nanquantile nanstd nansum
+          nanvar ndim negative nonzero ones_like percentile prod ptp quantile rad2deg ravel real
+          reciprocal repeat reshape roll rot90 round sign signbit sin sinc sinh size sort split sqrt
+          square squeeze std sum swapaxes tan tanh tile trace transpose trapezoid tril triu trunc var
+          vander vsplit zeros_like""",
+    2: """add allclose append arctan2 bitwise_and bitwise_left_shift bitwise_or bitwise_right_shift
+          bitwise_xor correlate cross digitize divide dot equal floor_divide fmax fmin fmod gcd greater
+          greater_equal heaviside hypot inner isclose isin kron lcm ldexp left_shift less less_equal
+          logaddexp logaddexp2 logical_and logical_or logical_xor matmul maximum minimum mod multiply
+          nextafter not_equal outer power right_shift searchsorted subtract take tensordot true_divide
+          vdot""",
+}
+for _count, _names in _SAME_AS_JAX_NUMPY.items():
+    for _name in _names.split():
+        globals()[_name] = _arrays(_count)(getattr(jnp, _name))
+bitwise_invert = bitwise_not = _arrays(1)(jnp.bitwise_not)
+
+
+
+@_arrays(1)
 def max(x, axis=None, keepdims=False, initial=None):
     return jnp.max(x, axis=axis, keepdims=keepdims, initial=initial)
 
 
+@_arrays(1)
 def min(x, axis=None, keepdims=False, initial=None):
     return jnp.min(x, axis=axis, keepdims=keepdims, initial=initial)
 
 
+@_arrays(1)
 def argmax(x, axis=None, keepdims=False):
     return jnp.argmax(x, axis=axis, keepdims=keepdims)
 
 
+@_arrays(1)
 def argmin(x, axis=None, keepdims=False):
     return jnp.argmin(x, axis=axis, keepdims=keepdims)
 
 
+@_arrays(1)
 def nanargmax(x, axis=None, keepdims=False):
     return jnp.nanargmax(x, axis=axis, keepdims=keepdims)
 
 
+@_arrays(1)
 def nanargmin(x, axis=None, keepdims=False):
     return jnp.nanargmin(x, axis=axis, keepdims=keepdims)
 
 
+@_arrays(1)
 def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None,
            size=None, fill_value=None):
     """The distinct values; under `jax.jit` a fixed `size` is needed (padded with `fill_value`)."""
@@ -71,6 +102,7 @@ def array(x, dtype=None):
     return jnp.array(x, dtype=dtype)
 
 
+@_arrays(3)
 def where(condition, x1=None, x2=None):
     """`where(c, a, b)` picks elementwise; `where(c)` alone gives the indices of the true values."""
     if x1 is None and x2 is None:
@@ -78,10 +110,12 @@ def where(condition, x1=None, x2=None):
     return jnp.where(condition, x1, x2)
 
 
+@_arrays(2)
 def take_along_axis(x, indices, axis=None):
     return jnp.take_along_axis(x, indices, axis=axis)
 
 
+@_arrays(1)
 def pad(x, pad_width, mode="constant", constant_values=None):
     if constant_values is None:
         return jnp.pad(x, pad_width, mode=mode)
@@ -89,7 +123,8 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 
 def rsqrt(x):
-    return jax.lax.rsqrt(jnp.asarray(x, dtype=jnp.result_type(x, "float32")))
+    x = jnp.asarray(x)
+    return jax.lax.rsqrt(x.astype(jnp.result_type(x.dtype, "float32")))
 
 
 def divide_no_nan(x1, x2):
@@ -99,21 +134,28 @@ def divide_no_nan(x1, x2):
     return jnp.where(x2 == 0, 0, x1 / safe)
 
 
+@_arrays(1)
 def norm(x, ord=None, axis=None, keepdims=False):
     return jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
+@_arrays(1)
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     return jnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
+@_arrays(1)
 def histogram(x, bins=10, range=None):
     return jnp.histogram(x, bins=bins, range=range)
 
 
+@_arrays(1)
 def bincount(x, weights=None, minlength=0, sparse=False):
     return jnp.bincount(x, weights=weights, minlength=minlength)
 
 
 def get_item(x, key):
     return jnp.asarray(x)[key]
+
+
+amax, amin = max, min
