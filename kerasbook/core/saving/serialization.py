@@ -23,6 +23,7 @@ _KERAS_MODULES = {
     "kerasbook.core.training.losses": "keras.losses",
     "kerasbook.core.training.metrics": "keras.metrics",
     "kerasbook.core.training.optimizers": "keras.optimizers",
+    "kerasbook.core.training.schedules": "keras.optimizers.schedules",
 }
 _BUILTIN_NAMESPACES = ["kerasbook.core.layers", "kerasbook.core.models", "kerasbook.core.initializers",
                        "kerasbook.core.regularizers", "kerasbook.core.training.losses",

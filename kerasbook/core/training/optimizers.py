@@ -1,11 +1,12 @@
 """Optimizers with Keras's names, arguments and state layout, doing their math with optax.
 
-The update rule of each optimizer is an optax transformation. Its state (momentums, velocities, ...)
-is kept in `Variable`s named and ordered as Keras 3 names and orders them (`adam/iteration`,
+Each optimizer's update rule is an optax transformation. Its state (momentums, velocities, ...) lives
+in `Variable`s named and ordered as Keras 3 names and orders them (`adam/iteration`,
 `adam/learning_rate`, `adam/dense_kernel_momentum`, ...), so that:
 - `apply` run inside a `StatelessScope` is a pure function, and the trainer compiles it with the step;
 - a `.keras` file stores the optimizer state exactly where Keras expects it.
-Each step rebuilds the optax state from the variables, calls `update`, and writes the state back.
+Each step rebuilds the optax state from the variables, calls `update`, and writes the new state back.
+Only the optimizers module imports optax, so `import kerasbook` does not pay for it.
 """
 
 import jax
@@ -14,132 +15,175 @@ import numpy as np
 import optax
 
 from kerasbook.core import naming
+from kerasbook.core.training import schedules
 from kerasbook.core.variables import Variable
 
 
 class Optimizer:
-    # optax state field -> Keras slot name; and whether Keras interleaves slots per variable.
-    _slot_names = {}
-    _interleaved = True
+    """Base class: learning rate, clipping, weight decay, state variables; subclasses give the rule.
+
+    A subclass defines `_transform(learning_rate)` (an optax transformation for one step) and
+    `_slot_layout()`: groups of (optax state field, Keras slot name). Slots of one group are created
+    variable by variable (`kernel_momentum, kernel_velocity, bias_momentum, ...`), groups one after
+    the other, which is the order Keras 3 creates them in.
+    """
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
                  loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        kwargs.pop("decay", None)  # Keras 2 configs may carry it, always as 0 in practice
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unrecognized arguments {sorted(kwargs)}.")
         if use_ema or gradient_accumulation_steps or loss_scale_factor:
-            raise ValueError("kerasbook's optimizers do not support use_ema, loss_scale_factor or "
-                             "gradient_accumulation_steps.")
+            raise ValueError(f"{type(self).__name__}: kerasbook does not support use_ema, "
+                             "loss_scale_factor or gradient_accumulation_steps.")
+        if sum(bool(c) for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"{type(self).__name__}: set only one of clipnorm, clipvalue and "
+                             f"global_clipnorm (received clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm}).")
         self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
-        self._schedule = learning_rate if callable(learning_rate) else None
-        self._initial_learning_rate = learning_rate
         self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
         self.global_clipnorm = global_clipnorm
         self.built = False
-        self._variables = []
+        self._built_for = []  # the model variables that have slots, in build order
+        self._slots = {}  # (optax field, id(model variable)) -> slot Variable
+        self._slot_variables = []  # in Keras's order
         self.iterations = Variable(np.zeros((), "int32"), trainable=False, name="iteration",
                                    path=f"{self.name}/iteration")
-        initial = 0.0 if self._schedule is not None else float(learning_rate)
-        self._learning_rate = Variable(np.asarray(initial, "float32"), trainable=False,
-                                       name="learning_rate", path=f"{self.name}/learning_rate")
+        if isinstance(learning_rate, Variable):
+            learning_rate = float(learning_rate.numpy())
+        if callable(learning_rate):  # a schedule: Keras keeps no learning-rate variable then
+            self._learning_rate = learning_rate
+        else:
+            self._learning_rate = Variable(np.asarray(learning_rate, "float32"), trainable=False,
+                                           name="learning_rate", path=f"{self.name}/learning_rate")
 
-    # -- the rule: each optimizer gives its optax transformation ---------------------------------
+    # -- what each optimizer defines -----------------------------------------------------------
     def _transform(self, learning_rate):
         raise NotImplementedError
+
+    def _slot_layout(self):
+        return []
 
     # -- learning rate -------------------------------------------------------------------------
     @property
     def learning_rate(self):
-        if self._schedule is not None:
-            return self._schedule(self.iterations.value)
-        return self._learning_rate
+        """The learning-rate Variable, or, with a schedule, the schedule's value at this step."""
+        if isinstance(self._learning_rate, Variable):
+            return self._learning_rate
+        return self._learning_rate(self.iterations.value)
 
     @learning_rate.setter
     def learning_rate(self, value):
         if callable(value) and not isinstance(value, Variable):
-            self._schedule = value
+            self._learning_rate = value
+        elif not isinstance(self._learning_rate, Variable):
+            raise TypeError(f"{self.name} was created with a learning-rate schedule; it cannot be "
+                            f"replaced by a fixed value ({value!r}). Create a new optimizer instead.")
         else:
-            self._schedule = None
             self._learning_rate.assign(np.asarray(value, "float32"))
 
     def _current_learning_rate(self):
-        if self._schedule is not None:
-            return jnp.asarray(self._schedule(self.iterations.value), "float32")
-        return self._learning_rate.value
+        if isinstance(self._learning_rate, Variable):
+            return self._learning_rate.value
+        return jnp.asarray(self._learning_rate(self.iterations.value), "float32")
 
     # -- state ---------------------------------------------------------------------------------
     def build(self, variables):
-        """Create the slots for `variables` (once per variable; later calls add new ones)."""
-        variables = list(variables)
-        if not hasattr(self, "_slots"):
-            self._slots, self._built_for = {}, []
-        new = [v for v in variables if not any(v is b for b in self._built_for)]
-        if not new:
-            self.built = True
-            return
-        template = jax.jit(lambda params: self._transform(1.0).init(params))(
-            [np.zeros(v.shape, v.dtype) for v in new])
-        leaves = [(field, index, leaf) for field, index, leaf in _state_leaves(template) if index is not None]
-        order = sorted(leaves, key=(lambda item: (item[1], self._field_rank(item[0]))) if self._interleaved
-                       else (lambda item: (self._field_rank(item[0]), item[1])))
-        for field, index, leaf in order:
-            var = new[index]
-            slot = Variable(leaf, trainable=False,
-                            name=f"{_slot_prefix(var)}_{self._slot_names.get(field, field)}",
-                            path=f"{self.name}/{_slot_prefix(var)}_{self._slot_names.get(field, field)}")
-            self._slots[(field, id(var))] = slot
-            self._variables.append(slot)
+        """Create the slots of `variables` (once per variable: a second call only adds new ones)."""
+        new = [v for v in variables if not any(v is known for known in self._built_for)]
+        for group in self._slot_layout():
+            for variable in new:
+                for field, slot_name in group:
+                    name = f"{variable.path.replace('/', '_')}_{slot_name}"
+                    slot = Variable(np.zeros(variable.shape, variable.dtype), trainable=False, name=name,
+                                    path=f"{self.name}/{name}")
+                    self._slots[(field, id(variable))] = slot
+                    self._slot_variables.append(slot)
         self._built_for.extend(new)
         self.built = True
 
-    def _field_rank(self, field):
-        names = list(self._slot_names)
-        return names.index(field) if field in names else len(names)
-
     @property
     def variables(self):
-        return [self.iterations, self._learning_rate] + list(self._variables)
+        """All state, as Keras lists it: iteration, learning rate (unless scheduled), then the slots."""
+        counters = [self.iterations]
+        if isinstance(self._learning_rate, Variable):
+            counters.append(self._learning_rate)
+        return counters + list(self._slot_variables)
 
     # -- applying gradients ----------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars):
-        grads, variables = zip(*grads_and_vars)
-        self.apply(list(grads), list(variables))
+        """Keras's older spelling: a list of (gradient, variable) pairs."""
+        grads_and_vars = list(grads_and_vars)
+        self.apply([g for g, _ in grads_and_vars], [v for _, v in grads_and_vars])
+        return self.iterations
 
     def apply(self, grads, trainable_variables=None):
-        """One step: new values for the variables, from their gradients (works under a StatelessScope)."""
-        variables = list(trainable_variables if trainable_variables is not None else self._built_for)
+        """One step: update `trainable_variables` from their `grads` (also inside a StatelessScope).
+
+        The variables may be any subset of those built (say, after freezing a layer); each is matched
+        to its own slots by identity. Without `trainable_variables`, all built variables are meant.
+        """
+        grads = list(grads)
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(f"{self.name}: apply(grads) without variables needs a built optimizer; "
+                                 "call optimizer.build(model.trainable_variables) first.")
+            variables = list(self._built_for)
+        else:
+            variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"{self.name}: received {len(grads)} gradients for {len(variables)} "
+                             "variables; they must match one to one.")
         self.build(variables)
-        grads = self._clip([jnp.asarray(g) for g in grads])
-        values = [v.value for v in variables]
-        learning_rate = self._current_learning_rate()
-        if self.weight_decay:
-            values = [x - learning_rate * self.weight_decay * x for x in values]
-        transform = self._transform(learning_rate)
-        state = _fill_state(transform.init(values), self._slots, variables, self.iterations.value)
-        updates, state = transform.update(grads, state, values)
-        for variable, value in zip(variables, optax.apply_updates(values, updates)):
-            variable.assign(value)
-        for field, index, leaf in _state_leaves(state):
-            if index is not None:
-                self._slots[(field, id(variables[index]))].assign(leaf)
+        pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        if pairs:
+            self._update([jnp.asarray(g) for g, _ in pairs], [v for _, v in pairs])
         self.iterations.assign(self.iterations.value + 1)
 
+    def _update(self, grads, variables):
+        grads = self._clip(grads)
+        learning_rate = self._current_learning_rate()
+        values = [v.value for v in variables]
+        if self.weight_decay:  # decoupled decay before the step, as Keras: w -= w * wd * lr
+            values = [x - x * jnp.asarray(self.weight_decay * learning_rate, x.dtype) for x in values]
+        transform = self._transform(learning_rate)
+        optax_state = self._read_state(transform.init(values), variables)
+        updates, optax_state = transform.update(grads, optax_state, values)
+        for variable, value in zip(variables, optax.apply_updates(values, updates)):
+            if variable.constraint is not None:
+                value = variable.constraint(value)
+            variable.assign(value)
+        for field, index, leaf in _state_leaves(optax_state):
+            if index is not None:
+                self._slots[(field, id(variables[index]))].assign(leaf)
+
+    def _read_state(self, template, variables):
+        """optax's state for `variables`, filled from the slot variables and the step counter."""
+        leaves = []
+        for field, index, leaf in _state_leaves(template):
+            if index is None:  # a step count
+                leaves.append(jnp.asarray(self.iterations.value, leaf.dtype))
+            else:
+                leaves.append(self._slots[(field, id(variables[index]))].value)
+        return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(template), leaves)
+
     def _clip(self, grads):
-        if self.clipnorm:
-            grads = [g * jnp.minimum(1.0, self.clipnorm / jnp.maximum(jnp.linalg.norm(g), 1e-12))
-                     for g in grads]
+        if self.clipnorm:  # each gradient on its own: g * c / max(|g|, c)
+            return [g * self.clipnorm / jnp.maximum(jnp.linalg.norm(g), self.clipnorm) for g in grads]
         if self.global_clipnorm:
-            norm = optax.global_norm(grads)
-            grads = [g * jnp.minimum(1.0, self.global_clipnorm / jnp.maximum(norm, 1e-12)) for g in grads]
+            return optax.clip_by_global_norm(self.global_clipnorm).update(grads, optax.EmptyState())[0]
         if self.clipvalue:
-            grads = [jnp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+            return optax.clip(self.clipvalue).update(grads, optax.EmptyState())[0]
         return grads
 
     # -- configuration ---------------------------------------------------------------------------
     def get_config(self):
-        from kerasbook.core.saving.serialization import serialize_keras_object
-        learning_rate = (serialize_keras_object(self._schedule) if self._schedule is not None
-                         else float(self._learning_rate.numpy()))
+        if isinstance(self._learning_rate, Variable):
+            learning_rate = float(self._learning_rate.numpy())
+        else:
+            from kerasbook.core.saving.serialization import serialize_keras_object
+            learning_rate = serialize_keras_object(self._learning_rate)
         return {"name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99,
@@ -150,19 +194,20 @@ class Optimizer:
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            from kerasbook.core.saving.serialization import deserialize_keras_object
-            config["learning_rate"] = deserialize_keras_object(config["learning_rate"], custom_objects)
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
 
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
-def _slot_prefix(variable):
-    return variable.path.replace("/", "_")
 
+def _state_leaves(optax_state):
+    """(optax field name, index of the parameter or None, array) for each leaf of an optax state.
 
-def _state_leaves(state):
-    """(optax field name, index of the parameter or None, array) for every leaf of an optax state."""
+    optax keeps one list per field (`mu=[kernel, bias]`), so a leaf's path ends in the field's name
+    and then the parameter's position; a step count has no position."""
     result = []
-    for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]:
+    for path, leaf in jax.tree_util.tree_flatten_with_path(optax_state)[0]:
         field, index = None, None
         for key in path:
             if isinstance(key, jax.tree_util.GetAttrKey):
@@ -173,27 +218,23 @@ def _state_leaves(state):
     return result
 
 
-def _fill_state(template, slots, variables, iterations):
-    leaves, treedef = jax.tree_util.tree_flatten(template)
-    filled = []
-    for (field, index, leaf) in _state_leaves(template):
-        if index is None:  # a step count
-            filled.append(jnp.asarray(iterations, leaf.dtype))
-        else:
-            filled.append(slots[(field, id(variables[index]))].value)
-    return jax.tree_util.tree_unflatten(treedef, filled)
-
-
 class SGD(Optimizer):
-    """Plain or momentum gradient descent: `m = momentum * m - lr * g`, `w += m`."""
+    """Gradient descent, with optional momentum: `m = momentum * m - lr * g`, then `w += m`
+    (Nesterov: `w += momentum * m - lr * g`)."""
 
-    _slot_names = {"trace": "momentum"}
-
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: `momentum` must be between 0 and 1, received {momentum}.")
         self.momentum, self.nesterov = momentum, nesterov
 
+    def _slot_layout(self):
+        return [[("trace", "momentum")]] if self.momentum else []
+
     def _transform(self, learning_rate):
+        # optax's trace of `-lr * g` is exactly Keras's momentum variable.
         scale = optax.scale_by_learning_rate(learning_rate)
         if not self.momentum:
             return scale
@@ -203,24 +244,53 @@ class SGD(Optimizer):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
-class Adam(Optimizer):
-    """Adaptive moments: momentum and velocity (running averages of g and g^2) per weight."""
+def _scale_by_keras_adam(b1, b2, epsilon, step, amsgrad):
+    """Adam's direction as Keras computes it: `m_hat / (sqrt(v) / sqrt(1 - b2^t) + eps')`.
 
-    _slot_names = {"mu": "momentum", "nu": "velocity", "nu_max": "velocity_hat"}
+    Keras adds epsilon to sqrt(v) *before* the bias correction, optax after it; dividing epsilon by
+    sqrt(1 - b2^t) makes optax's formula give Keras's numbers. With amsgrad Keras keeps the running
+    maximum of the raw `v` (optax: of the corrected one), so that variant is composed here from
+    optax's moment helpers."""
+    epsilon = epsilon / jnp.sqrt(1.0 - jnp.power(b2, step))
+    if not amsgrad:
+        return optax.scale_by_adam(b1=b1, b2=b2, eps=epsilon)
+
+    def init(params):
+        zeros = optax.tree.zeros_like(params)
+        return optax.ScaleByAmsgradState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros,
+                                         nu_max=zeros)
+
+    def update(grads, state, params=None):
+        mu = optax.tree.update_moment(grads, state.mu, b1, 1)
+        nu = optax.tree.update_moment_per_elem_norm(grads, state.nu, b2, 2)
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu)
+        count = state.count + 1
+        mu_hat = optax.tree.bias_correction(mu, b1, count)
+        nu_hat = optax.tree.bias_correction(nu_max, b2, count)
+        updates = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + epsilon), mu_hat, nu_hat)
+        return updates, optax.ScaleByAmsgradState(count=count, mu=mu, nu=nu, nu_max=nu_max)
+
+    return optax.GradientTransformation(init, update)
+
+
+class Adam(Optimizer):
+    """Adaptive moments: running averages of `g` (momentum) and `g^2` (velocity) per weight."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
+    def _slot_layout(self):
+        layout = [[("mu", "momentum"), ("nu", "velocity")]]
+        return layout + [[("nu_max", "velocity_hat")]] if self.amsgrad else layout
+
     def _transform(self, learning_rate):
-        # Keras adds epsilon to sqrt(v) before the bias correction, optax after it: scaling epsilon
-        # by 1 / sqrt(1 - beta_2^t) makes optax compute exactly Keras's update.
         step = jnp.asarray(self.iterations.value, "float32") + 1.0
-        epsilon = self.epsilon / jnp.sqrt(1.0 - jnp.power(self.beta_2, step))
-        scale = (optax.scale_by_amsgrad if self.amsgrad else optax.scale_by_adam)(
-            b1=self.beta_1, b2=self.beta_2, eps=epsilon)
-        return optax.chain(scale, optax.scale_by_learning_rate(learning_rate))
+        return optax.chain(_scale_by_keras_adam(self.beta_1, self.beta_2, self.epsilon, step, self.amsgrad),
+                           optax.scale_by_learning_rate(learning_rate))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -228,32 +298,43 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (`w -= lr * weight_decay * w` each step)."""
+    """Adam with decoupled weight decay: each step first shrinks `w` by `lr * weight_decay * w`."""
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, **kwargs):
+                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        if not weight_decay:
+            raise ValueError("AdamW: `weight_decay` must be a positive number; use Adam for none.")
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+                         amsgrad=amsgrad, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
 
 
 class RMSprop(Optimizer):
-    """Divides each gradient by a running root mean square of recent gradients."""
-
-    _slot_names = {"nu": "velocity", "trace": "momentum", "mu": "average_gradient"}
-    _interleaved = False
+    """Divides each gradient by a running root mean square of recent gradients (epsilon inside the
+    root, as Keras), optionally centered and with momentum."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
                  **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def _slot_layout(self):
+        layout = [[("nu", "velocity")]]
+        if self.momentum:
+            layout.append([("trace", "momentum")])
+        if self.centered:
+            layout.append([("mu", "average_gradient")])
+        return layout
 
     def _transform(self, learning_rate):
         rms = (optax.scale_by_stddev if self.centered else optax.scale_by_rms)(
-            decay=self.rho, eps=self.epsilon)
-        parts = [rms, optax.scale_by_learning_rate(learning_rate)]
-        if self.momentum:
+            decay=self.rho, eps=self.epsilon, eps_in_sqrt=True)
+        parts = [rms, optax.scale(learning_rate)]
+        if self.momentum:  # Keras's momentum accumulates the positive step, then subtracts it
             parts.append(optax.trace(decay=self.momentum))
-        return optax.chain(*parts)
+        return optax.chain(*parts, optax.scale(-1.0))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
@@ -261,13 +342,24 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """Scales each weight's step by the root of the sum of its past squared gradients."""
+    """Scales each weight's step by the root of the sum of all its past squared gradients."""
 
-    _slot_names = {"sum_of_squares": "accumulator"}
-
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def _slot_layout(self):
+        return [[("sum_of_squares", "accumulator")]]
+
+    def build(self, variables):
+        new = [v for v in variables if not any(v is known for known in self._built_for)]
+        super().build(variables)
+        for variable in new:  # the accumulator starts at initial_accumulator_value, not zero
+            slot = self._slots[("sum_of_squares", id(variable))]
+            slot.assign(np.full(slot.shape, self.initial_accumulator_value, slot.dtype))
 
     def _transform(self, learning_rate):
         return optax.chain(optax.scale_by_rss(initial_accumulator_value=self.initial_accumulator_value,
@@ -283,20 +375,23 @@ _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagr
 
 
 def get(identifier):
-    """An optimizer from a name ("adam"), a Keras config dict, or an optimizer (returned as is)."""
+    """An optimizer from a name ("adam"), a class name ("RMSprop"), a Keras config dict
+    (`{"class_name": "Adam", "config": {...}}`), or an optimizer (returned as is)."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Unknown optimizer {identifier!r}. Known: {sorted(_BY_NAME)}.")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _BY_NAME.get(identifier["class_name"].lower())
-        if cls is None:
-            raise ValueError(f"Unknown optimizer class {identifier['class_name']!r}.")
-        return cls.from_config(identifier.get("config", {}))
-    raise ValueError(f"Could not interpret optimizer {identifier!r}.")
+        return _class_named(identifier)()
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret optimizer {identifier!r}: expected a name such as 'adam', "
+                     "a config dict with 'class_name', or an optimizer.")
+
+
+def _class_named(name):
+    cls = _BY_NAME.get(name.lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer {name!r}. Known: {sorted(_BY_NAME)}.")
+    return cls
 
 
 def serialize(optimizer):
@@ -305,7 +400,4 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
-    return get(config)
-
-
-from kerasbook.core.training import schedules  # noqa: E402,F401  (keras.optimizers.schedules)
+    return _class_named(config["class_name"]).from_config(config.get("config", {}), custom_objects)

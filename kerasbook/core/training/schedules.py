@@ -4,6 +4,8 @@ import jax.numpy as jnp
 
 
 class LearningRateSchedule:
+    """A learning rate that depends on the step: the optimizer calls `schedule(iterations)`."""
+
     def __call__(self, step):
         raise NotImplementedError
 
@@ -20,7 +22,8 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
-        self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
+        self.decay_rate, self.staircase = decay_rate, staircase
+        self.name = name or type(self).__name__
 
     def __call__(self, step):
         progress = jnp.asarray(step, "float32") / self.decay_steps
@@ -49,7 +52,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     def __init__(self, boundaries, values, name=None):
         if len(values) != len(boundaries) + 1:
             raise ValueError("PiecewiseConstantDecay needs one more value than boundaries.")
-        self.boundaries, self.values, self.name = list(boundaries), list(values), name
+        self.boundaries, self.values = list(boundaries), list(values)
+        self.name = name or "PiecewiseConstant"
 
     def __call__(self, step):
         index = jnp.sum(jnp.asarray(step) > jnp.asarray(self.boundaries))
@@ -65,7 +69,8 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None, warmup_target=None,
                  warmup_steps=0):
         self.initial_learning_rate, self.decay_steps, self.alpha = initial_learning_rate, decay_steps, alpha
-        self.name, self.warmup_target, self.warmup_steps = name, warmup_target, warmup_steps
+        self.name = name or "CosineDecay"
+        self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
     def __call__(self, step):
         step = jnp.asarray(step, "float32")
@@ -81,3 +86,21 @@ class CosineDecay(LearningRateSchedule):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "alpha": self.alpha, "name": self.name, "warmup_target": self.warmup_target,
                 "warmup_steps": self.warmup_steps}
+
+
+_BY_NAME = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
+                                          CosineDecay)}
+
+
+def serialize(schedule):
+    from kerasbook.core.saving.serialization import serialize_keras_object
+    return serialize_keras_object(schedule)
+
+
+def deserialize(config, custom_objects=None):
+    """A schedule from its Keras config: `{"class_name": "ExponentialDecay", "config": {...}}`."""
+    cls = _BY_NAME.get(config.get("class_name"))
+    if cls is None:
+        from kerasbook.core.saving.serialization import deserialize_keras_object
+        return deserialize_keras_object(config, custom_objects)
+    return cls.from_config(config.get("config", {}))
