@@ -1,58 +1,91 @@
 # kerasbook: `make lab` opens the course, `make test` runs every test. Both set everything up first.
+#
+#   make lab      set up, then JupyterLab on notebooks/ (http://127.0.0.1:8888, URL with token printed)
+#   make test     set up, then unit tests, the notebooks (nbval) and the browser test
+#   make unit | nbval | browser | bench | clean
+#
+# Set-up is shared: system packages when missing (apt-get), then .venv with `pip install -e ".[test]"`.
+# The install is redone only when pyproject.toml changes (stamp file .venv/.kerasbook-installed).
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kerasbook-installed
-SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+LAB_PORT ?= 8888
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+SUDO := $(if $(AS_ROOT),,sudo)
+
+# The same environment for every test step. XLA_FLAGS is left to the caller (unset by default).
 export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYTHONHASHSEED := 0
-# pytest exits 5 when it collected nothing: that is a failure here, never a silent pass.
-PYTEST = $(BIN)/python -m pytest
+
+# Run pytest; exit code 5 ("no tests collected") fails the build with a message, never passes silently.
+define pytest
+	status=0; $(BIN)/python -m pytest $(1) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "ERROR: pytest collected no tests from: $(1)"; fi; \
+	exit $$status
+endef
 
 .PHONY: lab test setup system-packages unit nbval browser bench clean
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root)
+	@echo "Opening JupyterLab on notebooks/ -- open the http://127.0.0.1:$(LAB_PORT)/lab?token=... URL printed below."
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		$(if $(DISPLAY),,--no-browser) $(if $(AS_ROOT),--allow-root)
 
-test: setup unit nbval browser
+# Every step runs even if an earlier one failed, so one run shows all failures; the exit code is
+# non-zero when any step failed.
+test: setup
+	@failed=""; \
+	for step in unit nbval browser; do \
+		echo; echo "===== make $$step ====="; \
+		$(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
+	done; \
+	echo; \
+	if [ -n "$$failed" ]; then echo "===== FAILED:$$failed ====="; exit 1; fi; \
+	echo "===== all tests passed ====="
 
 setup: system-packages $(STAMP)
 
+# dot (graphviz) draws the diagrams, chromium runs the browser test, python3-venv makes .venv on Debian.
 system-packages:
 	@missing=""; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -x $(BIN)/python ] || $(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing system packages:$$missing"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+# A venv that exists but has no working pip (e.g. made before python3-venv was there) is rebuilt.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $(STAMP)
 
 unit: setup
-	$(PYTEST) -q -m "not browser" --durations=10 tests
+	@$(call pytest,-q -m 'not browser' --durations=10 tests)
 
+# Strict nbval: every stored output is compared (after notebooks/sanitize.cfg). Once the course has
+# notebooks, finding none is an error (pytest exit 5); before that, say so clearly.
 nbval: setup
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		$(PYTEST) -q --nbval notebooks --sanitize-with notebooks/sanitize.cfg -p no:randomly; \
+	@if compgen -G "notebooks/*.ipynb" >/dev/null; then \
+		$(call pytest,-q --nbval notebooks --sanitize-with notebooks/sanitize.cfg); \
 	else \
-		echo "nbval: no notebooks in notebooks/ yet"; \
+		echo "nbval: notebooks/ has no notebooks yet -- nothing to check"; \
 	fi
 
 browser: setup
-	$(PYTEST) -q -m browser tests/browser
+	@$(call pytest,-q -m browser tests/browser)
 
 bench: setup
-	$(BIN)/python benchmarks/bench_core.py
-	$(BIN)/python benchmarks/bench_training.py
+	@for script in benchmarks/*.py; do echo "===== $$script ====="; $(BIN)/python $$script; done
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache kerasbook.egg-info
+	rm -rf $(VENV) test-artifacts .pytest_cache kerasbook.egg-info build dist

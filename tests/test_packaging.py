@@ -1,0 +1,57 @@
+"""The package imports, and pyproject.toml declares what `make lab`, `make test` and Binder rely on."""
+
+import importlib.metadata
+import pathlib
+import re
+import tomllib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def names(requirements):
+    """'ipywidgets>=8' -> 'ipywidgets': the distribution names of a list of requirement strings."""
+    return {re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower() for requirement in requirements}
+
+
+def test_kerasbook_imports_from_this_checkout_with_the_declared_version():
+    import kerasbook
+
+    assert pathlib.Path(kerasbook.__file__).resolve().parent == ROOT / "kerasbook"
+    assert kerasbook.__version__ == PYPROJECT["project"]["version"]
+    assert importlib.metadata.version("kerasbook") == PYPROJECT["project"]["version"]
+
+
+def test_runtime_and_extra_dependencies_are_declared():
+    project = PYPROJECT["project"]
+    assert project["requires-python"] == ">=3.11"
+    assert {"jax", "jaxlib", "optax", "h5py", "numpy", "ipywidgets", "ipython", "graphviz",
+            "matplotlib"} <= names(project["dependencies"])
+    assert "ipywidgets>=8" in project["dependencies"]
+    assert {"keras", "pytest", "pytest-timeout", "nbval", "nbformat", "nbclient", "ipykernel", "jupyterlab",
+            "playwright"} <= names(project["optional-dependencies"]["test"])
+    assert names(project["optional-dependencies"]["lab"]) == {"jupyterlab"}
+
+
+def test_pytest_knows_the_markers_and_has_a_timeout():
+    options = PYPROJECT["tool"]["pytest"]["ini_options"]
+    assert options["testpaths"] == ["tests"]
+    assert options["timeout"] > 0
+    declared = {marker.split(":")[0] for marker in options["markers"]}
+    assert {"browser", "slow"} <= declared
+
+
+def test_widget_static_files_would_ship_with_the_package():
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["kerasbook"]
+    assert "widgets/static/*" in patterns
+
+
+def test_binder_installs_the_same_runtime_dependencies():
+    binder = ROOT / "binder"
+    assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
+    assert "graphviz" in (binder / "apt.txt").read_text().split()
+    lines = [line for line in (binder / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert names(lines) == names(PYPROJECT["project"]["dependencies"]) - {"ipython"}
+    post_build = binder / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable for repo2docker to run it"
