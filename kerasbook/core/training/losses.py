@@ -116,36 +116,50 @@ kld = kullback_leibler_divergence = kl_divergence
 logcosh = log_cosh
 
 
+_REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+
 class Loss:
-    """A loss function with its options, weighing samples and reducing to one number."""
+    """A loss function with its options, weighing the samples and reducing them to one number.
+
+    `reduction`: "sum_over_batch_size" (the default: the mean over every loss value), "sum",
+    "mean_with_sample_weight" (divide by the total sample weight), or None/"none" (per-sample values).
+    """
 
     fn = None
 
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
-        if reduction not in ("sum_over_batch_size", "sum", "none", None, "mean"):
-            raise ValueError(f"Unknown reduction {reduction!r}: use 'sum_over_batch_size', 'sum' or None.")
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}; expected one of "
+                             f"{list(_REDUCTIONS)}.")
         self.reduction = reduction
         self.name = name or _snake(type(self).__name__)
+        self.dtype = dtype or "float32"
         self.options = options
 
     def call(self, y_true, y_pred):
+        """The unreduced loss, one value per sample (shape `y_pred.shape[:-1]`)."""
         return type(self).fn(y_true, y_pred, **self.options)
 
+    def _mask(self, y_true):
+        """Which loss values count (None: all); masked-out ones are left out of the mean."""
+        return None
+
     def __call__(self, y_true, y_pred, sample_weight=None):
+        y_true = jnp.asarray(y_true, self.dtype)
+        y_pred = jnp.asarray(y_pred, self.dtype)
         values = self.call(y_true, y_pred)
-        if sample_weight is not None:
-            weight = jnp.asarray(sample_weight, values.dtype)
-            while weight.ndim > values.ndim:
-                weight = jnp.squeeze(weight, -1)
-            while weight.ndim < values.ndim:
-                weight = weight[..., None]
+        weight = None if sample_weight is None else jnp.asarray(sample_weight, values.dtype)
+        mask = self._mask(y_true)
+        if mask is not None:
+            if self.reduction in ("sum_over_batch_size", "mean"):  # the mean over the valid values
+                mask = jnp.where(mask, mask.size / jnp.maximum(jnp.sum(mask), 1), 0.0)
+            mask = mask.astype(values.dtype)
+            weight = mask if weight is None else jnp.multiply(*_same_rank(mask, weight))
+        if weight is not None:
+            values, weight = _same_rank(values, weight)
             values = values * weight
-        if self.reduction in (None, "none"):
-            return values
-        total = jnp.sum(values)
-        if self.reduction == "sum":
-            return total
-        return total / jnp.maximum(values.size, 1)
+        return _reduce(values, weight, self.reduction)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction, **self.options}
@@ -154,20 +168,63 @@ class Loss:
     def from_config(cls, config):
         return cls(**config)
 
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _same_rank(values, weight):
+    """Line up a (batch,) weight with (batch, 1) values and the other way round, as Keras does."""
+    if values.ndim == weight.ndim + 1 and values.shape[-1] == 1:
+        weight = weight[..., None] if weight.ndim == 1 else weight
+        values = values if weight.ndim == values.ndim else jnp.squeeze(values, -1)
+    elif weight.ndim == values.ndim + 1 and weight.shape[-1] == 1:
+        if values.ndim == 1:
+            values = values[..., None]
+        else:
+            weight = jnp.squeeze(weight, -1)
+    return values, weight
+
+
+def _reduce(values, weight, reduction):
+    if reduction in (None, "none") or values.ndim == 0:
+        return values
+    total = jnp.sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and weight is not None:
+        divisor = jnp.sum(weight)
+    else:
+        divisor = values.size
+    return jnp.where(divisor != 0, total / jnp.where(divisor != 0, divisor, 1), 0.0)
+
 
 def _snake(name):
     from kerasbook.core.naming import to_snake_case
     return to_snake_case(name)
 
 
-def _loss_class(name, function, **defaults):
+def _loss_class(class_name, function, default_name=None, base=Loss, **defaults):
+    """A Loss subclass for `function`, taking its options (`defaults`) as keyword arguments."""
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
+        unknown = set(options) - set(defaults)
+        if unknown:
+            raise TypeError(f"{class_name}: unexpected arguments {sorted(unknown)}; it takes "
+                            f"{sorted(defaults) + ['reduction', 'name', 'dtype']}.")
         Loss.__init__(self, reduction=reduction, name=name or default_name, dtype=dtype,
                       **{**defaults, **options})
 
-    default_name = _snake(name)
-    return type(name, (Loss,), {"fn": staticmethod(function), "__init__": __init__,
-                                "__doc__": f"The `{function.__name__}` loss as an object."})
+    default_name = default_name or _snake(class_name)
+    return type(class_name, (base,), {"fn": staticmethod(function), "__init__": __init__,
+                                      "__doc__": f"The `{function.__name__}` loss as an object."})
+
+
+class _IgnoreClassMask(Loss):
+    def _mask(self, y_true):
+        ignore_class = self.options.get("ignore_class")
+        if ignore_class is None:
+            return None
+        labels = jnp.squeeze(y_true, -1) if y_true.ndim > 1 and y_true.shape[-1] == 1 else y_true
+        return labels != ignore_class
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error)
@@ -179,9 +236,9 @@ BinaryCrossentropy = _loss_class("BinaryCrossentropy", binary_crossentropy, from
 CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", categorical_crossentropy,
                                       from_logits=False, label_smoothing=0.0, axis=-1)
 SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy",
-                                            sparse_categorical_crossentropy, from_logits=False,
-                                            ignore_class=None)
-Huber = _loss_class("Huber", huber, delta=1.0)
+                                            sparse_categorical_crossentropy, base=_IgnoreClassMask,
+                                            from_logits=False, ignore_class=None)
+Huber = _loss_class("Huber", huber, default_name="huber_loss", delta=1.0)
 KLDivergence = _loss_class("KLDivergence", kl_divergence)
 Hinge = _loss_class("Hinge", hinge)
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge)
