@@ -227,3 +227,16 @@ def test_attention_equals_keras():
 def test_crossentropy_shape_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=r"target.shape=\(3, 4\), output.shape=\(3, 5\)"):
         ops.categorical_crossentropy(np.zeros((3, 4)), np.zeros((3, 5)))
+
+
+def test_sparsemax_projects_onto_the_simplex():
+    """Keras 3.15's sparsemax returns all zeros for some rows (e.g. the middle one below), so it is
+    compared with Keras only on the others, and checked by hand on that one."""
+    x = 2 * A
+    ours = np.asarray(ops.sparsemax(x))
+    np.testing.assert_allclose(ours.sum(-1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(ours[[0, 2]], np.asarray(keras.ops.sparsemax(x))[[0, 2]], atol=1e-6)
+    top, second = np.sort(x[1])[::-1][:2]
+    tau = (top + second - 1) / 2  # two values stay in the support
+    np.testing.assert_allclose(np.sort(ours[1])[::-1], [top - tau, second - tau, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(ops.sparsemax(x, axis=0), ops.sparsemax(x.T).T, atol=1e-6)

@@ -66,6 +66,18 @@ def threshold(x, threshold, default_value):
     return jnp.where(x > threshold, x, default_value)
 
 
+def sparsemax(x, axis=-1):
+    """Like softmax, but large gaps give exact zeros: the closest point to `x` on the probability
+    simplex. Values above a threshold `tau` are kept (shifted by `tau`), the others become 0."""
+    x = jnp.moveaxis(jnp.asarray(x), axis, -1)
+    descending = jnp.flip(jnp.sort(x, axis=-1), axis=-1)
+    k = jnp.arange(1, x.shape[-1] + 1, dtype=x.dtype)
+    cumulative = jnp.cumsum(descending, axis=-1)
+    count = jnp.sum(1 + k * descending > cumulative, axis=-1, keepdims=True)
+    tau = (jnp.take_along_axis(cumulative, count - 1, axis=-1) - 1) / count
+    return jnp.moveaxis(jnp.maximum(x - tau, 0.0), -1, axis)
+
+
 # -- labels and losses ----------------------------------------------------------------------------
 
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
