@@ -113,7 +113,8 @@ def headline(keras):
         x = layers.Dense(64, activation="relu")(x)
     main_output = layers.Dense(1, activation="sigmoid", name="main_output")(x)
     model = keras.Model(inputs=[main_input, aux_input], outputs=[main_output, aux_output])
-    model.compile(optimizer="rmsprop", loss="binary_crossentropy", loss_weights=[1.0, 0.2])
+    model.compile(optimizer="rmsprop", loss=["binary_crossentropy", "binary_crossentropy"],
+                  loss_weights=[1.0, 0.2])  # Keras 3 wants one loss per output
     return model
 
 
