@@ -14,6 +14,11 @@ from kerasbook.core.variables import Variable
 
 
 class Metric:
+    """Base class: state in `variables`; `update_state(...)` adds a batch, `result()` reads it.
+
+    `stateless_update_state(values, ...)` and `stateless_result(values)` run the same code on given
+    variable values (in a StatelessScope), for use inside a jit-compiled step."""
+
     def __init__(self, name=None, dtype=None):
         self.name = name or naming.to_snake_case(type(self).__name__)
         self.dtype = dtype or "float32"
@@ -39,6 +44,22 @@ class Metric:
     def result(self):
         raise NotImplementedError
 
+    def __call__(self, *args, **kwargs):
+        """Update with one batch and return the running result."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def stateless_update_state(self, variable_values, *args, **kwargs):
+        from kerasbook.core.state import StatelessScope
+        with StatelessScope(dict(zip(self._variables, variable_values))) as scope:
+            self.update_state(*args, **kwargs)
+        return [scope.get(v) for v in self._variables]
+
+    def stateless_result(self, variable_values):
+        from kerasbook.core.state import StatelessScope
+        with StatelessScope(dict(zip(self._variables, variable_values))):
+            return self.result()
+
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
 
@@ -50,32 +71,44 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _weights(values, sample_weight):
-    if sample_weight is None:
-        return jnp.ones_like(values)
-    weight = jnp.asarray(sample_weight, values.dtype)
-    while weight.ndim > values.ndim:
-        weight = jnp.squeeze(weight, -1)
-    while weight.ndim < values.ndim:
-        weight = weight[..., None]
-    return jnp.broadcast_to(weight, values.shape)
+def _samplewise(values, sample_weight, reduce_fn):
+    """Values reduced to one per sample, times the sample weights; and the weights per sample.
+
+    Keras's rule: line the weight up with the values (a (batch, 1) weight for (batch,) values and the
+    reverse), reduce the values down to the weight's rank, then to one value per sample."""
+    from kerasbook.core.training.losses import _same_rank
+    if sample_weight is not None:
+        weight = jnp.asarray(sample_weight, values.dtype)
+        values, weight = _same_rank(values, weight)
+        if values.ndim > weight.ndim:
+            values = reduce_fn(values, axis=tuple(range(weight.ndim, values.ndim)))
+        weight = jnp.broadcast_to(weight, values.shape)
+        values = values * weight
+        if weight.ndim > 1:
+            weight = reduce_fn(weight, axis=tuple(range(1, weight.ndim)))
+        sample_weight = weight
+    if values.ndim > 1:
+        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+    return values, sample_weight
 
 
 class Sum(Metric):
+    """The (weighted) sum of everything passed to `update_state`."""
+
     def __init__(self, name="sum", dtype=None):
         super().__init__(name, dtype)
         self.total = self.add_variable(name="total")
 
     def update_state(self, values, sample_weight=None):
-        values = jnp.asarray(values, self.dtype)
-        self.total.assign(self.total.value + jnp.sum(values * _weights(values, sample_weight)))
+        values, _ = _samplewise(jnp.asarray(values, self.dtype), sample_weight, jnp.sum)
+        self.total.assign(self.total.value + jnp.sum(values))
 
     def result(self):
         return self.total.value
 
 
 class Mean(Metric):
-    """The (weighted) mean of everything passed to `update_state`."""
+    """The (weighted) mean of everything passed to `update_state`: `total / count`."""
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name, dtype)
@@ -83,13 +116,14 @@ class Mean(Metric):
         self.count = self.add_variable(name="count")
 
     def update_state(self, values, sample_weight=None):
-        values = jnp.asarray(values, self.dtype)
-        weights = _weights(values, sample_weight)
-        self.total.assign(self.total.value + jnp.sum(values * weights))
-        self.count.assign(self.count.value + jnp.sum(weights))
+        values, weight = _samplewise(jnp.asarray(values, self.dtype), sample_weight, jnp.mean)
+        self.total.assign(self.total.value + jnp.sum(values))
+        count = (values.shape[0] if values.ndim else 1) if weight is None else jnp.sum(weight)
+        self.count.assign(self.count.value + count)
 
     def result(self):
-        return self.total.value / jnp.maximum(self.count.value, 1e-12)
+        count = self.count.value
+        return jnp.where(count != 0, self.total.value / jnp.where(count != 0, count, 1), 0.0)
 
 
 class MeanMetricWrapper(Mean):
@@ -106,36 +140,50 @@ class MeanMetricWrapper(Mean):
         return {"name": self.name, "dtype": self.dtype, **self._options}
 
 
+def _aligned(y_true, y_pred):
+    from kerasbook.core.training.losses import _same_rank
+    y_pred = jnp.asarray(y_pred)
+    return _same_rank(jnp.asarray(y_true), y_pred)
+
+
 def accuracy(y_true, y_pred):
-    y_true, y_pred = jnp.asarray(y_true), jnp.asarray(y_pred)
+    """1.0 where the prediction equals the target exactly, else 0.0."""
+    y_true, y_pred = _aligned(y_true, y_pred)
     return jnp.equal(y_true, y_pred).astype("float32")
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    y_true, y_pred = losses_lib._pair(y_true, y_pred)
-    return jnp.mean((y_pred > threshold).astype(y_true.dtype) == y_true, axis=-1).astype("float32")
+    """1.0 where `y_pred > threshold` agrees with the 0/1 target."""
+    y_true, y_pred = _aligned(y_true, y_pred)
+    return jnp.equal(y_true, (y_pred > threshold).astype(y_true.dtype)).astype("float32")
 
 
 def categorical_accuracy(y_true, y_pred):
-    return (jnp.argmax(y_true, -1) == jnp.argmax(y_pred, -1)).astype("float32")
+    """One-hot targets: is the largest prediction at the target's class? Shape (batch,)."""
+    return (jnp.argmax(jnp.asarray(y_true), -1) == jnp.argmax(jnp.asarray(y_pred), -1)).astype("float32")
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
+    """Integer targets (batch,) or (batch, 1): is the largest prediction at that class?"""
     y_true, y_pred = jnp.asarray(y_true), jnp.asarray(y_pred)
-    if y_true.ndim == y_pred.ndim:
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = jnp.squeeze(y_true, -1)
     return (y_true.astype("int32") == jnp.argmax(y_pred, -1)).astype("float32")
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    top = jnp.argsort(-jnp.asarray(y_pred), axis=-1)[..., :k]
-    return jnp.any(top == jnp.argmax(y_true, -1)[..., None], axis=-1).astype("float32")
+    """One-hot targets: is the target's class among the `k` largest predictions?"""
+    y_pred = jnp.asarray(y_pred)
+    target = jnp.take_along_axis(y_pred, jnp.argmax(jnp.asarray(y_true), -1)[..., None], -1)
+    # In the top k when fewer than k predictions are larger (ties count in the target's favour).
+    return (jnp.sum(y_pred > target, axis=-1) < k).astype("float32")
 
 
-def _wrapper_class(name, fn, default_name, **defaults):
+def _wrapper_class(class_name, fn, default_name, **defaults):
     def __init__(self, name=default_name, dtype=None, **options):
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **{**defaults, **options})
-    return type(name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": f"Mean `{default_name}`."})
+    return type(class_name, (MeanMetricWrapper,),
+                {"__init__": __init__, "__doc__": f"The mean of `{fn.__name__}` over all samples."})
 
 
 Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy")
@@ -151,54 +199,92 @@ MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", losses_lib.mean_absolute
 
 
 class RootMeanSquaredError(Mean):
+    """The square root of the mean squared error over all samples."""
+
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name, dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = losses_lib._pair(y_true, y_pred)
-        super().update_state(jnp.square(y_true - y_pred), sample_weight)
+        y_true, y_pred = _aligned(jnp.asarray(y_true, self.dtype), jnp.asarray(y_pred, self.dtype))
+        super().update_state(jnp.square(y_pred - y_true), sample_weight)
 
     def result(self):
         return jnp.sqrt(super().result())
 
 
 class _Confusion(Metric):
-    """True/false positives at a threshold: the counts Precision and Recall divide."""
+    """Counts of one or two confusion-matrix cells per threshold (`y_pred > threshold` is positive);
+    Precision divides true by predicted positives, Recall true by actual positives."""
+
+    _cells = ()
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        super().__init__(name, dtype)
-        self.thresholds = 0.5 if thresholds is None else thresholds
-        self.class_id = class_id
-        self.true_positives = self.add_variable(name="true_positives")
-        self.false_positives = self.add_variable(name="false_positives")
-        self.false_negatives = self.add_variable(name="false_negatives")
+        # Keras makes these names unique (precision, precision_1, ...) like layer names.
+        super().__init__(name or naming.auto_name(naming.to_snake_case(type(self).__name__)), dtype)
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        default = 0.5 if top_k is None else -1e30  # with top_k, any of the top k counts as positive
+        thresholds = default if thresholds is None else thresholds
+        self.thresholds = [float(t) for t in (thresholds if isinstance(thresholds, (list, tuple))
+                                              else [thresholds])]
+        for cell in self._cells:
+            setattr(self, cell, self.add_variable(shape=(len(self.thresholds),), name=cell))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = losses_lib._pair(y_true, y_pred)
+        y_true = jnp.asarray(y_true, "float32")
+        y_pred = jnp.asarray(y_pred, "float32")
+        y_true, y_pred = _aligned(y_true, y_pred)
+        if self.top_k is not None:  # keep only each row's k largest predictions
+            kth = jnp.sort(y_pred, axis=-1)[..., -self.top_k][..., None]
+            y_pred = jnp.where(y_pred >= kth, y_pred, -jnp.inf)
         if self.class_id is not None:
             y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
-        predicted = (y_pred > self.thresholds).astype("float32")
-        actual = (y_true > 0.5).astype("float32")
-        weights = _weights(predicted, sample_weight)
-        self.true_positives.assign(self.true_positives.value + jnp.sum(predicted * actual * weights))
-        self.false_positives.assign(self.false_positives.value + jnp.sum(predicted * (1 - actual) * weights))
-        self.false_negatives.assign(self.false_negatives.value + jnp.sum((1 - predicted) * actual * weights))
+        weight = jnp.ones_like(y_pred)
+        if sample_weight is not None:  # (batch,) weights apply to every value of their sample
+            sample_weight = jnp.asarray(sample_weight, "float32")
+            sample_weight = sample_weight.reshape(sample_weight.shape[:y_pred.ndim]
+                                                  + (1,) * (y_pred.ndim - sample_weight.ndim))
+            weight = weight * sample_weight
+        predicted = (y_pred.reshape(-1)[None, :] > jnp.asarray(self.thresholds)[:, None]).astype("float32")
+        actual = (y_true.reshape(-1) > 0.5).astype("float32")[None, :]
+        weight = weight.reshape(-1)[None, :]
+        counts = {"true_positives": predicted * actual, "false_positives": predicted * (1 - actual),
+                  "false_negatives": (1 - predicted) * actual}
+        for cell in self._cells:
+            variable = getattr(self, cell)
+            variable.assign(variable.value + jnp.sum(counts[cell] * weight, axis=1))
+
+    def _ratio(self, other):
+        tp = self.true_positives.value
+        value = jnp.where(tp + other > 0, tp / jnp.where(tp + other > 0, tp + other, 1), 0.0)
+        return value[0] if len(self.thresholds) == 1 else value
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "thresholds": self.thresholds,
-                "class_id": self.class_id}
+        return {"name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds,
+                "top_k": self.top_k, "class_id": self.class_id}
 
 
 class Precision(_Confusion):
+    """Of the predicted positives, the fraction that are positive: `tp / (tp + fp)`."""
+
+    _cells = ("true_positives", "false_positives")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds, top_k, class_id, name, dtype)
+
     def result(self):
-        tp = self.true_positives.value
-        return jnp.where(tp + self.false_positives.value > 0, tp / (tp + self.false_positives.value), 0.0)
+        return self._ratio(self.false_positives.value)
 
 
 class Recall(_Confusion):
+    """Of the actual positives, the fraction predicted positive: `tp / (tp + fn)`."""
+
+    _cells = ("true_positives", "false_negatives")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds, top_k, class_id, name, dtype)
+
     def result(self):
-        tp = self.true_positives.value
-        return jnp.where(tp + self.false_negatives.value > 0, tp / (tp + self.false_negatives.value), 0.0)
+        return self._ratio(self.false_negatives.value)
 
 
 _BY_NAME = {
@@ -210,6 +296,15 @@ _BY_NAME = {
     "precision": Precision, "recall": Recall,
 }
 _CLASSES = {cls.__name__: cls for cls in set(_BY_NAME.values()) | {Mean, Sum}}
+
+
+def serialize(metric):
+    from kerasbook.core.saving.serialization import serialize_keras_object
+    return serialize_keras_object(metric)
+
+
+def deserialize(config, custom_objects=None):
+    return get(config)
 
 
 def get(identifier):
@@ -224,7 +319,11 @@ def get(identifier):
             raise ValueError(f"Unknown metric {identifier!r}. Known: {sorted(_BY_NAME)}.")
         return cls(name=identifier) if identifier in ("mse", "mae", "acc") else cls()
     if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]].from_config(identifier.get("config", {}))
+        cls = _CLASSES.get(identifier.get("class_name"))
+        if cls is None:
+            from kerasbook.core.saving.serialization import deserialize_keras_object
+            return deserialize_keras_object(identifier)
+        return cls.from_config(identifier.get("config", {}))
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
     raise ValueError(f"Could not interpret metric {identifier!r}.")

@@ -1,0 +1,123 @@
+"""Metrics against Keras 3: values over several batches with sample weights, state variables, reset,
+names, `get`, `resolve_accuracy`, and updates inside a jit-compiled StatelessScope."""
+
+import jax
+import keras
+import numpy as np
+import pytest
+
+from kerasbook.core.training import metrics
+
+RNG = np.random.default_rng(1)
+N, C = 8, 5
+PROBS = RNG.dirichlet(np.ones(C), size=(2, N)).astype("float32")
+ONE_HOT = np.eye(C, dtype="float32")[RNG.integers(0, C, (2, N))]
+LABELS = RNG.integers(0, C, (2, N))
+BINARY = RNG.integers(0, 2, (2, N, 1)).astype("float32")
+SIGMOID = RNG.uniform(size=(2, N, 1)).astype("float32")
+REAL_TRUE = RNG.normal(size=(2, N, C)).astype("float32")
+REAL_PRED = RNG.normal(size=(2, N, C)).astype("float32")
+INTS_TRUE = RNG.integers(0, 3, (2, N, 2)).astype("float32")
+INTS_PRED = RNG.integers(0, 3, (2, N, 2)).astype("float32")
+WEIGHTS = RNG.uniform(size=(2, N)).astype("float32")
+
+# (class name, y_true batches, y_pred batches, keyword arguments)
+CASES = [
+    ("Accuracy", INTS_TRUE, INTS_PRED, {}),
+    ("BinaryAccuracy", BINARY, SIGMOID, {}),
+    ("BinaryAccuracy", BINARY, SIGMOID, {"threshold": 0.7}),
+    ("CategoricalAccuracy", ONE_HOT, PROBS, {}),
+    ("SparseCategoricalAccuracy", LABELS, PROBS, {}),
+    ("SparseCategoricalAccuracy", LABELS[..., None], PROBS, {}),
+    ("TopKCategoricalAccuracy", ONE_HOT, PROBS, {"k": 2}),
+    ("MeanSquaredError", REAL_TRUE, REAL_PRED, {}),
+    ("MeanAbsoluteError", REAL_TRUE, REAL_PRED, {}),
+    ("RootMeanSquaredError", REAL_TRUE, REAL_PRED, {}),
+    ("Precision", BINARY, SIGMOID, {}),
+    ("Precision", BINARY, SIGMOID, {"thresholds": [0.3, 0.6]}),
+    ("Recall", BINARY, SIGMOID, {}),
+    ("Recall", ONE_HOT, PROBS, {"class_id": 2, "thresholds": 0.2}),
+    ("Precision", ONE_HOT, PROBS, {"top_k": 2}),
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("cls_name,y_true,y_pred,kwargs", CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
+def test_equal_keras(cls_name, y_true, y_pred, kwargs, weighted):
+    theirs = getattr(keras.metrics, cls_name)(**kwargs)
+    ours = getattr(metrics, cls_name)(**kwargs)
+    for batch in range(2):
+        weight = WEIGHTS[batch] if weighted else None
+        theirs.update_state(y_true[batch], y_pred[batch], sample_weight=weight)
+        ours.update_state(y_true[batch], y_pred[batch], sample_weight=weight)
+    np.testing.assert_allclose(np.asarray(ours.result()), np.asarray(theirs.result()), rtol=1e-5, atol=1e-6)
+    assert ours.name == theirs.name
+    assert [(v.path, v.shape) for v in ours.variables] == [(v.path, tuple(v.shape)) for v in theirs.variables]
+    for mine, reference in zip(ours.variables, theirs.variables):
+        np.testing.assert_allclose(mine.numpy(), np.asarray(reference.value), rtol=1e-5, atol=1e-6)
+    assert ours.get_config() == theirs.get_config()
+    ours.reset_state()
+    assert all(not v.numpy().any() for v in ours.variables)
+
+
+@pytest.mark.parametrize("cls_name", ["Mean", "Sum"])
+def test_mean_and_sum(cls_name):
+    theirs, ours = getattr(keras.metrics, cls_name)(), getattr(metrics, cls_name)()
+    for values, weight in [(REAL_TRUE[0], WEIGHTS[0]), (REAL_TRUE[1, :, 0], None), (3.0, None),
+                           (REAL_TRUE[1], WEIGHTS[1][:, None])]:
+        theirs.update_state(values, sample_weight=weight)
+        ours.update_state(values, sample_weight=weight)
+        for mine, reference in zip(ours.variables, theirs.variables):
+            np.testing.assert_allclose(mine.numpy(), np.asarray(reference.value), rtol=1e-5)
+    np.testing.assert_allclose(ours.result(), theirs.result(), rtol=1e-5)
+
+
+def test_update_inside_jit_is_stateless():
+    metric = metrics.Mean(name="loss")
+
+    @jax.jit
+    def step(values, batch):
+        return metric.stateless_update_state(values, batch)
+
+    values = [v.value for v in metric.variables]
+    for batch in REAL_TRUE:
+        values = step(values, batch)
+    assert not metric.total.numpy() and not metric.count.numpy()  # the real variables are untouched
+    np.testing.assert_allclose(metric.stateless_result(values), REAL_TRUE.mean(), rtol=1e-5)
+    assert float(metric(REAL_TRUE[0])) == pytest.approx(REAL_TRUE[0].mean(), rel=1e-5)
+
+
+def test_get_names_as_keras_reports_them():
+    assert metrics.get("mae").name == "mae"
+    assert metrics.get("mse").name == "mse"
+    assert metrics.get("mean_absolute_error").name == "mean_absolute_error"
+    assert isinstance(metrics.get("binary_accuracy"), metrics.BinaryAccuracy)
+    assert isinstance(metrics.get("RootMeanSquaredError"), metrics.RootMeanSquaredError)
+    precision = metrics.Precision(thresholds=0.3)
+    assert metrics.get(precision) is precision
+    config = keras.metrics.serialize(keras.metrics.BinaryAccuracy(threshold=0.8, name="ba"))
+    assert metrics.get(config).get_config() == {"name": "ba", "dtype": "float32", "threshold": 0.8}
+
+    def double_error(y_true, y_pred):
+        return 2 * abs(y_true - y_pred)
+
+    custom = metrics.get(double_error)
+    custom.update_state(REAL_TRUE[0], REAL_PRED[0])
+    assert custom.name == "double_error"
+    np.testing.assert_allclose(custom.result(), 2 * np.abs(REAL_TRUE[0] - REAL_PRED[0]).mean(), rtol=1e-5)
+    with pytest.raises(ValueError, match="Unknown metric 'accuracyy'"):
+        metrics.get("accuracyy")
+
+
+@pytest.mark.parametrize("y_true_shape,y_pred_shape,loss,expected", [
+    ((None, 1), (None, 1), None, metrics.BinaryAccuracy),
+    ((None,), (None, 1), None, metrics.BinaryAccuracy),
+    ((None, 3), (None, 3), "binary_crossentropy", metrics.BinaryAccuracy),
+    ((None,), (None, 10), None, metrics.SparseCategoricalAccuracy),
+    ((None, 1), (None, 10), None, metrics.SparseCategoricalAccuracy),
+    ((None, 10), (None, 10), None, metrics.CategoricalAccuracy),
+])
+def test_resolve_accuracy(y_true_shape, y_pred_shape, loss, expected):
+    from kerasbook.core.training import losses
+    metric = metrics.resolve_accuracy("acc", y_true_shape, y_pred_shape, losses.get(loss))
+    assert type(metric) is expected and metric.name == "acc"
