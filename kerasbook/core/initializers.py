@@ -18,8 +18,10 @@ from kerasbook.core.catalog import Catalog
 
 
 class Initializer:
+    """Base class: subclasses define `__call__(shape, dtype=None)` returning an array of that shape."""
+
     def __call__(self, shape, dtype=None):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define __call__(shape, dtype=None).")
 
     def get_config(self):
         return {}
@@ -27,6 +29,9 @@ class Initializer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    def clone(self):
+        return type(self).from_config(self.get_config())
 
 
 class Zeros(Initializer):
@@ -114,14 +119,23 @@ def compute_fans(shape):
 
 
 class VarianceScaling(RandomInitializer):
-    """`input_axes`/`output_axes` (Keras 3.15) name the axes that count as inputs and outputs."""
+    """Random values with variance `scale / fan`, where `fan` counts the inputs ("fan_in"), the
+    outputs ("fan_out") or their average ("fan_avg") of the weight. `distribution` is
+    "truncated_normal", "untruncated_normal" or "uniform". `input_axes`/`output_axes` (Keras 3.15)
+    name the axes that count as inputs and outputs."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
                  input_axes=None, output_axes=None):
         super().__init__(seed)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, not {mode!r}.")
-        self.scale, self.mode, self.distribution = scale, mode, distribution
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform", "normal"):
+            raise ValueError("VarianceScaling: distribution must be truncated_normal, untruncated_normal "
+                             f"or uniform, not {distribution!r}.")
+        if scale <= 0.0:
+            raise ValueError(f"VarianceScaling: scale must be positive, not {scale!r}.")
+        self.scale, self.mode = scale, mode
+        self.distribution = "truncated_normal" if distribution == "normal" else distribution
         self.input_axes, self.output_axes = input_axes, output_axes
 
     def _fans(self, shape):
@@ -178,6 +192,8 @@ class Orthogonal(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         """A (semi-)orthogonal matrix from the QR decomposition of a normal one, reshaped to `shape`."""
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs a shape of rank 2 or more, received {shape}.")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         flat = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(flat)
@@ -194,10 +210,12 @@ class Identity(Initializer):
         self.gain = gain
 
     def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer works only for 2D matrices, received shape {shape}.")
         return self.gain * np.eye(*shape, dtype=dtype or "float32")
 
     def get_config(self):
-        return {"gain": self.gain}
+        return {} if self.gain == 1.0 else {"gain": self.gain}  # Keras writes {} (and no gain)
 
 
 _CATALOG = Catalog(
@@ -208,5 +226,6 @@ _CATALOG = Catalog(
      "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
      "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
      "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-     "orthogonal": Orthogonal, "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal})
+     "orthogonal": Orthogonal, "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
+     "zero": Zeros, "one": Ones, "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal})
 get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize
