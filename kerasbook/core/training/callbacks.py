@@ -38,8 +38,17 @@ class Callback:
     def on_predict_batch_end(self, batch, logs=None): pass
 
 
+_BATCH_HOOKS = [f"on_{mode}_batch_{when}" for mode in ("train", "test", "predict")
+                for when in ("begin", "end")]
+_OTHER_HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_test_begin",
+                "on_test_end", "on_predict_begin", "on_predict_end"]
+
+
 class CallbackList(Callback):
-    """Calls every hook on each callback in order."""
+    """Calls every hook on each callback in order.
+
+    Batch hooks go only to the callbacks that define them: most callbacks act once per epoch, and
+    skipping them keeps the loop from waiting on Python at every step."""
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
@@ -48,37 +57,59 @@ class CallbackList(Callback):
             self.callbacks.append(History())
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
             self.callbacks.insert(0, ProgbarLogger())
-        # Only callbacks that do something per batch are called per batch.
-        self._batch_callbacks = [c for c in self.callbacks if _overrides(c, "on_train_batch_end")
-                                 or _overrides(c, "on_train_batch_begin")]
+        self._listeners = {hook: [getattr(c, hook) for c in self.callbacks if _overrides(c, hook)]
+                           for hook in _BATCH_HOOKS}
+        self.set_params(params)
+        if model is not None:
+            self.set_model(model)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
         for callback in self.callbacks:
             callback.set_params(params)
-            if model is not None:
-                callback.set_model(model)
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+        callback.set_params(self.params)
+        if self.model is not None:
+            callback.set_model(self.model)
+        for hook in _BATCH_HOOKS:
+            if _overrides(callback, hook):
+                self._listeners[hook].append(getattr(callback, hook))
 
     def __iter__(self):
         return iter(self.callbacks)
 
-    def _call(self, hook, *args):
-        for callback in self.callbacks:
-            getattr(callback, hook)(*args)
 
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+def _forward(hook):
+    if hook in _BATCH_HOOKS:
+        def method(self, batch, logs=None):
+            for listener in self._listeners[hook]:
+                listener(batch, logs)
+    elif "epoch" in hook:
+        def method(self, epoch, logs=None):
+            for callback in self.callbacks:
+                getattr(callback, hook)(epoch, logs)
+    else:
+        def method(self, logs=None):
+            for callback in self.callbacks:
+                getattr(callback, hook)(logs)
+    method.__name__ = hook
+    return method
 
-    def on_train_batch_begin(self, batch, logs=None):
-        for callback in self._batch_callbacks:
-            callback.on_train_batch_begin(batch, logs)
 
-    def on_train_batch_end(self, batch, logs=None):
-        for callback in self._batch_callbacks:
-            callback.on_train_batch_end(batch, logs)
+for _hook in _BATCH_HOOKS + _OTHER_HOOKS:
+    setattr(CallbackList, _hook, _forward(_hook))
 
 
 def _overrides(callback, hook):
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
+    """Whether `callback` does something in `hook` (a method of its class, or a LambdaCallback's)."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
 class History(Callback):
@@ -100,17 +131,32 @@ class History(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stops training as soon as the loss is NaN or infinite."""
+    """Stops training as soon as the loss is NaN or infinite (reads the loss at every batch)."""
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
-            print(f"Batch {batch}: invalid loss, terminating training")
+            print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
 
 
+def _direction(monitor, mode, who):
+    """'min' or 'max' for `mode`; "auto" guesses from the name (losses and errors go down)."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{who}: mode must be 'auto', 'min' or 'max', received {mode!r}.")
+    if mode != "auto":
+        return mode
+    name = monitor.removeprefix("val_")
+    if any(word in name for word in ("acc", "auc", "precision", "recall", "fmeasure")):
+        return "max"
+    return "min"
+
+
 class EarlyStopping(Callback):
-    """Stops when `monitor` has not improved by `min_delta` for `patience` epochs."""
+    """Stops training when `monitor` has not improved by more than `min_delta` for `patience` epochs.
+
+    With `baseline`, improvements that do not beat the baseline do not reset the patience. With
+    `restore_best_weights`, the weights of the best epoch are put back at the end of training."""
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
@@ -118,62 +164,90 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.verbose = monitor, patience, verbose
         self.baseline, self.restore_best_weights = baseline, restore_best_weights
         self.start_from_epoch = start_from_epoch
-        if mode == "auto":
-            mode = "max" if any(w in monitor for w in ("acc", "auc", "precision", "recall")) else "min"
-        self.mode = mode
-        self.min_delta = abs(min_delta) * (1 if mode == "max" else -1)
+        self.mode = _direction(monitor, mode, "EarlyStopping")
+        self.min_delta = abs(min_delta) * (1 if self.mode == "max" else -1)
+        self.wait, self.stopped_epoch, self.best_epoch, self.best_weights = 0, 0, 0, None
+        self.best = -np.inf if self.mode == "max" else np.inf
 
-    def _better(self, current, reference):
-        return current - self.min_delta > reference if self.mode == "max" else current - self.min_delta < reference
+    def _is_improvement(self, current, reference):
+        if self.mode == "max":
+            return current - self.min_delta > reference
+        return current - self.min_delta < reference
 
     def on_train_begin(self, logs=None):
-        self.wait, self.stopped_epoch, self.best_weights = 0, 0, None
-        self.best = self.baseline if self.baseline is not None else (
-            -np.inf if self.mode == "max" else np.inf)
+        self.wait, self.stopped_epoch, self.best_epoch, self.best_weights = 0, 0, 0, None
+        self.best = -np.inf if self.mode == "max" else np.inf
 
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)
-        if current is None or epoch < self.start_from_epoch:
+        if current is None:
+            print(f"EarlyStopping: the monitored metric '{self.monitor}' is not in the logs; "
+                  f"available: {sorted(logs or {})}.")
             return
-        if self._better(current, self.best):
-            self.best, self.wait = current, 0
+        if epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()  # so there is something to restore
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
             return
-        self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: early stopping")
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
 
 
 class LambdaCallback(Callback):
     """A callback from functions: `LambdaCallback(on_epoch_end=lambda epoch, logs: ...)`."""
 
-    def __init__(self, **hooks):
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
         super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin, on_train_batch_end=on_train_batch_end,
+                     **kwargs)
         for name, fn in hooks.items():
-            if not name.startswith("on_"):
-                raise ValueError(f"LambdaCallback: unknown hook {name!r}.")
-            setattr(self, name, fn)
+            if not hasattr(Callback, name):
+                raise ValueError(f"LambdaCallback: unknown hook {name!r}; hooks are named like "
+                                 "'on_epoch_end' or 'on_train_batch_end'.")
+            if fn is not None:
+                setattr(self, name, fn)
 
 
 class LearningRateScheduler(Callback):
-    """Sets the optimizer's learning rate at each epoch: `schedule(epoch, lr) -> new lr`."""
+    """Sets the optimizer's learning rate at the start of each epoch: `schedule(epoch, lr) -> new lr`
+    (or `schedule(epoch)`), and records it in the logs as `learning_rate`."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch, logs=None):
-        current = float(np.asarray(self.model.optimizer.learning_rate))
-        new = float(self.schedule(epoch, current))
-        self.model.optimizer.learning_rate = new
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+        optimizer = self.model.optimizer
+        current = float(np.asarray(optimizer.learning_rate))
+        try:
+            new = self.schedule(epoch, current)
+        except TypeError:  # a schedule of the epoch only
+            new = self.schedule(epoch)
+        if not isinstance(new, (float, int, np.floating, np.integer)):
+            raise ValueError(f"LearningRateScheduler: the schedule must return a float, received {new!r} "
+                             f"for epoch {epoch}.")
+        optimizer.learning_rate = float(new)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(new)}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -181,35 +255,67 @@ class LearningRateScheduler(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model (or its weights) after each epoch, or only when `monitor` improves."""
+    """Saves the model (`model.save`) or its weights (`model.save_weights`) every epoch (or every
+    `save_freq` batches), optionally only when `monitor` improves. The path may name the epoch and the
+    logs: `"ckpt-{epoch:02d}-{val_loss:.2f}.keras"`."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
-        if save_freq != "epoch":
-            raise ValueError("kerasbook's ModelCheckpoint saves once per epoch (save_freq='epoch').")
         self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        if mode == "auto":
-            mode = "max" if "acc" in monitor else "min"
-        self.mode = mode
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches, "
+                             f"received {save_freq!r}.")
+        if save_weights_only and not self.filepath.endswith(".weights.h5"):
+            raise ValueError("ModelCheckpoint: with save_weights_only=True the filepath must end in "
+                             f"'.weights.h5', received {self.filepath!r}.")
+        if not save_weights_only and not self.filepath.endswith(".keras"):
+            raise ValueError("ModelCheckpoint: the filepath must end in '.keras' (or '.weights.h5' with "
+                             f"save_weights_only=True), received {self.filepath!r}.")
+        self.save_freq = save_freq
+        self.mode = _direction(monitor, mode, "ModelCheckpoint")
         self.best = initial_value_threshold if initial_value_threshold is not None else (
-            -np.inf if mode == "max" else np.inf)
+            -np.inf if self.mode == "max" else np.inf)
+        self._epoch, self._batches_seen = 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches_seen += 1
+            if self._batches_seen % self.save_freq == 0:
+                self._save(self._epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs)
+
+    def _save(self, epoch, batch, logs):
+        logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
+                print(f"ModelCheckpoint: can save best model only with '{self.monitor}' available; "
+                      "skipping.")
                 return
             improved = current > self.best if self.mode == "max" else current < self.best
             if not improved:
+                if self.verbose > 0:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
                 return
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                      f"{current:.5f}, saving model")
             self.best = current
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        (self.model.save_weights if self.save_weights_only else self.model.save)(path)
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: saving model to {path}")
+        path = self.filepath.format(epoch=epoch + 1, batch=batch, **logs)
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
+        if self.verbose > 0 and not self.save_best_only:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
 
 
 class ProgbarLogger(Callback):

@@ -1,18 +1,21 @@
-"""The progress line of `fit(verbose=1)`, as Keras 3 draws it:
+"""The progress line of `fit(verbose=1)`, drawn as Keras 3 draws it:
 
     938/938 ━━━━━━━━━━━━━━━━━━━━ 2s 1ms/step - loss: 0.0942
 
-It is redrawn in place with a carriage return, at most ten times a second (reading the loss waits for
-the device, so it is not done at every step), which works in a terminal and in JupyterLab alike.
+(the done part of the bar green, the rest grey, with ANSI colours that terminals and JupyterLab both
+show). It is redrawn in place with a carriage return, at most every `interval` seconds: reading the loss
+waits for the device, so it is not done at every step. Each epoch ends with a newline, so a notebook
+cell keeps one finished line per epoch. `verbose=2` prints only that final line, without the bar.
 """
 
 import sys
 import time
 
-_BAR_WIDTH = 20
+_BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
 
-def _format_time(seconds):
+def format_duration(seconds):
+    """'3s', '25ms', '80us': the unit that keeps the number readable."""
     if seconds >= 1:
         return f"{seconds:.0f}s"
     if seconds >= 1e-3:
@@ -20,41 +23,73 @@ def _format_time(seconds):
     return f"{seconds * 1e6:.0f}us"
 
 
-def _format_logs(logs):
-    return "".join(f" - {key}: {float(value):.4f}" for key, value in logs.items())
+def format_logs(logs):
+    """' - loss: 0.1234 - acc: 0.9000' (tiny values in scientific notation, as Keras)."""
+    parts = []
+    for key, value in (logs or {}).items():
+        value = float(value)
+        parts.append(f" - {key}: {value:.4f}" if abs(value) > 1e-3 else f" - {key}: {value:.4e}")
+    return "".join(parts)
 
 
 class Progbar:
-    def __init__(self, target, verbose=1, interval=0.1, stream=None):
-        self.target, self.verbose, self.interval = target, verbose, interval
-        self.stream = stream or sys.stdout
-        self.start = self.last_draw = time.perf_counter()
-        self.current = 0
+    """One epoch's progress: `update(step, logs)` after each batch, `finish(logs)` at the end."""
 
-    def _line(self, current, logs, now):
-        elapsed = now - self.start
-        width = len(str(self.target))
-        filled = int(_BAR_WIDTH * current / self.target) if self.target else _BAR_WIDTH
-        bar = "━" * filled + " " * (_BAR_WIDTH - filled) if filled < _BAR_WIDTH else "━" * _BAR_WIDTH
-        per_step = elapsed / max(current, 1)
-        timing = (f"{_format_time(elapsed)} {_format_time(per_step)}/step" if current >= self.target
-                  else f"{_format_time(per_step * (self.target - current))}")
-        return f"{current:>{width}}/{self.target} {bar} {timing}{_format_logs(logs or {})}"
+    def __init__(self, target, verbose=1, interval=0.1, width=20, stream=None):
+        self.target, self.verbose, self.interval, self.width = target, verbose, interval, width
+        self.stream = stream or sys.stdout
+        self.start = time.perf_counter()
+        self.first_step_done = None  # the first step includes compilation: timed apart
+        self.last_draw = 0.0
+        self.current = 0
+        self._previous_width = 0
+
+    def _time_per_step(self, current, now):
+        if self.first_step_done is not None and current > 1:
+            return (now - self.first_step_done) / (current - 1)
+        return (now - self.start) / max(current, 1)
+
+    def _line(self, current, logs, now, final):
+        per_step = self._time_per_step(current, now)
+        if self.target:
+            count = f"{current:>{len(str(self.target))}}/{self.target}"
+            done = int(self.width * min(current, self.target) / self.target)
+            bar = (f"{_BOLD}{count}{_RESET} " + (f"{_GREEN}{'━' * done}{_RESET}" if done else "")
+                   + f"{_GREY}{'━' * (self.width - done)}{_RESET}")
+            visible = len(count) + 1 + self.width
+        else:
+            bar = f"{current:7d}/Unknown"
+            visible = len(bar)
+        if final or not self.target:  # elapsed seconds; while running, the time left
+            clock = f"{now - self.start:.0f}s"
+        else:
+            clock = format_duration(per_step * (self.target - current))
+        info = f" {_BOLD}{clock}{_RESET} {format_duration(per_step)}/step{format_logs(logs)}"
+        visible += len(info) - len(_BOLD) - len(_RESET)
+        padding = " " * max(self._previous_width - visible, 0)  # erase a longer previous line
+        self._previous_width = visible
+        return bar + info + padding
 
     def update(self, current, logs=None):
-        self.current = current
+        """Redraw (throttled) after step `current` (1-based)."""
         now = time.perf_counter()
+        if self.first_step_done is None:
+            self.first_step_done = now
+        self.current = current
         if self.verbose == 1 and now - self.last_draw >= self.interval:
             self.last_draw = now
-            self.stream.write("\r" + self._line(current, logs, now))
+            self.stream.write("\r" + self._line(current, logs, now, final=False))
             self.stream.flush()
 
-    def finish(self, logs):
+    def finish(self, logs=None):
+        """The epoch's final line (both verbose=1 and verbose=2), ending with a newline."""
         now = time.perf_counter()
+        current = self.target or self.current
         if self.verbose == 1:
-            self.stream.write("\r" + self._line(self.target, logs, now) + "\n")
+            self.stream.write("\r" + self._line(current, logs, now, final=True) + "\n")
         elif self.verbose == 2:
-            elapsed = now - self.start
-            self.stream.write(f"{self.target}/{self.target} - {_format_time(elapsed)} - "
-                              f"{_format_time(elapsed / max(self.target, 1))}/step{_format_logs(logs)}\n")
+            count = f"{current:>{len(str(current))}}/{self.target}" if self.target else f"{current}"
+            self.stream.write(f"{count} - {now - self.start:.0f}s - "
+                              f"{format_duration(self._time_per_step(current, now))}/step"
+                              f"{format_logs(logs)}\n")
         self.stream.flush()

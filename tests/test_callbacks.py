@@ -1,0 +1,190 @@
+"""Callbacks driven by hand, as `fit` drives them, on a minimal stand-in for a model; EarlyStopping's
+decisions compared with Keras's own EarlyStopping on the same logs; the progress bar's text."""
+
+import io
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from kerasbook.core.training import callbacks, optimizers
+from kerasbook.core.training.progbar import Progbar
+
+
+class TinyModel:
+    """The few attributes callbacks use: a stand-in until a real model is passed."""
+
+    def __init__(self, optimizer=None):
+        self.stop_training = False
+        self.weights = [np.zeros(2)]
+        self.optimizer = optimizer
+        self.saved = []
+
+    def get_weights(self):
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        self.weights = [np.array(w) for w in weights]
+
+    def save(self, path, overwrite=True):
+        self.saved.append(("model", path))
+
+    def save_weights(self, path, overwrite=True):
+        self.saved.append(("weights", path))
+
+
+def _run(callback, model, epoch_logs, batches=0):
+    """Drive `callback` like fit: returns the epoch at which the model was told to stop (or None)."""
+    cbs = callbacks.CallbackList([callback], model=model, epochs=len(epoch_logs), steps=batches, verbose=0)
+    cbs.on_train_begin()
+    stopped = None
+    for epoch, logs in enumerate(epoch_logs):
+        cbs.on_epoch_begin(epoch)
+        for batch in range(batches):
+            cbs.on_train_batch_begin(batch)
+            cbs.on_train_batch_end(batch, {"loss": logs.get("loss", 0.0)})
+        model.weights = [np.full(2, float(epoch))]  # "training" changes the weights
+        cbs.on_epoch_end(epoch, dict(logs))
+        if model.stop_training:
+            stopped = epoch
+            break
+    cbs.on_train_end()
+    return stopped
+
+
+class KerasStandIn:
+    stop_training = False
+
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        pass
+
+
+def _keras_stopped(kwargs, epoch_logs):
+    callback = keras.callbacks.EarlyStopping(**kwargs)
+    model = KerasStandIn()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, logs in enumerate(epoch_logs):
+        callback.on_epoch_end(epoch, dict(logs))
+        if model.stop_training:
+            return epoch
+    return None
+
+
+LOSSES = [1.0, 0.8, 0.81, 0.79, 0.795, 0.9, 0.7, 0.71, 0.72, 0.73]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"patience": 2}, {"patience": 1, "min_delta": 0.05}, {"patience": 2, "start_from_epoch": 3},
+    {"patience": 1, "baseline": 0.75}, {"monitor": "val_accuracy", "mode": "max", "patience": 1},
+    {"monitor": "val_accuracy", "mode": "min"},
+])
+def test_early_stopping_stops_when_keras_does(kwargs):
+    epoch_logs = [{"val_loss": v, "val_accuracy": 1 - v} for v in LOSSES]
+    model = TinyModel()
+    assert _run(callbacks.EarlyStopping(**kwargs), model, epoch_logs) == _keras_stopped(kwargs, epoch_logs)
+
+
+def test_early_stopping_auto_mode_maximizes_accuracy():
+    epoch_logs = [{"val_accuracy": 1 - v} for v in LOSSES]
+    assert _run(callbacks.EarlyStopping("val_accuracy", patience=1), TinyModel(), epoch_logs) == \
+        _keras_stopped({"monitor": "val_accuracy", "mode": "max", "patience": 1}, epoch_logs)
+
+
+def test_early_stopping_restores_best_weights():
+    model = TinyModel()
+    callback = callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    stopped = _run(callback, model, [{"val_loss": v} for v in [1.0, 0.5, 0.6, 0.7, 0.8]])
+    assert stopped == 3 and callback.best_epoch == 1
+    np.testing.assert_array_equal(model.weights[0], [1.0, 1.0])  # the weights after epoch 1
+
+
+def test_history_records_epochs_and_params():
+    history = callbacks.History()
+    model = TinyModel()
+    _run(history, model, [{"loss": 0.5, "val_loss": 0.6}, {"loss": 0.4, "val_loss": 0.5}])
+    assert history.epoch == [0, 1]
+    assert history.history == {"loss": [0.5, 0.4], "val_loss": [0.6, 0.5]}
+    assert history.params["epochs"] == 2 and history.model is model
+
+
+def test_terminate_on_nan(capsys):
+    model = TinyModel()
+    assert _run(callbacks.TerminateOnNaN(), model, [{"loss": 1.0}, {"loss": float("nan")}], batches=2) == 1
+    assert "Invalid loss" in capsys.readouterr().out
+
+
+def test_lambda_callback_batch_and_epoch_hooks():
+    seen = []
+    callback = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(("batch", batch)),
+                                        on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch)))
+    _run(callback, TinyModel(), [{"loss": 1.0}], batches=2)
+    assert seen == [("batch", 0), ("batch", 1), ("epoch", 0)]
+    with pytest.raises(ValueError, match="unknown hook 'on_epoch_finish'"):
+        callbacks.LambdaCallback(on_epoch_finish=print)
+
+
+def test_learning_rate_scheduler_sets_the_optimizer():
+    model = TinyModel(optimizers.SGD(learning_rate=0.1))
+    logs = [{"loss": 1.0}, {"loss": 1.0}, {"loss": 1.0}]
+    history = callbacks.History()
+    cbs = callbacks.CallbackList([callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5), history],
+                                 model=model)
+    cbs.on_train_begin()
+    for epoch, epoch_logs in enumerate(logs):
+        cbs.on_epoch_begin(epoch)
+        cbs.on_epoch_end(epoch, dict(epoch_logs))
+    assert history.history["learning_rate"] == pytest.approx([0.05, 0.025, 0.0125])
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.0125)
+    by_epoch = TinyModel(optimizers.Adam())
+    _run(callbacks.LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1)), by_epoch, logs[:2])
+    assert float(by_epoch.optimizer.learning_rate.numpy()) == pytest.approx(0.02)
+
+
+def test_model_checkpoint_paths_and_best_only():
+    model = TinyModel()
+    epoch_logs = [{"val_loss": v} for v in [0.5, 0.6, 0.4]]
+    _run(callbacks.ModelCheckpoint("ckpt-{epoch:02d}-{val_loss:.2f}.keras"), model, epoch_logs)
+    assert model.saved == [("model", "ckpt-01-0.50.keras"), ("model", "ckpt-02-0.60.keras"),
+                           ("model", "ckpt-03-0.40.keras")]
+    best = TinyModel()
+    _run(callbacks.ModelCheckpoint("best.weights.h5", save_best_only=True, save_weights_only=True),
+         best, epoch_logs)
+    assert best.saved == [("weights", "best.weights.h5")] * 2  # epochs 1 and 3 improved
+    every_two = TinyModel()
+    _run(callbacks.ModelCheckpoint("b{batch}.keras", save_freq=2), every_two, epoch_logs[:1], batches=4)
+    assert every_two.saved == [("model", "b1.keras"), ("model", "b3.keras")]
+    with pytest.raises(ValueError, match=".weights.h5"):
+        callbacks.ModelCheckpoint("w.keras", save_weights_only=True)
+
+
+def test_progbar_lines_look_like_keras():
+    plain = re.compile(r"\x1b\[[0-9;]*m")
+    stream = io.StringIO()
+    bar = Progbar(938, verbose=1, interval=0.0, stream=stream)
+    bar.update(469, {"loss": 0.5})
+    bar.finish({"loss": 0.1234, "val_loss": 0.00012})
+    text = plain.sub("", stream.getvalue())
+    first, final = text.split("\r")[1:]
+    assert re.fullmatch(r"469/938 ━{20} \d+(s|ms|us) \d+(s|ms|us)/step - loss: 0\.5000", first)
+    assert re.fullmatch(r"938/938 ━{20} \d+s \d+(s|ms|us)/step - loss: 0\.1234 - val_loss: 1\.2000e-04\s*\n",
+                        final)
+    stream = io.StringIO()
+    Progbar(938, verbose=2, stream=stream).finish({"loss": 0.1234})
+    assert re.fullmatch(r"938/938 - \d+s - \d+(s|ms|us)/step - loss: 0\.1234\n", stream.getvalue())
+
+
+def test_progress_logger_prints_epochs(capsys):
+    cbs = callbacks.CallbackList([], add_progbar=True, model=TinyModel(), epochs=2, steps=3, verbose=2)
+    cbs.on_train_begin()
+    for epoch in range(2):
+        cbs.on_epoch_begin(epoch)
+        for batch in range(3):
+            cbs.on_train_batch_end(batch, {"loss": 1.0})
+        cbs.on_epoch_end(epoch, {"loss": 1.0})
+    out = capsys.readouterr().out
+    assert out.count("Epoch 1/2\n") == 1 and out.count("3/3 - ") == 2 and "\r" not in out
