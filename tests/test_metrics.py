@@ -109,15 +109,18 @@ def test_get_names_as_keras_reports_them():
         metrics.get("accuracyy")
 
 
-@pytest.mark.parametrize("y_true_shape,y_pred_shape,loss,expected", [
-    ((None, 1), (None, 1), None, metrics.BinaryAccuracy),
-    ((None,), (None, 1), None, metrics.BinaryAccuracy),
-    ((None, 3), (None, 3), "binary_crossentropy", metrics.BinaryAccuracy),
-    ((None,), (None, 10), None, metrics.SparseCategoricalAccuracy),
-    ((None, 1), (None, 10), None, metrics.SparseCategoricalAccuracy),
-    ((None, 10), (None, 10), None, metrics.CategoricalAccuracy),
+@pytest.mark.parametrize("y_true_shape,y_pred_shape,expected", [
+    ((None, 1), (None, 1), metrics.BinaryAccuracy),
+    ((None,), (None, 1), metrics.BinaryAccuracy),
+    ((None, 3), (None, 3), metrics.CategoricalAccuracy),  # Keras 3 does not look at the loss
+    ((None,), (None, 10), metrics.SparseCategoricalAccuracy),
+    ((None, 1), (None, 10), metrics.SparseCategoricalAccuracy),
+    ((None, 10), (None, 10), metrics.CategoricalAccuracy),
+    ((None, 7, 1), (None, 7, 10), metrics.SparseCategoricalAccuracy),
 ])
-def test_resolve_accuracy(y_true_shape, y_pred_shape, loss, expected):
-    from kerasbook.core.training import losses
-    metric = metrics.resolve_accuracy("acc", y_true_shape, y_pred_shape, losses.get(loss))
+def test_resolve_accuracy_as_keras_compile(y_true_shape, y_pred_shape, expected):
+    from keras.src.trainers.compile_utils import get_metric
+    metric = metrics.resolve_accuracy("acc", y_true_shape, y_pred_shape, loss="binary_crossentropy")
     assert type(metric) is expected and metric.name == "acc"
+    theirs = get_metric("acc", np.zeros([d or 2 for d in y_true_shape]), np.zeros([d or 2 for d in y_pred_shape]))
+    assert type(theirs).__name__ == expected.__name__

@@ -330,12 +330,19 @@ def get(identifier):
 
 
 def resolve_accuracy(name, y_true_shape, y_pred_shape, loss=None):
-    """What "accuracy" means for this output, as Keras decides it from the shapes and the loss."""
-    loss_name = getattr(loss, "name", "") or ""
-    if "binary" in loss_name or (y_pred_shape[-1:] == (1,)):
+    """What compile's "accuracy" (or "acc") means for one output, decided as Keras 3 decides it:
+    from the shapes alone (`loss` is accepted but, as in Keras 3, not consulted).
+
+    - one prediction per sample (last dim 1): BinaryAccuracy;
+    - integer targets (fewer dims than the predictions, or last dim 1 against several classes):
+      SparseCategoricalAccuracy;
+    - otherwise one-hot targets: CategoricalAccuracy. The metric keeps the name it was asked by."""
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    true_last = y_true_shape[-1] if y_true_shape else None
+    pred_last = y_pred_shape[-1] if y_pred_shape else None
+    if pred_last == 1:
         cls = BinaryAccuracy
-    elif "sparse" in loss_name or len(y_true_shape) == len(y_pred_shape) - 1 or (
-            len(y_true_shape) == len(y_pred_shape) and y_true_shape[-1:] == (1,)):
+    elif len(y_true_shape) < len(y_pred_shape) or (true_last == 1 and (pred_last or 0) > 1):
         cls = SparseCategoricalAccuracy
     else:
         cls = CategoricalAccuracy
