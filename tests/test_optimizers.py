@@ -178,3 +178,15 @@ def test_get():
         optimizers.get("adamax")
     with pytest.raises(ValueError, match="only one of clipnorm"):
         optimizers.Adam(clipnorm=1.0, clipvalue=1.0)
+
+
+def test_only_the_optimizers_module_imports_optax():
+    import subprocess
+    import sys
+    code = ("import sys, kerasbook, kerasbook.core.training as t\n"
+            "from kerasbook.core.training import losses, metrics, callbacks, progbar, schedules\n"
+            "t.EarlyStopping, t.BinaryCrossentropy\n"
+            "assert 'optax' not in sys.modules, 'optax imported'\n"
+            "t.Adam\n"
+            "assert 'optax' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
