@@ -27,3 +27,4 @@ from kerasbook.core.layers.convolutional import (Conv1DTranspose, Conv2DTranspos
                                                  DepthwiseConv2D, SeparableConv1D, SeparableConv2D)
 from kerasbook.core.layers.regularization import (ActivityRegularization, GaussianDropout, GaussianNoise,
                                                   SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
