@@ -16,12 +16,17 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """`max(x, 0)`; optionally leaky below `threshold` and capped at `max_value`."""
+    """`max(x, 0)`. Options as Keras: values up to `threshold` become 0, then everything is clipped to
+    `[0, max_value]`, and values below `threshold` get `negative_slope * (x - threshold)`."""
     x = jnp.asarray(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return jax.nn.relu(x)
-    out = jnp.where(x >= threshold, x, negative_slope * (x - threshold))
-    return out if max_value is None else jnp.minimum(out, max_value)
+    out = jnp.where(x > threshold, x, 0.0)
+    if max_value is not None:
+        out = jnp.clip(out, 0.0, max_value)
+    if negative_slope:
+        out = out - negative_slope * jax.nn.relu(threshold - x)
+    return out
 
 
 def relu6(x):
