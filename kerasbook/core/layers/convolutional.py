@@ -1,9 +1,13 @@
-"""Convolutions: `Conv1D`, `Conv2D`, `Conv3D`, on `jax.lax.conv_general_dilated`.
+"""Convolutions on `jax.lax.conv_general_dilated`: `Conv1D/2D/3D`, `Conv1D/2D/3DTranspose`,
+`SeparableConv1D/2D`, `DepthwiseConv1D/2D`.
 
-One class serves every rank: a kernel of shape `(*kernel_size, in_channels / groups, filters)` slides
+Every class serves every rank: a kernel of shape `(*kernel_size, in_channels / groups, filters)` slides
 over the spatial axes of `(batch, *spatial, channels)` inputs (or `(batch, channels, *spatial)` with
 `data_format="channels_first"`), giving `filters` output channels.
 """
+
+import jax
+import jax.numpy as jnp
 
 from kerasbook.core import activations, initializers, regularizers
 from kerasbook.core.input_spec import InputSpec
@@ -23,7 +27,7 @@ def output_length(length, kernel, stride, padding, dilation):
     if length is None:
         return None
     span = (kernel - 1) * dilation + 1
-    if padding == "same":
+    if padding in ("same", "causal"):
         return -(-length // stride)
     return max(0, (length - span) // stride + 1)
 
@@ -41,8 +45,10 @@ class BaseConv(Layer):
         self.kernel_size = _tuple(kernel_size, self.rank, "kernel_size")
         self.strides = _tuple(strides, self.rank, "strides")
         self.padding = padding.lower()
-        if self.padding not in ("valid", "same"):
-            raise ValueError(f'Layer "{self.name}": padding must be "valid" or "same", not {padding!r}.')
+        allowed = ("valid", "same", "causal") if self.rank == 1 and type(self).call is BaseConv.call \
+            else ("valid", "same")
+        if self.padding not in allowed:
+            raise ValueError(f'Layer "{self.name}": padding must be one of {allowed}, not {padding!r}.')
         self.data_format = data_format or "channels_last"
         self.dilation_rate = _tuple(dilation_rate, self.rank, "dilation_rate")
         self.groups = groups
@@ -69,15 +75,23 @@ class BaseConv(Layer):
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, name="kernel")
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                     name="bias") if self.use_bias else None)
+        self._add_bias()
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
     def call(self, inputs):
-        x = nn.conv(inputs, self.kernel.value, self.strides, self.padding, self.data_format,
-                    self.dilation_rate)
+        padding = self.padding
+        if padding == "causal":  # pad the past only, so no output sees a later step
+            time_axis = 2 if self.data_format == "channels_first" else 1
+            widths = [(0, 0)] * inputs.ndim
+            widths[time_axis] = ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)
+            inputs, padding = jnp.pad(inputs, widths), "valid"
+        x = nn.conv(inputs, self.kernel.value, self.strides, padding, self.data_format, self.dilation_rate)
         return self._finish(x)
+
+    def _add_bias(self):
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                     name="bias") if self.use_bias else None)
 
     def _finish(self, x):
         """Add the bias (on the channel axis) and apply the activation."""
@@ -142,17 +156,17 @@ class BaseDepthwiseConv(BaseConv):
                          data_format=data_format, dilation_rate=dilation_rate, activation=activation,
                          use_bias=use_bias, kernel_initializer=depthwise_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer, **kwargs)
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
         self.depth_multiplier = depth_multiplier
 
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
         self.filters = channels * self.depth_multiplier
         self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.depth_multiplier),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
+        self._add_bias()
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
     def call(self, inputs):
@@ -197,8 +211,10 @@ class BaseSeparableConv(BaseConv):
                          data_format=data_format, dilation_rate=dilation_rate, activation=activation,
                          use_bias=use_bias, kernel_initializer=depthwise_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer, **kwargs)
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
         self.depth_multiplier = depth_multiplier
+        self.pointwise_constraint = pointwise_constraint
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
 
@@ -206,13 +222,12 @@ class BaseSeparableConv(BaseConv):
         channels = input_shape[self._channel_axis()]
         self.depthwise_kernel = self.add_weight(
             shape=self.kernel_size + (channels, self.depth_multiplier), initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, name="depthwise_kernel")
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="depthwise_kernel")
         self.pointwise_kernel = self.add_weight(
             shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            name="pointwise_kernel")
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+            constraint=self.pointwise_constraint, name="pointwise_kernel")
+        self._add_bias()
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
     def call(self, inputs):
@@ -242,62 +257,71 @@ class SeparableConv2D(BaseSeparableConv):
     rank = 2
 
 
+def transpose_padding(length, kernel, stride, dilation, padding, output_padding):
+    """For one axis of a transposed convolution: the (before, after) padding of the stride-dilated
+    input and the output length (None stays None), matching Keras's output sizes.
+
+    "valid" is the full correlation (span - 1 zeros on each side; `output_padding`, by default what
+    makes the output `length * stride` long at least, goes on the right). "same" pads a total of
+    `stride + span - 2` (or `span + span % 2 - 2 + output_padding`), the larger half first."""
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(span, stride) - span if output_padding is None else output_padding
+        before, after = span - 1, span - 1 + extra
+    else:
+        total = stride + span - 2 if output_padding is None else span + span % 2 - 2 + output_padding
+        before = min(total // 2 + total % 2, span - 1)
+        after = total - before
+    out = None if length is None else (length - 1) * stride + 1 + before + after - span + 1
+    return (before, after), out
+
+
 class BaseConvTranspose(BaseConv):
     """The gradient of a convolution run forwards: up-samples, `(h, w)` -> `(h * stride, w * stride)`
-    with "same" padding. Kernel shape `(*kernel_size, filters, in_channels)`, as in Keras."""
+    with "same" padding. Kernel shape `(*kernel_size, filters, in_channels)`, as in Keras. Computed as
+    a convolution of the input spread out by the strides (`lhs_dilation`) with the flipped kernel."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  data_format=None, dilation_rate=1, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, **kwargs)
-        if output_padding is not None:
-            raise ValueError("kerasbook's transposed convolutions do not support output_padding.")
-        self.output_padding = None
+        self.output_padding = None if output_padding is None else _tuple(output_padding, self.rank,
+                                                                          "output_padding")
 
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
         self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
-        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint, name="kernel")
+        self._add_bias()
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
-    def _explicit_padding(self):
-        """Padding of the stride-dilated input, per axis: the forward convolution's padding mirrored
-        (`span - 1 - forward padding` on each side), plus what makes the output exactly Keras's size."""
-        pads = []
-        for k, s, d in zip(self.kernel_size, self.strides, self.dilation_rate):
-            span = (k - 1) * d + 1
-            forward = max(span - s, 0) if self.padding == "same" else 0
-            before, after = forward // 2, forward - forward // 2
-            pads.append((span - 1 - before, span - 1 - after + max(s - span, 0)))
-        return pads
+    def _per_axis(self, spatial):
+        output_padding = self.output_padding or (None,) * self.rank
+        return [transpose_padding(n, k, s, d, self.padding, p) for n, k, s, d, p in
+                zip(spatial, self.kernel_size, self.strides, self.dilation_rate, output_padding)]
+
+    def _spatial(self, shape):
+        return shape[2:] if self.data_format == "channels_first" else shape[1:-1]
 
     def call(self, inputs):
-        import jax
         dims = nn._dimension_numbers(inputs.ndim, self.data_format)
-        kernel = jax.numpy.flip(self.kernel.value, axis=tuple(range(self.rank)))
-        kernel = jax.numpy.swapaxes(kernel, -1, -2)
-        x = jax.lax.conv_general_dilated(inputs, kernel, (1,) * self.rank, self._explicit_padding(),
-                                         lhs_dilation=self.strides, rhs_dilation=self.dilation_rate,
-                                         dimension_numbers=dims)
+        kernel = jnp.swapaxes(jnp.flip(self.kernel.value, axis=tuple(range(self.rank))), -1, -2)
+        pads = [pad for pad, _ in self._per_axis(self._spatial(inputs.shape))]
+        x = jax.lax.conv_general_dilated(inputs, kernel, (1,) * self.rank, pads, lhs_dilation=self.strides,
+                                         rhs_dilation=self.dilation_rate, dimension_numbers=dims)
         return self._finish(x)
 
     def compute_output_shape(self, input_shape):
-        first = self.data_format == "channels_first"
-        spatial = input_shape[2:] if first else input_shape[1:-1]
-        out = []
-        for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate):
-            span = (k - 1) * d + 1
-            out.append(None if n is None else (n * s if self.padding == "same" else n * s + max(span - s, 0)))
-        out = tuple(out)
-        return (input_shape[0], self.filters) + out if first else (input_shape[0],) + out + (self.filters,)
+        out = tuple(length for _, length in self._per_axis(self._spatial(input_shape)))
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters) + out
+        return (input_shape[0],) + out + (self.filters,)
 
     def get_config(self):
         config = super().get_config()
         config.pop("groups", None)
-        return {**config, "output_padding": None}
+        return {**config, "output_padding": self.output_padding}
 
 
 class Conv1DTranspose(BaseConvTranspose):
