@@ -104,7 +104,7 @@ class SeedGenerator:
         return jax.random.fold_in(jax.random.key(seed_state[0]), seed_state[1])
 
     def get_config(self):
-        return {"seed": self._initial_seed}
+        return {"seed": self._initial_seed, "name": self.name}
 
     @classmethod
     def from_config(cls, config):
