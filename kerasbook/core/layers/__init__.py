@@ -20,7 +20,8 @@ from kerasbook.core.layers.pooling import (AveragePooling1D, AveragePooling2D, A
 from kerasbook.core.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN,
                                              SimpleRNNCell)
 from kerasbook.core.layers.wrappers import TimeDistributed
-from kerasbook.core.layers.normalization import BatchNormalization, LayerNormalization
+from kerasbook.core.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                                UnitNormalization)
 from kerasbook.core.layers.shaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                            UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerasbook.core.layers.convolutional import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, DepthwiseConv1D,

@@ -1,6 +1,8 @@
-"""Normalization: `BatchNormalization` (statistics of the batch, averaged for inference) and
-`LayerNormalization` (statistics of each sample)."""
+"""Normalization: `BatchNormalization` (statistics of the batch, averaged for inference),
+`LayerNormalization` (statistics of each sample), `GroupNormalization` (of groups of channels in each
+sample) and `UnitNormalization` (each sample scaled to length 1)."""
 
+import jax
 import jax.numpy as jnp
 
 from kerasbook.core import initializers, regularizers
@@ -36,16 +38,19 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
         self.supports_masking = True
 
     def build(self, input_shape):
         axis = self.axis % len(input_shape)
         shape = (input_shape[axis],)
         self.gamma = (self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer, name="gamma")
+                                      regularizer=self.gamma_regularizer,
+                                      constraint=self.gamma_constraint, name="gamma")
                       if self.scale else None)
         self.beta = (self.add_weight(shape=shape, initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer, name="beta")
+                                     regularizer=self.beta_regularizer,
+                                     constraint=self.beta_constraint, name="beta")
                      if self.center else None)
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
                                            trainable=False, name="moving_mean")
@@ -61,11 +66,12 @@ class BatchNormalization(Layer):
         if training and self.trainable:
             if mask is None:
                 mean, variance = nn.moments(inputs, reduce)
-            else:  # statistics of the real (unmasked) positions only
-                weights = jnp.expand_dims(mask.astype(inputs.dtype), -1)
-                count = jnp.maximum(jnp.sum(weights, axis=reduce), 1.0)
-                mean = jnp.sum(inputs * weights, axis=reduce) / count
-                variance = jnp.sum(jnp.square(inputs - mean) * weights, axis=reduce) / count
+            else:  # statistics of the real (unmasked) positions only; Keras's 1e-7 keeps 0/0 away
+                weights = jnp.broadcast_to(jnp.expand_dims(mask, -1), inputs.shape).astype(inputs.dtype)
+                count = jnp.sum(weights, axis=reduce, keepdims=True) + 1e-7
+                mean = jnp.sum(inputs * weights, axis=reduce, keepdims=True) / count
+                variance = jnp.sum(jnp.square(inputs - mean) * weights, axis=reduce, keepdims=True) / count
+                mean, variance = jnp.squeeze(mean, reduce), jnp.squeeze(variance, reduce)
             m = self.momentum
             self.moving_mean.assign(self.moving_mean.value * m + mean * (1 - m))
             self.moving_variance.assign(self.moving_variance.value * m + variance * (1 - m))
@@ -101,16 +107,19 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
         self.supports_masking = True
 
     def build(self, input_shape):
         axes = _axes(self.axis, len(input_shape))
         shape = tuple(input_shape[a] for a in axes)
         self.gamma = (self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer, name="gamma")
+                                      regularizer=self.gamma_regularizer,
+                                      constraint=self.gamma_constraint, name="gamma")
                       if self.scale else None)
         self.beta = (self.add_weight(shape=shape, initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer, name="beta")
+                                     regularizer=self.beta_regularizer,
+                                     constraint=self.beta_constraint, name="beta")
                      if self.center and not self.rms_scaling else None)
 
     def call(self, inputs):
@@ -139,3 +148,81 @@ class LayerNormalization(Layer):
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
                 "beta_constraint": None, "gamma_constraint": None}
+
+
+class GroupNormalization(Layer):
+    """Splits the channels (`axis`) into `groups` and normalizes each group of each sample by its own
+    mean and variance: batch-size independent, for small batches. `groups=channels` is instance
+    normalization, `groups=1` layer normalization over all features."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.groups, self.axis, self.epsilon, self.center, self.scale = groups, axis, epsilon, center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        channels = input_shape[self.axis]
+        if channels is None or channels % self.groups:
+            raise ValueError(f"the {channels} channels on axis {self.axis} cannot be split into "
+                             f"{self.groups} groups of equal size.")
+        self.gamma = (self.add_weight(shape=(channels,), initializer=self.gamma_initializer,
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                      name="gamma") if self.scale else None)
+        self.beta = (self.add_weight(shape=(channels,), initializer=self.beta_initializer,
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                     name="beta") if self.center else None)
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: channels})
+
+    def call(self, inputs):
+        axis = self.axis % inputs.ndim
+        channels = inputs.shape[axis]
+        # (..., channels, ...) -> (..., groups, channels / groups, ...): reduce all but batch and group.
+        grouped_shape = inputs.shape[:axis] + (self.groups, channels // self.groups) + inputs.shape[axis + 1:]
+        grouped = inputs.reshape(grouped_shape)
+        reduce = [a for a in range(1, grouped.ndim) if a != axis]
+        mean, variance = nn.moments(grouped, reduce, keepdims=True)
+        normalized = ((grouped - mean) * jnp.reciprocal(jnp.sqrt(variance + self.epsilon))).reshape(inputs.shape)
+        broadcast = [channels if a == axis else 1 for a in range(inputs.ndim)]
+        if self.gamma is not None:
+            normalized = normalized * self.gamma.value.reshape(broadcast)
+        if self.beta is not None:
+            normalized = normalized + self.beta.value.reshape(broadcast)
+        return normalized
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": None, "gamma_constraint": None}
+
+
+class UnitNormalization(Layer):
+    """Divides each sample by its L2 norm over `axis`, so it has length 1 (no weights)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.supports_masking = True
+
+    def call(self, inputs):
+        squares = jnp.sum(jnp.square(inputs), axis=self.axis, keepdims=True)
+        return inputs * jnp.minimum(jax.lax.rsqrt(squares), 1e12)  # an all-zero sample stays zero
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
