@@ -1,8 +1,13 @@
-"""VGG16, VGG19 and Xception: Keras's architecture and counts, its numbers, its weight files."""
+"""VGG16, VGG19 and Xception: Keras's architecture, counts, numbers, argument errors and weight files.
+
+Keras's own models are the oracle. Building one is slow (JAX compiles Keras's random initializer once
+per weight shape), so each architecture is built once for the module, at a small input size.
+"""
 
 import functools
 import hashlib
 import http.server
+import json
 import threading
 
 import h5py
@@ -12,98 +17,287 @@ import pytest
 import kerasbook
 
 import keras  # the oracle
+from keras.src.applications import imagenet_utils as keras_imagenet_utils
+
+from kerasbook.core.applications import imagenet_utils
+
+CONFIGS = {  # small inputs keep Keras's build fast; the top is included where it matters
+    "vgg19_top": ("VGG19", dict(include_top=True, input_shape=(32, 32, 3), classifier_activation=None)),
+    "vgg16_pooled": ("VGG16", dict(include_top=False, pooling="max")),
+    "xception_top": ("Xception", dict(include_top=True, input_shape=(71, 71, 3), classes=10,
+                                      classifier_activation=None)),
+    "xception_pooled": ("Xception", dict(include_top=False, pooling="avg")),
+}
 
 
-@pytest.mark.parametrize("name,include_top,count", [("VGG19", True, 143_667_240), ("VGG19", False, 20_024_384),
-                                                     ("VGG16", True, 138_357_544), ("Xception", False, 20_861_480)])
-def test_parameter_counts_and_layer_names(name, include_top, count):
-    ours = getattr(kerasbook.applications, name)(weights=None, include_top=include_top)
-    assert ours.count_params() == count
-    named = [l.name for l in ours.layers if l.name.startswith("block") or l.name in ("fc1", "fc2", "predictions")]
-    assert named[:2] == ["block1_conv1", "block1_conv1_bn" if name == "Xception" else "block1_conv2"]
+@functools.cache
+def pair(config):
+    """(keras model, our model) built alike with weights=None, each naming layers from scratch."""
+    name, kwargs = CONFIGS[config]
+    keras.backend.clear_session()
+    theirs = getattr(keras.applications, name)(weights=None, **kwargs)
+    kerasbook.backend.clear_session()
+    ours = getattr(kerasbook.applications, name)(weights=None, **kwargs)
+    return theirs, ours
 
 
-@pytest.mark.parametrize("name,size", [("VGG19", 32), ("Xception", 71)])
-def test_same_numbers_as_keras_with_keras_weights(name, size):
-    theirs = getattr(keras.applications, name)(weights=None, include_top=False, input_shape=(size, size, 3),
-                                               pooling="avg")
-    ours = getattr(kerasbook.applications, name)(weights=None, include_top=False, input_shape=(size, size, 3),
-                                                 pooling="avg")
-    assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in theirs.layers]
+def layer_table(model):
+    return [(layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params())
+            for layer in model.layers]
+
+
+@pytest.mark.parametrize("config", [pytest.param(c, marks=pytest.mark.slow) if c.endswith("_top") else c
+                                    for c in CONFIGS])
+def test_every_layer_name_shape_and_count_as_in_keras(config):
+    theirs, ours = pair(config)
+    assert ours.name == theirs.name
+    assert layer_table(ours) == layer_table(theirs)
+    assert ours.count_params() == theirs.count_params()
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+
+
+@pytest.mark.parametrize("name,kwargs,count", [
+    ("VGG19", {}, 143_667_240), ("VGG19", {"include_top": False}, 20_024_384),
+    ("VGG16", {}, 138_357_544), ("VGG16", {"include_top": False}, 14_714_688),
+    ("Xception", {}, 22_910_480), ("Xception", {"include_top": False}, 20_861_480)])
+def test_parameter_counts_at_full_size(name, kwargs, count):
+    model = getattr(kerasbook.applications, name)(weights=None, **kwargs)
+    assert model.count_params() == count
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config,size", [("vgg19_top", 32), ("xception_top", 71)])
+def test_same_predictions_as_keras_with_keras_weights(config, size):
+    theirs, ours = pair(config)
     ours.set_weights(theirs.get_weights())
-    x = np.random.default_rng(0).random((2, size, size, 3)).astype("float32") * 255
-    module = getattr(kerasbook.applications, name.lower())
-    prepared = module.preprocess_input(x)
-    np.testing.assert_allclose(prepared, getattr(keras.applications, name.lower()).preprocess_input(x.copy()),
-                               rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(ours.predict(prepared, verbose=0)),
-                               np.asarray(theirs.predict(prepared, verbose=0)), rtol=1e-4, atol=1e-4)
+    pixels = np.random.default_rng(0).random((2, size, size, 3)).astype("float32") * 255
+    x = getattr(kerasbook.applications, theirs.name).preprocess_input(pixels)
+    expected = np.asarray(theirs.predict(x, verbose=0))
+    np.testing.assert_allclose(np.asarray(ours.predict(x, verbose=0)), expected, rtol=1e-4,
+                               atol=1e-4 * np.abs(expected).max())
 
 
-def test_keras_argument_errors():
-    with pytest.raises(ValueError, match="classes.*1000"):
-        kerasbook.applications.VGG19(weights="imagenet", classes=10)
-    with pytest.raises(ValueError, match="at least 71"):
-        kerasbook.applications.Xception(weights=None, include_top=False, input_shape=(32, 32, 3))
+@pytest.mark.parametrize("module", ["vgg16", "vgg19", "xception"])
+@pytest.mark.parametrize("shape,dtype", [((2, 5, 5, 3), "float32"), ((5, 4, 3), "uint8"), ((1, 3, 3, 3), "float64")])
+def test_preprocess_input_as_keras(module, shape, dtype):
+    images = (np.random.default_rng(1).random(shape) * 255).astype(dtype)
+    expected = getattr(keras.applications, module).preprocess_input(images.copy())
+    ours = getattr(kerasbook.applications, module).preprocess_input(images)
+    assert isinstance(ours, np.ndarray) and ours.dtype == expected.dtype
+    np.testing.assert_allclose(ours, expected, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(getattr(kerasbook.applications, module).preprocess_input(
+        kerasbook.ops.convert_to_tensor(images))), expected, rtol=1e-5)
 
 
-def _write_legacy_h5(path, model):
-    """Keras 2's HDF5 weights layout, written by hand: what Keras's ImageNet files look like."""
+def test_preprocess_input_channels_first_as_keras():
+    images = np.random.default_rng(2).random((2, 3, 4, 4)).astype("float32") * 255
+    for module in ("vgg19", "xception"):
+        np.testing.assert_allclose(
+            getattr(kerasbook.applications, module).preprocess_input(images, data_format="channels_first"),
+            getattr(keras.applications, module).preprocess_input(images.copy(), data_format="channels_first"),
+            rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("VGG19", dict(weights="imagenet", classes=10)),
+    ("VGG16", dict(weights="no/such/file.h5")),
+    ("VGG19", dict(weights="imagenet", input_shape=(32, 32, 3))),
+    ("Xception", dict(weights=None, include_top=False, input_shape=(32, 32, 3))),
+    ("Xception", dict(weights=None, include_top=False, input_shape=(80, 80))),
+    ("VGG16", dict(weights="imagenet", include_top=False, input_shape=(64, 64, 1))),
+    ("VGG19", dict(weights=None, input_shape=(None, None, 3))),
+])
+def test_argument_errors_as_keras(name, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.applications, name)(**kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(kerasbook.applications, name)(**kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_classifier_activation_must_suit_pretrained_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="Only `None` and `softmax`.*classifier_activation=relu"):
+        kerasbook.applications.Xception(weights="imagenet", classifier_activation="relu")
+
+
+def test_input_tensor_keeps_what_came_before_it():
+    image = kerasbook.Input((40, 40, 3), name="image")
+    halved = kerasbook.layers.MaxPooling2D(name="halve")(image)
+    model = kerasbook.applications.VGG16(weights=None, include_top=False, input_tensor=halved, pooling="avg")
+    assert model.inputs[0] is image
+    assert [layer.name for layer in model.layers[:3]] == ["image", "halve", "block1_conv1"]
+    assert model.predict(np.zeros((1, 40, 40, 3), "float32"), verbose=0).shape == (1, 512)
+
+
+def write_legacy_h5(path, model, offset=0.0):
+    """Keras 2's HDF5 weights layout, as Keras's ImageNet files have it: root attribute `layer_names`,
+    one group per layer with attribute `weight_names` ("layer/kernel:0"), the datasets under those."""
     with h5py.File(path, "w") as f:
-        names = [layer.name for layer in model.layers]
-        f.attrs["layer_names"] = [n.encode() for n in names]
+        f.attrs["layer_names"] = [layer.name.encode() for layer in model.layers]
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.2.4"
         for layer in model.layers:
             group = f.create_group(layer.name)
-            weight_names = [f"{layer.name}/{w.name}:0".encode() for w in layer.weights]
-            group.attrs["weight_names"] = weight_names
+            weight_names = [f"{layer.name}/{w.name}:0" for w in layer.weights]
+            group.attrs["weight_names"] = [n.encode() for n in weight_names]
             for name, value in zip(weight_names, layer.get_weights()):
-                group.create_dataset(name.decode(), data=value + 1.0)
+                group.create_dataset(name, data=value + offset)
 
 
-def test_imagenet_weights_are_looked_up_in_the_keras_cache_and_hash_checked(tmp_path, monkeypatch, capsys):
+def small_model(module, renamed=""):
+    inputs = module.Input((6, 6, 3))
+    x = module.layers.Conv2D(4, 3, name=f"{renamed}conv")(inputs)
+    x = module.layers.BatchNormalization(name=f"{renamed}bn")(x)
+    x = module.layers.GlobalMaxPooling2D()(x)
+    outputs = module.layers.Dense(2, name=f"{renamed}dense")(x)
+    return module.Model(inputs, outputs)
+
+
+def test_legacy_h5_weights_load_by_layer_order_as_keras_reads_them(tmp_path):
+    source = small_model(kerasbook)
+    path = str(tmp_path / "legacy.h5")
+    write_legacy_h5(path, source, offset=0.5)
+    ours, theirs = small_model(kerasbook, renamed="other_"), small_model(keras)
+    ours.load_weights(path)
+    theirs.load_weights(path)
+    for mine, keras_value, saved in zip(ours.get_weights(), theirs.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(mine, saved + 0.5)
+        np.testing.assert_array_equal(mine, keras_value)
+
+
+def test_legacy_h5_mismatches_are_named(tmp_path):
+    path = str(tmp_path / "legacy.h5")
+    write_legacy_h5(path, small_model(kerasbook))
+    fewer = kerasbook.Sequential([kerasbook.Input((4,)), kerasbook.layers.Dense(2, name="only")])
+    with pytest.raises(ValueError, match="3 layers"):
+        fewer.load_weights(path)
+    wider = kerasbook.Sequential([kerasbook.Input((6, 6, 3)), kerasbook.layers.Conv2D(5, 3, name="wide"),
+                                  kerasbook.layers.BatchNormalization(), kerasbook.layers.GlobalMaxPooling2D(),
+                                  kerasbook.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r'"wide".*\(3, 3, 3, 5\)'):
+        wider.load_weights(path)
+
+
+def test_weights_argument_loads_a_legacy_file(tmp_path):
+    source = kerasbook.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    path = str(tmp_path / "vgg16_notop.h5")
+    write_legacy_h5(path, source, offset=1.0)
+    model = kerasbook.applications.VGG16(weights=path, include_top=False, input_shape=(32, 32, 3))
+    np.testing.assert_array_equal(model.get_weights()[-1], source.get_weights()[-1] + 1.0)
+
+
+def test_imagenet_weights_come_from_the_keras_cache_with_keras_name_and_hash(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    source = kerasbook.applications.VGG19(weights=None, include_top=False, input_shape=(32, 32, 3))
+    url = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" \
+          "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    assert kerasbook.applications.vgg19.WEIGHTS_PATH_NO_TOP == keras.src.applications.vgg19.WEIGHTS_PATH_NO_TOP == url
     path = tmp_path / "models" / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-    path.parent.mkdir()
-    _write_legacy_h5(path, source)  # the right name in the right place, but not Keras's file
-    with pytest.raises(OSError, match=rf"Cannot download .*copy the file to {path}"):
-        kerasbook.applications.VGG19(weights="imagenet", include_top=False, input_shape=(32, 32, 3))
-    assert "does not have the expected hash" in capsys.readouterr().out
+    # No file and no network: the error says which file, from where, and where to put it.
+    with pytest.raises(OSError) as missing:
+        kerasbook.applications.VGG19(include_top=False)
+    assert url in str(missing.value) and f"copy it to {path}" in str(missing.value)
+    # The right name in the right place, but not Keras's file: the md5 hash gives it away.
+    path.write_bytes(b"not the VGG19 weights")
+    with pytest.raises(OSError) as wrong:
+        kerasbook.applications.VGG19(include_top=False)
+    assert "does not have the expected md5 hash 253f8cb515780f3b799900260a226db6" in str(wrong.value)
+    assert "downloaded again" in capsys.readouterr().out
+    assert path.read_bytes() == b"not the VGG19 weights"  # a failed download leaves the cache alone
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
-def test_legacy_h5_loading_by_layer_order_and_shape_errors(tmp_path):
-    model = kerasbook.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
-    path = tmp_path / "weights.h5"
-    _write_legacy_h5(path, model)
-    clone = kerasbook.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
-    clone.load_weights(str(path))
-    np.testing.assert_allclose(clone.get_weights()[0], model.get_weights()[0] + 1.0)
-    other = kerasbook.Sequential([kerasbook.Input((4,)), kerasbook.layers.Dense(2, name="only")])
-    with pytest.raises(ValueError, match="13 layers"):
-        other.load_weights(str(path))
+class Server:
+    """A file server on 127.0.0.1 for the duration of a test: proves the download path works."""
+
+    def __init__(self, folder):
+        handler = functools.partial(QuietHandler, directory=str(folder))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
-def test_get_file_downloads_checks_the_hash_and_caches(tmp_path):
-    served = tmp_path / "served"
-    served.mkdir()
-    (served / "data.bin").write_bytes(b"kerasbook" * 100)
-    digest = hashlib.sha256((served / "data.bin").read_bytes()).hexdigest()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/data.bin"
-        path = kerasbook.utils.get_file("data.bin", url, file_hash=digest, cache_dir=str(tmp_path / "cache"))
-        assert open(path, "rb").read() == b"kerasbook" * 100
-        (served / "data.bin").unlink()  # cached now: no download needed
-        assert kerasbook.utils.get_file("data.bin", url, file_hash=digest, cache_dir=str(tmp_path / "cache")) == path
-        with pytest.raises(ValueError, match="expected sha256 hash"):
-            (served / "other.bin").write_bytes(b"x")
-            kerasbook.utils.get_file("other.bin", url.replace("data", "other"), file_hash=digest,
-                                     cache_dir=str(tmp_path / "cache"))
-        assert not (tmp_path / "cache" / "datasets" / "other.bin").exists()
-    finally:
-        server.shutdown()
-    with pytest.raises(OSError, match=r"Cannot download missing.bin.*copy the file to"):
-        kerasbook.utils.get_file("missing.bin", "http://127.0.0.1:9/missing.bin", cache_dir=str(tmp_path / "c2"))
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path):
+    (tmp_path / "served").mkdir()
+    running = Server(tmp_path / "served")
+    yield tmp_path / "served", running.url
+    running.close()
+
+
+def test_get_file_downloads_checks_the_hash_and_caches(tmp_path, server):
+    served, url = server
+    content = b"kerasbook" * 1000
+    (served / "data.bin").write_bytes(content)
+    sha256 = hashlib.sha256(content).hexdigest()
+    cache = str(tmp_path / "cache")
+    path = kerasbook.utils.get_file("data.bin", url + "data.bin", file_hash=sha256, cache_dir=cache)
+    assert path == keras.utils.get_file("data.bin", url + "data.bin", file_hash=sha256, cache_dir=cache)
+    assert path == str(tmp_path / "cache" / "datasets" / "data.bin")
+    assert open(path, "rb").read() == content
+    (served / "data.bin").unlink()  # cached now: no download needed, md5 accepted too
+    assert kerasbook.utils.get_file("data.bin", url + "data.bin", file_hash=sha256, cache_dir=cache) == path
+    md5 = hashlib.md5(content).hexdigest()
+    assert kerasbook.utils.get_file("data.bin", url + "data.bin", md5_hash=md5, cache_dir=cache) == path
+    # A damaged cached file is downloaded again and replaced.
+    (served / "data.bin").write_bytes(content)
+    open(path, "wb").write(b"damaged")
+    assert kerasbook.utils.get_file("data.bin", url + "data.bin", file_hash=sha256, cache_dir=cache) == path
+    assert open(path, "rb").read() == content
+    # A download with the wrong hash is refused and not kept.
+    (served / "other.bin").write_bytes(b"something else")
+    with pytest.raises(ValueError, match=f"expected sha256 hash {sha256}"):
+        kerasbook.utils.get_file("other.bin", url + "other.bin", file_hash=sha256, cache_dir=cache)
+    assert sorted(p.name for p in (tmp_path / "cache" / "datasets").iterdir()) == ["data.bin"]
+    # fname defaults to the URL's last part; cache_subdir as Keras.
+    (served / "named.txt").write_bytes(b"hello")
+    assert kerasbook.utils.get_file(origin=url + "named.txt", cache_subdir="models", cache_dir=cache) == \
+        str(tmp_path / "cache" / "models" / "named.txt")
+
+
+def test_get_file_without_network_fails_fast_and_says_where_the_file_goes(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
+    with pytest.raises(OSError) as error:
+        kerasbook.utils.get_file("missing.bin", "http://127.0.0.1:9/x")
+    message = str(error.value)
+    assert "Cannot download missing.bin from http://127.0.0.1:9/x" in message
+    assert f"copy it to {tmp_path / 'home' / 'datasets' / 'missing.bin'}" in message
+    assert list((tmp_path / "home" / "datasets").iterdir()) == []  # no partial file left behind
+
+
+SMALL_INDEX = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+
+
+def test_decode_predictions_as_keras(monkeypatch):
+    """The same class index in both caches (Keras's module global and ours): the same decoding."""
+    monkeypatch.setattr(keras_imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
+    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
+    preds = np.random.default_rng(4).random((3, 1000)).astype("float32")
+    ours = kerasbook.applications.vgg19.decode_predictions(preds, top=3)
+    assert ours == keras.applications.vgg19.decode_predictions(preds, top=3)
+    assert ours[0][0][:2] == tuple(SMALL_INDEX[str(preds[0].argmax())])
+    with pytest.raises(ValueError, match=r"\(samples, 1000\)"):
+        kerasbook.applications.xception.decode_predictions(preds[:, :10])
+
+
+def test_decode_predictions_reads_the_class_index_from_the_keras_cache(tmp_path, monkeypatch):
+    """Only Keras's own file is used: a different JSON in its place is rejected by the md5 hash."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", None)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "imagenet_class_index.json").write_text(json.dumps(SMALL_INDEX))
+    with pytest.raises(OSError) as error:
+        kerasbook.applications.vgg16.decode_predictions(np.ones((1, 1000)))
+    message = str(error.value)
+    assert str(tmp_path / "models" / "imagenet_class_index.json") in message
+    assert "c2c37ea517e94d9795004a39431a14cb" in message and imagenet_utils.CLASS_INDEX_PATH in message
+    assert imagenet_utils.CLASS_INDEX_PATH == keras_imagenet_utils.CLASS_INDEX_PATH

@@ -1,38 +1,106 @@
-"""What the ImageNet models share: input shape rules, weight files, preprocessing, decoding."""
+"""What the ImageNet models share: argument rules, weight files, preprocessing, decoding.
+
+The rules and messages follow Keras's, so a student's mistake (ImageNet weights with 10 classes, a
+20x20 image for Xception) is caught before anything is built, with the same explanation Keras gives.
+"""
 
 import json
+import os
 
+import jax.numpy as jnp
 import numpy as np
 
 from kerasbook.core import utils_files
 
-CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
+# Keras's ImageNet class index: {"0": ["n01440764", "tench"], ...}, kept in the Keras cache.
+CLASS_INDEX_PATH = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 CLASS_INDEX_HASH = "c2c37ea517e94d9795004a39431a14cb"
-_class_index = None
+CLASS_INDEX = None
+WEIGHTS_ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)  # ImageNet's mean pixel, in VGG's BGR order
 
 
-def check_arguments(name, weights, include_top, classes, input_shape, default_size, min_size, pooling):
-    """Keras's rules for an application's arguments; returns the input shape to build with."""
-    if weights not in ("imagenet", None) and not str(weights).endswith(".h5"):
-        raise ValueError(f"{name}: `weights` must be None, 'imagenet', or the path to a weights file; "
-                         f"received {weights!r}.")
+def check_arguments(weights, include_top, classes, classifier_activation):
+    """Keras's checks on `weights` and `classes`, made before the model is built."""
+    if not (weights in ("imagenet", None) or os.path.exists(str(weights))):
+        raise ValueError("The `weights` argument should be either `None` (random initialization), "
+                         "'imagenet' (pre-training on ImageNet), or the path to the weights file to be "
+                         f"loaded.  Received: weights={weights}")
     if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(f"{name}: with weights='imagenet' and include_top=True, `classes` must be 1000; "
-                         f"received classes={classes}.")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"{name}: `pooling` must be None, 'avg' or 'max'; received {pooling!r}.")
-    if input_shape is None:
-        return (default_size, default_size, 3) if include_top or weights == "imagenet" and include_top \
-            else (None, None, 3)
-    input_shape = tuple(input_shape)
-    if include_top and weights == "imagenet" and input_shape != (default_size, default_size, 3):
-        raise ValueError(f"{name}: with include_top=True and ImageNet weights, input_shape must be "
-                         f"{(default_size, default_size, 3)}; received {input_shape}.")
-    if len(input_shape) != 3 or input_shape[-1] != 3:
-        raise ValueError(f"{name}: input_shape must be (height, width, 3); received {input_shape}.")
-    if any(d is not None and d < min_size for d in input_shape[:2]):
-        raise ValueError(f"{name}: input height and width must be at least {min_size}; received {input_shape}.")
+        raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` should be "
+                         f"1000.  Received classes={classes}")
+
+
+def obtain_input_shape(input_shape, default_size, min_size, require_flatten, weights=None):
+    """The (height, width, channels) to build with.
+
+    With a classifier on top (`require_flatten`) the size must be fixed, and with ImageNet weights it
+    must be the size the weights were trained at; without it, any size from `min_size` up works,
+    (None, None, 3) by default. Channels last only.
+    """
+    if input_shape is not None:
+        input_shape = tuple(input_shape)
+    channels = input_shape[-1] if weights != "imagenet" and input_shape and len(input_shape) == 3 else 3
+    default_shape = (default_size, default_size, channels)
+    if weights == "imagenet" and require_flatten:
+        if input_shape is not None and input_shape != default_shape:
+            raise ValueError("When setting `include_top=True` and loading `imagenet` weights, "
+                             f"`input_shape` should be {default_shape}.  Received: input_shape={input_shape}")
+        return default_shape
+    if input_shape:
+        if len(input_shape) != 3:
+            raise ValueError("`input_shape` must be a tuple of three integers.")
+        if input_shape[-1] != 3 and weights == "imagenet":
+            raise ValueError(f"The input must have 3 channels; Received `input_shape={input_shape}`")
+        if any(size is not None and size < min_size for size in input_shape[:2]):
+            raise ValueError(f"Input size must be at least {min_size}x{min_size}; Received: "
+                             f"input_shape={input_shape}")
+    else:
+        input_shape = default_shape if require_flatten else (None, None, 3)
+    if require_flatten and None in input_shape:
+        raise ValueError("If `include_top` is True, you should specify a static `input_shape`. "
+                         f"Received: input_shape={input_shape}")
     return input_shape
+
+
+def validate_activation(classifier_activation, weights):
+    """Pretrained classifiers were trained with softmax: only softmax or no activation fit them."""
+    if weights is None:
+        return
+    from kerasbook.core import activations
+    if activations.get(classifier_activation) not in (activations.get("softmax"), activations.get(None)):
+        raise ValueError("Only `None` and `softmax` activations are allowed for the "
+                         "`classifier_activation` argument when using pretrained weights, with "
+                         f"`include_top=True`; Received: classifier_activation={classifier_activation}")
+
+
+def model_input(input_tensor, input_shape):
+    """The model's input: a new `Input`, or the caller's tensor (a non-symbolic one is wrapped)."""
+    from kerasbook.core import layers
+    from kerasbook.core.tensor import KerasTensor
+    if input_tensor is None:
+        return layers.Input(shape=input_shape)
+    if not isinstance(input_tensor, KerasTensor):
+        return layers.Input(tensor=input_tensor, shape=input_shape)
+    return input_tensor
+
+
+def source_inputs(tensor):
+    """The `Input`s a symbolic tensor was computed from: a model built on `input_tensor` starts there."""
+    found, stack, seen = [], [tensor], set()
+    while stack:
+        x = stack.pop()
+        history = x._keras_history
+        if history is None or id(x) in seen:
+            continue
+        seen.add(id(x))
+        node = history.operation._inbound_nodes[history.node_index]
+        if node.is_input:
+            if not any(x is y for y in found):
+                found.append(x)
+        else:
+            stack.extend(reversed(node.input_tensors))
+    return found[0] if len(found) == 1 else found
 
 
 def pooled(x, pooling):
@@ -45,38 +113,62 @@ def pooled(x, pooling):
     return x
 
 
-def load_imagenet_weights(model, fname, origin, file_hash):
-    from kerasbook.core.saving.legacy_h5 import load_legacy_h5_weights
-    path = utils_files.get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
-    load_legacy_h5_weights(model, path)
+def load_weights(model, weights, fname, origin, file_hash):
+    """ImageNet weights from Keras's file (cached, or downloaded once), or the caller's own file."""
+    if weights == "imagenet":
+        weights = utils_files.get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
+    if weights is not None:
+        model.load_weights(weights)
 
 
-def preprocess_caffe(x):
-    """VGG's preprocessing: RGB to BGR, then subtract ImageNet's mean pixel (no scaling)."""
-    x = np.array(x, dtype="float32", copy=True)
-    x = x[..., ::-1]
-    return x - np.array([103.939, 116.779, 123.68], dtype="float32")
+def preprocess_input(x, data_format=None, mode="caffe"):
+    """Images with pixels in [0, 255], prepared as a model's ImageNet weights expect.
 
-
-def preprocess_tf(x):
-    """Xception's preprocessing: pixels from [0, 255] to [-1, 1]."""
-    return np.asarray(x, dtype="float32") / 127.5 - 1.0
+    "caffe" (VGG): RGB to BGR, then subtract ImageNet's mean pixel, no scaling. "tf" (Xception):
+    scale to [-1, 1]. "torch": scale to [0, 1], then normalize each channel. A NumPy array gives a
+    NumPy array (integers become float32); a JAX array gives a JAX array. Unlike Keras, the input is
+    never overwritten.
+    """
+    if mode not in ("caffe", "tf", "torch"):
+        raise ValueError(f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}")
+    if data_format is None:
+        from kerasbook.core import backend
+        data_format = backend.image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError("Expected data_format to be one of `channels_first` or `channels_last`. "
+                         f"Received: data_format={data_format}")
+    xp = np if isinstance(x, (np.ndarray, list, tuple, int, float)) else jnp
+    x = xp.asarray(x)
+    if not xp.issubdtype(x.dtype, xp.floating):
+        x = x.astype("float32")
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    channel_axis = -1 if data_format == "channels_last" else (0 if x.ndim == 3 else 1)
+    channel_shape = [1] * x.ndim
+    channel_shape[channel_axis] = 3
+    if mode == "torch":
+        mean = xp.asarray([0.485, 0.456, 0.406], x.dtype).reshape(channel_shape)
+        std = xp.asarray([0.229, 0.224, 0.225], x.dtype).reshape(channel_shape)
+        return (x / 255.0 - mean) / std
+    bgr = xp.flip(x, axis=channel_axis)
+    return bgr - xp.asarray(CAFFE_MEAN_BGR, x.dtype).reshape(channel_shape)
 
 
 def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction: lists of (class id, name, score)."""
-    global _class_index
+    """The `top` ImageNet classes of each prediction: one list of (class id, name, score) per row."""
+    global CLASS_INDEX
     preds = np.asarray(preds)
     if preds.ndim != 2 or preds.shape[1] != 1000:
-        raise ValueError("decode_predictions expects predictions of shape (samples, 1000); received "
-                         f"{preds.shape}.")
-    if _class_index is None:
-        path = utils_files.get_file("imagenet_class_index.json", CLASS_INDEX_URL, cache_subdir="models",
+        raise ValueError("`decode_predictions` expects a batch of predictions (i.e. a 2D array of shape "
+                         f"(samples, 1000)). Received array with shape: {preds.shape}")
+    if CLASS_INDEX is None:
+        path = utils_files.get_file("imagenet_class_index.json", CLASS_INDEX_PATH, cache_subdir="models",
                                     file_hash=CLASS_INDEX_HASH)
         with open(path) as f:
-            _class_index = json.load(f)
+            CLASS_INDEX = json.load(f)
     results = []
     for row in preds:
         best = row.argsort()[-top:][::-1]
-        results.append([tuple(_class_index[str(i)]) + (float(row[i]),) for i in best])
+        results.append(sorted((tuple(CLASS_INDEX[str(i)]) + (row[i],) for i in best),
+                              key=lambda entry: entry[2], reverse=True))
     return results
