@@ -26,6 +26,6 @@ from kerasbook.core.layers.shaping import (Cropping1D, Cropping2D, Cropping3D, P
                                            UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerasbook.core.layers.convolutional import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, DepthwiseConv1D,
                                                  DepthwiseConv2D, SeparableConv1D, SeparableConv2D)
-from kerasbook.core.layers.regularization import (ActivityRegularization, GaussianDropout, GaussianNoise,
-                                                  SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from kerasbook.core.layers.noise import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
+                                         SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
