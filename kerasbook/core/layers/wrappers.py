@@ -2,7 +2,12 @@
 
 `(batch, timesteps, *features)` is folded into `(batch * timesteps, *features)`, the inner layer runs
 once on all of it, and the result is unfolded to `(batch, timesteps, *output_features)`. The same
-weights serve every step.
+weights serve every step. A mask of shape `(batch, timesteps, ...)` reaches the inner layer folded the
+same way (if its `call` takes one) and is passed on unchanged.
+
+Unlike Keras, which calls the inner layer once per time step, the inner layer sees all steps at
+once: the same numbers for every layer that treats samples independently; a BatchNormalization in
+training mode computes its statistics over all steps together.
 """
 
 import jax.numpy as jnp
@@ -36,8 +41,11 @@ class TimeDistributed(Layer):
 
     def call(self, inputs, training=None, mask=None):
         batch, steps = inputs.shape[0], inputs.shape[1]
+        kwargs = {} if training is None else {"training": training}
+        if mask is not None and "mask" in self.layer._signature():
+            kwargs["mask"] = jnp.reshape(mask, (batch * steps,) + mask.shape[2:])  # one mask per step
         folded = jnp.reshape(inputs, (batch * steps,) + inputs.shape[2:])
-        outputs = self.layer(folded, training=training) if training is not None else self.layer(folded)
+        outputs = self.layer(folded, **kwargs)
         return jnp.reshape(outputs, (batch, steps) + outputs.shape[1:])
 
     def get_config(self):
