@@ -68,7 +68,7 @@ CONSTANT = ["zeros", "ones", "identity", "one", "zero"]  # (Keras 3.15 cannot ge
 
 
 @pytest.mark.parametrize("name", RANDOM)
-@pytest.mark.parametrize("shape", [(400, 300), (3, 3, 32, 64)], ids=["dense", "conv"])
+@pytest.mark.parametrize("shape", [(300, 200), (3, 3, 32, 64)], ids=["dense", "conv"])
 def test_random_initializer_statistics_equal_keras(name, shape):
     ours = np.asarray(initializers.get(name)(shape))
     theirs = np.asarray(keras.initializers.get(name)(shape))
@@ -93,8 +93,9 @@ def test_variance_scaling_follows_the_fans_of_a_conv_kernel(mode, distribution):
     init = initializers.VarianceScaling(scale=2.0, mode=mode, distribution=distribution, seed=4)
     values = np.asarray(init(shape))
     np.testing.assert_allclose(values.std(), np.sqrt(2.0 / fan), rtol=0.05)
-    reference = keras.initializers.VarianceScaling(2.0, mode, distribution, seed=4)(shape)
-    np.testing.assert_allclose(values.std(), np.std(reference), rtol=0.05)
+    if mode == "fan_avg":  # the formula above is Keras's; one check per distribution against Keras itself
+        reference = keras.initializers.VarianceScaling(2.0, mode, distribution, seed=4)(shape)
+        np.testing.assert_allclose(values.std(), np.std(reference), rtol=0.05)
 
 
 @pytest.mark.parametrize("cls,kwargs", [
@@ -184,3 +185,13 @@ def test_l2_is_the_factor_times_the_sum_of_squares_and_bad_factors_are_refused()
     with pytest.raises(ValueError, match="Unknown regularizer 'l3'"):
         regularizers.get("l3")
     assert regularizers.get(None) is None
+
+
+def test_a_custom_activation_round_trips_through_its_record():
+    def scaled_tanh(x):
+        return 2 * activations.tanh(x)
+
+    record = activations.serialize(scaled_tanh)
+    assert record["class_name"] == "function" and record["config"] == "scaled_tanh"
+    assert activations.deserialize(record, custom_objects={"scaled_tanh": scaled_tanh}) is scaled_tanh
+    assert activations.deserialize("scaled_tanh", custom_objects={"scaled_tanh": scaled_tanh}) is scaled_tanh
