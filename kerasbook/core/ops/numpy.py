@@ -32,7 +32,7 @@ _SAME_AS_JAX_NUMPY = {
           identity kaiser linspace logspace meshgrid ones select stack tri unravel_index vectorize vstack
           zeros""",
     1: """abs absolute all angle any arccos arccosh arcsin arcsinh arctan arctanh argpartition argsort
-          array_split average broadcast_to cbrt ceil clip conj conjugate copy corrcoef cos cosh
+          array_split average broadcast_to cbrt ceil conj conjugate copy corrcoef cos cosh
           count_nonzero cumprod cumsum deg2rad diag diagflat diagonal diff dsplit empty_like exp exp2
           expand_dims expm1 fabs flip fliplr flipud floor full_like hsplit i0 imag isfinite isinf
           isnan isneginf isposinf isreal log log1p log2 log10 logical_not mean median moveaxis nancumprod
@@ -53,6 +53,12 @@ for _count, _names in _SAME_AS_JAX_NUMPY.items():
         globals()[_name] = _arrays(_count)(getattr(jnp, _name))
 bitwise_invert = bitwise_not = _arrays(1)(jnp.bitwise_not)
 
+
+
+@_arrays(1)
+def clip(x, x_min, x_max):
+    """`x` with values below `x_min` raised to it and values above `x_max` lowered to it."""
+    return jnp.clip(x, x_min, x_max)
 
 
 @_arrays(1)
