@@ -1,13 +1,19 @@
 """Keras 3's weights layout in HDF5: where each variable of a model goes in `model.weights.h5`.
 
-Keras walks the model as an object tree and writes each object's own variables to `<path>/vars/0..n`:
-- a functional or Sequential model's layers go under `layers/<name>`, where `<name>` is the layer's
-  class in snake case, numbered within that list (`dense`, `dense_1`, ...), not the layer's own name;
-- a subclassed layer's sub-layers go under the attribute that holds them (`encoder`, or `blocks/dense`
-  for a list);
+Keras walks the model as a tree of objects and writes each object's own variables to `<path>/vars/0..n`
+(a group is written for every layer, even one without variables). The walk, mirrored here so that
+kerasbook and Keras read each other's files:
+- a functional or Sequential model first visits its `layers` list;
+- then every attribute holding a layer (or a list, tuple or dict of them), public names in sorted
+  order first, then private ones (`_name`); a subclassed `Model` also has the public `layers` list;
+- a layer in a list or dict is named after its class in snake case, numbered within that container
+  (`dense`, `dense_1`, ...), never by the layer's own name (names change between runs); dict keys are
+  not used either; a nested list is `container`, `container_1`, ...;
+- an object reached twice (a shared layer, an alias) is written only where it was first reached;
 - a compiled model's optimizer state goes under `optimizer/vars`.
-Writing and reading walk the same tree, so kerasbook and Keras read each other's files.
 """
+
+import warnings
 
 import h5py
 import numpy as np
@@ -15,94 +21,140 @@ import numpy as np
 from kerasbook.core import naming
 
 
-def _numbered(objects):
-    """Class-based names, numbered in order: what Keras calls the entries of a list of layers."""
-    counts, names = {}, []
-    for obj in objects:
-        base = naming.to_snake_case(type(obj).__name__)
-        count = counts.get(base, 0)
-        counts[base] = count + 1
-        names.append(base if count == 0 else f"{base}_{count}")
-    return names
+def _sort_key(attr):
+    """Keras visits public attributes first, then private ones, each group alphabetically."""
+    return "~" + attr if attr.startswith("_") else attr
 
 
-def children(layer):
-    """(path, layer) pairs under `layer`, as Keras's saving walk names them."""
-    from kerasbook.core.layer import Layer
+def _attributes(layer):
+    """(attribute name, value) pairs of `layer` that the walk visits, in Keras's order."""
+    from kerasbook.core.layer import _ENGINE_ATTRS
     from kerasbook.core.models.functional import Functional
-    if isinstance(layer, Functional):
-        return [(f"layers/{name}", sub) for name, sub in zip(_numbered(layer.layers), layer.layers)]
-    found = []
-    for attr, value in layer.__dict__.items():
-        if attr.startswith("_") or attr in ("input_spec",):
-            continue
-        if isinstance(value, Layer) and value is not layer:
-            found.append((attr, value))
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
-            found += [(f"{attr}/{name}", sub) for name, sub in zip(_numbered(value), value)]
-        elif isinstance(value, dict) and value and all(isinstance(v, Layer) for v in value.values()):
-            found += [(f"{attr}/{key}", sub) for key, sub in value.items()]
-    return found
+    from kerasbook.core.models.model import Model
+    from kerasbook.core.models.sequential import Sequential
+    structured = isinstance(layer, (Functional, Sequential))
+    names = [a for a in vars(layer) if a not in _ENGINE_ATTRS and not a.startswith("__")]
+    if isinstance(layer, Model) and not structured:
+        names.append("layers")  # Keras's walk reads the public `layers` property of a subclassed Model
+    pairs = [("layers", layer.layers)] if structured else []
+    return pairs + [(a, getattr(layer, a)) for a in sorted(names, key=_sort_key)]
 
 
-def walk(layer, path=""):
-    """(group path, layer, its own variables) for `layer` and everything below it."""
-    yield path, layer, layer._own_variables()
-    for child_path, child in children(layer):
-        yield from walk(child, f"{path}/{child_path}" if path else child_path)
+def walk(model):
+    """(group path, layer) for every layer under `model` (itself included, path ""), each once."""
+    from kerasbook.core.layer import Layer
+    visited = set()
+
+    def visit(value, path):
+        if isinstance(value, Layer):
+            if id(value) in visited:
+                return
+            visited.add(id(value))
+            yield path, value
+            for attr, child in _attributes(value):
+                yield from visit(child, f"{path}/{attr}" if path else attr)
+        elif isinstance(value, (list, tuple, dict)):
+            if id(value) in visited:
+                return
+            visited.add(id(value))
+            counts = {}
+            for item in (value.values() if isinstance(value, dict) else value):
+                if isinstance(item, (Layer, list, tuple, dict)):
+                    base = naming.to_snake_case(type(item).__name__) if isinstance(item, Layer) else "container"
+                    count = counts.get(base, 0)
+                    counts[base] = count + 1
+                    yield from visit(item, f"{path}/{base}" + (f"_{count}" if count else ""))
+
+    yield from visit(model, "")
+
+
+def _optimizer(layer):
+    """The optimizer of a compiled model (Keras writes it even before training: iteration, rate)."""
+    from kerasbook.core.models.model import Model
+    return getattr(layer, "optimizer", None) if isinstance(layer, Model) else None
+
+
+def _stores(model):
+    """(group path, owner name, variables) for every object whose variables the file holds."""
+    for path, layer in walk(model):
+        yield (f"{path}/vars" if path else "vars"), layer.name, layer._own_variables()
+        optimizer = _optimizer(layer)
+        if optimizer is not None:
+            yield (f"{path}/optimizer/vars" if path else "optimizer/vars"), optimizer, optimizer.variables
 
 
 def write(model, group):
-    for path, layer, variables in walk(model):
-        vars_group = group.require_group(f"{path}/vars" if path else "vars")
-        vars_group.attrs["name"] = layer.name
+    for key, owner, variables in _stores(model):
+        vars_group = group.require_group(key)
+        vars_group.attrs["name"] = owner if isinstance(owner, str) else owner.name
         for i, variable in enumerate(variables):
-            vars_group.create_dataset(str(i), data=variable.numpy())
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and optimizer.built:
-        vars_group = group.require_group("optimizer/vars")
-        vars_group.attrs["name"] = optimizer.name
-        for i, variable in enumerate(optimizer.variables):
             vars_group.create_dataset(str(i), data=variable.numpy())
 
 
 def read(model, group, source, skip_mismatch=False):
-    """Assign every variable from `group`; a missing group or a wrong shape names the layer."""
-    for path, layer, variables in walk(model):
+    """Assign every variable from `group`, or none: all shapes are checked before any is assigned.
+
+    A missing group or a wrong shape is an error naming the layer (with `skip_mismatch=True`, a
+    warning, and that variable keeps its value)."""
+    def problem(message):
+        if not skip_mismatch:
+            raise ValueError(f"{source}: {message}")
+        warnings.warn(f"{source}: {message} Skipped (skip_mismatch=True).", stacklevel=4)
+
+    assignments = []
+    for key, owner, variables in _stores(model):
+        if not isinstance(owner, str):  # an optimizer
+            assignments += _optimizer_values(owner, model, group.get(key), source)
+            continue
         if not variables:
             continue
-        key = f"{path}/vars" if path else "vars"
-        if key not in group:
-            raise ValueError(f'{source} has no weights for layer "{layer.name}" (expected group "{key}"). '
-                             "Was it saved from a model with the same architecture?")
-        stored = group[key]
+        stored = group.get(key)
+        if stored is None:
+            problem(f'no weights for layer "{owner}" (expected the group "{key}"). Was the file saved '
+                    "from a model with the same architecture?")
+            continue
         if len(stored) != len(variables):
-            raise ValueError(f'{source}: layer "{layer.name}" has {len(variables)} variables, but the file '
-                             f"holds {len(stored)}.")
+            problem(f'layer "{owner}" has {len(variables)} variables, but the file holds '
+                    f"{len(stored)} in \"{key}\".")
+            continue
         for i, variable in enumerate(variables):
             value = np.asarray(stored[str(i)])
-            if value.shape != variable.shape:
-                if skip_mismatch:
-                    continue
-                raise ValueError(f'{source}: layer "{layer.name}", variable "{variable.name}" has shape '
-                                 f"{variable.shape}, but the file holds shape {value.shape}.")
-            variable.assign(value)
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and "optimizer/vars" in group:
-        stored = group["optimizer/vars"]
-        if not optimizer.built:
-            optimizer.build(model.trainable_variables)
-        if len(stored) == len(optimizer.variables):
-            for i, variable in enumerate(optimizer.variables):
-                variable.assign(np.asarray(stored[str(i)]))
+            if value.shape != tuple(variable.shape):
+                problem(f'layer "{owner}", variable "{variable.name}" has shape {tuple(variable.shape)}, '
+                        f"but the file holds shape {value.shape}.")
+                continue
+            assignments.append((variable, value))
+    for variable, value in assignments:
+        variable.assign(value)
     model._notify("weights")
 
 
+def _optimizer_values(optimizer, model, stored, source):
+    """The optimizer's (variable, value) pairs. A file saved after training holds its slots too,
+    so the optimizer is built first; a state that still does not fit is skipped with a warning,
+    as Keras does (the model's weights load all the same)."""
+    if stored is None:
+        return []
+    if len(stored) > len(optimizer.variables) and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    values = [np.asarray(stored[str(i)]) for i in range(len(stored))]
+    variables = optimizer.variables
+    if [v.shape for v in values] != [tuple(v.shape) for v in variables]:
+        warnings.warn(f'{source}: skipped the state of optimizer "{optimizer.name}": it has '
+                      f"{len(variables)} variables, but the file holds {len(values)} of other shapes.",
+                      stacklevel=4)
+        return []
+    return list(zip(variables, values))
+
+
 def save_weights(model, filepath, overwrite=True):
+    import os
     from kerasbook.core.saving.atomic import atomic_path
     if not str(filepath).endswith(".weights.h5"):
         raise ValueError(f"save_weights writes Keras 3's format, whose file name ends in .weights.h5; "
                          f"received {filepath!r}.")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
     with atomic_path(filepath) as partial:
         with h5py.File(partial, "w") as f:
             write(model, f)
