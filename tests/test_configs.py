@@ -112,3 +112,27 @@ def test_lambda_with_a_registered_function_loads_safely():
     config = keras.saving.serialize_keras_object(layers.Lambda(add_one))
     loaded = keras.saving.deserialize_keras_object(config)
     np.testing.assert_allclose(loaded(np.zeros((1,), "float32")), [1.0])
+
+
+def test_functional_from_config_when_a_custom_config_has_no_name():
+    """The guides' CustomDense.get_config returns only {"units": ...}: the rebuilt layer gets a new
+    automatic name, and the model must still be wired by the names in the config (as Keras does)."""
+
+    class Bare(keras.layers.Layer):
+        def __init__(self, units=32):
+            super().__init__()
+            self.units = units
+
+        def call(self, inputs):
+            return inputs[..., : self.units]
+
+        def get_config(self):
+            return {"units": self.units}
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, Bare(2)(Bare(3)(inputs)))
+    rebuilt = keras.Model.from_config(model.get_config(), custom_objects={"Bare": Bare})
+    assert [type(layer).__name__ for layer in rebuilt.layers] == ["InputLayer", "Bare", "Bare"]
+    assert rebuilt.outputs[0].shape == (None, 2)
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    np.testing.assert_array_equal(rebuilt(x), x[:, :2])

@@ -51,7 +51,10 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     for layer_config in config["layers"]:
         layer = make_layer(layer_config)
         layers[layer_config["name"]] = layer
-        pending.extend((layer, node) for node in layer_config.get("inbound_nodes", []))
+        # Calls are keyed by the config's name: a custom get_config without "name" gives the
+        # rebuilt layer a fresh automatic name, yet the config's tensors still refer to the old one.
+        pending.extend((layer_config["name"], layer, node)
+                       for node in layer_config.get("inbound_nodes", []))
 
     from kerasbook.core.layers.input_layer import InputLayer
     outputs_of = {(name, 0): layer.output for name, layer in layers.items()  # (name, node) -> outputs
@@ -75,17 +78,17 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     while pending:
         progressed = False
         for item in list(pending):
-            layer, node_record = item
+            name, layer, node_record = item
             if ready(node_record):
                 args = [_map_records(tensor_from, a) for a in node_record["args"]]
                 kwargs = _map_records(tensor_from, node_record["kwargs"])
-                index = calls_made.get(layer.name, 0)
-                outputs_of[(layer.name, index)] = layer(*args, **kwargs)
-                calls_made[layer.name] = index + 1
+                index = calls_made.get(name, 0)
+                outputs_of[(name, index)] = layer(*args, **kwargs)
+                calls_made[name] = index + 1
                 pending.remove(item)
                 progressed = True
         if not progressed:
-            names = sorted({layer.name for layer, _ in pending})
+            names = sorted({name for name, _, _ in pending})
             raise ValueError(f"Cannot rebuild model \"{config.get('name')}\": the inputs of layers {names} "
                              "are never produced. The config is incomplete or corrupt.")
 
