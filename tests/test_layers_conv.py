@@ -53,6 +53,7 @@ def test_conv_equals_keras(name, shape, kwargs):
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(np.asarray(ours(x)), expected, rtol=1e-5, atol=1e-5)
     assert ours.count_params() == theirs.count_params()
+    assert set(ours.get_config()) == set(theirs.get_config())
     symbolic_shape = (None,) + shape[1:]
     assert ours(kerasbook.Input(shape[1:])).shape == tuple(theirs.compute_output_shape(symbolic_shape))
     assert ours.compute_output_shape(symbolic_shape) == tuple(theirs.compute_output_shape(symbolic_shape))

@@ -25,6 +25,7 @@ def _pair(name, x, **kwargs):
     theirs.set_weights(weights)
     ours.set_weights(weights)
     assert ours.count_params() == theirs.count_params()
+    assert set(ours.get_config()) == set(theirs.get_config())
     assert ours(kerasbook.Input(x.shape[1:])).shape == theirs(keras.Input(x.shape[1:])).shape
     return theirs, ours
 

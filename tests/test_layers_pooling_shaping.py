@@ -31,6 +31,7 @@ def test_pooling_equals_keras(name, shape, kwargs):
     np.testing.assert_allclose(np.asarray(ours(x)), expected, rtol=1e-5, atol=1e-6)
     assert ours(kerasbook.Input(shape[1:])).shape == theirs(keras.Input(shape[1:])).shape
     assert ours.count_params() == 0
+    assert set(ours.get_config()) == set(theirs.get_config())
 
 
 @pytest.mark.parametrize("kwargs", [{}, CF])
@@ -72,3 +73,4 @@ def test_shaping_layers_equal_keras(name, shape, kwargs):
     np.testing.assert_allclose(np.asarray(ours(x)), expected, rtol=1e-5, atol=1e-5)
     assert ours(kerasbook.Input(shape[1:])).shape == theirs(keras.Input(shape[1:])).shape
     assert ours.compute_output_shape((None,) + shape[1:]) == tuple(theirs.compute_output_shape((None,) + shape[1:]))
+    assert set(ours.get_config()) == set(theirs.get_config())

@@ -34,6 +34,7 @@ def _copy_weights(ours, theirs, shape):
     assert [(w.name, w.shape) for w in ours.weights] == [(w.name, tuple(w.shape)) for w in theirs.weights]
     ours.set_weights(theirs.get_weights())
     assert ours.count_params() == theirs.count_params()
+    assert set(ours.get_config()) == set(theirs.get_config())
 
 
 @pytest.mark.parametrize("name,kwargs", CASES)

@@ -91,7 +91,8 @@ class BatchNormalization(Layer):
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": None, "gamma_constraint": None, "synchronized": False}
+                "beta_constraint": None, "gamma_constraint": None, "synchronized": False,
+                "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
 
 
 class LayerNormalization(Layer):

@@ -439,9 +439,12 @@ class RNN(Layer):
         if type(self) is RNN:
             from kerasbook.core.saving.serialization import serialize_keras_object
             return {**config, "cell": serialize_keras_object(self.cell)}
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         cell_config = self.cell.get_config()
         for key in ("name", "trainable", "dtype"):
             cell_config.pop(key, None)
+        if isinstance(self.cell, SimpleRNNCell):
+            cell_config.pop("seed")  # as Keras's SimpleRNN config
         return {**config, **cell_config}
 
     @classmethod
@@ -485,12 +488,13 @@ class _ConvLSTM(RNN):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 name=None, trainable=True, dtype=None, **cell_kwargs):
+                 unroll=False, zero_output_for_mask=False, name=None, trainable=True, dtype=None, **cell_kwargs):
         layer_kwargs = {k: cell_kwargs.pop(k) for k in _LAYER_KWARGS if k in cell_kwargs}
         cell = ConvLSTMCell(self.rank, filters, kernel_size, strides=strides, padding=padding,
                             data_format=data_format, dilation_rate=dilation_rate, dtype=dtype, **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, name=name, trainable=trainable,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         zero_output_for_mask=zero_output_for_mask, name=name, trainable=trainable,
                          dtype=dtype, **layer_kwargs)
         self.input_spec = InputSpec(ndim=self.rank + 3)
 
@@ -512,8 +516,6 @@ class _ConvLSTM(RNN):
     def get_config(self):
         config = super().get_config()
         config.pop("units")
-        config.pop("zero_output_for_mask")
-        config.pop("unroll")
         cell = self.cell
         return {**config, "filters": cell.filters, "kernel_size": cell.kernel_size, "strides": cell.strides,
                 "padding": cell.padding, "data_format": cell.data_format, "dilation_rate": cell.dilation_rate}

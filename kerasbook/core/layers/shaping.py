@@ -110,7 +110,22 @@ def _family(base, rank, name, doc):
 ZeroPadding1D = _family(_ZeroPadding, 1, "ZeroPadding1D", "Zeros before and after each sequence.")
 ZeroPadding2D = _family(_ZeroPadding, 2, "ZeroPadding2D", "Rows and columns of zeros around each image.")
 ZeroPadding3D = _family(_ZeroPadding, 3, "ZeroPadding3D", "Zeros around each volume.")
-Cropping1D = _family(_Cropping, 1, "Cropping1D", "Cuts steps off the start and end of each sequence.")
+
+
+class Cropping1D(_Cropping):
+    """Cuts steps off the start and end of each sequence."""
+    rank = 1
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(cropping=cropping, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("data_format")  # sequences are always (batch, steps, features) in Keras
+        config["cropping"] = self.cropping[0]
+        return config
+
+
 Cropping2D = _family(_Cropping, 2, "Cropping2D", "Cuts rows and columns off the edges of each image.")
 Cropping3D = _family(_Cropping, 3, "Cropping3D", "Cuts the edges off each volume.")
 
@@ -131,7 +146,19 @@ class UpSampling1D(_UpSampling):
 
 
 UpSampling2D = _family(_UpSampling, 2, "UpSampling2D", "Enlarges each image by `size` (nearest or bilinear).")
-UpSampling3D = _family(_UpSampling, 3, "UpSampling3D", "Enlarges each volume by `size`.")
+
+
+class UpSampling3D(_UpSampling):
+    """Enlarges each volume by `size`, repeating values (nearest neighbour only, as Keras)."""
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(size=size, data_format=data_format, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("interpolation")
+        return config
 
 
 class RepeatVector(Layer):
