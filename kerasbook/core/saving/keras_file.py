@@ -50,33 +50,55 @@ def _jsonable(value):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No model file at {filepath}.")
-    if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
+    if filepath.endswith(".weights.h5"):
+        raise ValueError(f"{filepath} holds weights only, not a model: build the model, then call "
+                         "model.load_weights() on it.")
+    if filepath.endswith((".h5", ".hdf5")):
         raise ValueError(f"{filepath} is in the legacy Keras 2 HDF5 model format, which kerasbook does not "
                          "load as a whole model; build the model and use load_weights() instead.")
-    try:
-        archive = zipfile.ZipFile(filepath)
-    except zipfile.BadZipFile:
-        raise ValueError(f"{filepath} is not a .keras file: it is not a zip archive (or it is truncated "
-                         "or damaged).") from None
-    with archive:
-        names = set(archive.namelist())
-        missing = {"config.json", "model.weights.h5"} - names
-        if missing:
-            raise ValueError(f"{filepath} is not a complete .keras file: it lacks {sorted(missing)}.")
-        try:
-            config = json.loads(archive.read("config.json"))
-            weights = io.BytesIO(archive.read("model.weights.h5"))
-        except (zipfile.BadZipFile, ValueError, OSError) as error:
-            raise ValueError(f"{filepath} is damaged: {error}.") from None
+    config, weights = _read_archive(filepath)
     model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
     if compile and config.get("compile_config"):
         model.compile_from_config(config["compile_config"])
-    try:
-        f = h5py.File(weights, "r")
-    except OSError as error:
-        raise ValueError(f"{filepath}: its model.weights.h5 is damaged ({error}).") from None
-    with f:
-        weights_file.read(model, f, filepath)
+    _read_weights(model, weights, filepath)
     return model
+
+
+def load_weights_from_zip(model, filepath, skip_mismatch=False):
+    """`model.load_weights("x.keras")`: only the weights of a `.keras` file (its config is not used)."""
+    _, weights = _read_archive(os.fspath(filepath))
+    _read_weights(model, weights, filepath, skip_mismatch)
+
+
+def _read_archive(filepath):
+    """(config dict, weights bytes) of a `.keras` file, or an error saying what is wrong with it."""
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No model file at {filepath}.")
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
+            if missing:
+                raise ValueError(f"{filepath} is not a complete .keras file: it lacks {sorted(missing)}.")
+            config = archive.read("config.json")
+            weights = archive.read("model.weights.h5")
+    except zipfile.BadZipFile:
+        raise ValueError(f"{filepath} is not a .keras file: it is not a zip archive (or it is truncated "
+                         "or damaged).") from None
+    except (zipfile.LargeZipFile, OSError, EOFError) as error:  # e.g. a CRC error in a damaged member
+        raise ValueError(f"{filepath} is damaged: {error}.") from None
+    try:
+        config = json.loads(config)
+    except ValueError as error:
+        raise ValueError(f"{filepath} is damaged: its config.json is not valid JSON ({error}).") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"{filepath}: its config.json does not describe a model (no class_name).")
+    return config, weights
+
+
+def _read_weights(model, weights, filepath, skip_mismatch=False):
+    try:
+        f = h5py.File(io.BytesIO(weights), "r")
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{filepath}: its model.weights.h5 is not a readable HDF5 file ({error}).") from None
+    with f:
+        weights_file.read(model, f, filepath, skip_mismatch)
