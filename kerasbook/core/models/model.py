@@ -128,14 +128,10 @@ class Model(Trainer, Layer):
         from kerasbook.core.saving import weights_file
         weights_file.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
-        """Weights from a file: Keras 2's `.h5` layout (as the ImageNet files use) or Keras 3's."""
-        from kerasbook.core.saving import legacy_h5
-        if legacy_h5.is_legacy_h5(filepath):
-            legacy_h5.load_legacy_h5_weights(self, filepath, skip_mismatch=skip_mismatch)
-            return
-        from kerasbook.core.saving import weights_file  # Keras 3's `.weights.h5` layout
-        weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Weights from a file: Keras 3's `.weights.h5` or `.keras`, or Keras 2's `.h5` (ImageNet files)."""
+        from kerasbook.core import saving
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
