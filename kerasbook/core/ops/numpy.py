@@ -54,7 +54,6 @@ for _count, _names in _SAME_AS_JAX_NUMPY.items():
 bitwise_invert = bitwise_not = _arrays(1)(jnp.bitwise_not)
 
 
-
 @_arrays(1)
 def clip(x, x_min, x_max):
     """`x` with values below `x_min` raised to it and values above `x_max` lowered to it."""
