@@ -119,6 +119,8 @@ def test_initializer_get_accepts_names_dicts_instances_and_functions():
     assert isinstance(initializers.get("glorot_uniform"), initializers.GlorotUniform)
     assert isinstance(initializers.get("HeNormal"), initializers.HeNormal)
     assert isinstance(initializers.get("zero"), initializers.Zeros)
+    assert isinstance(initializers.get(initializers.HeUniform), initializers.HeUniform)  # a class
+    assert isinstance(initializers.deserialize("ones"), initializers.Ones)
     init = initializers.get({"class_name": "RandomNormal", "config": {"stddev": 3.0, "seed": 2}})
     assert init.stddev == 3.0 and init.seed == 2
     same = initializers.Ones()

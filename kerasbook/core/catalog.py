@@ -21,6 +21,8 @@ class Catalog:
             return cls()
         if isinstance(identifier, dict):
             return self.deserialize(identifier)
+        if isinstance(identifier, type):  # a class, e.g. initializers.get(GlorotUniform): an instance
+            return identifier()
         if callable(identifier):
             return identifier
         raise ValueError(f"Could not interpret {self.kind} {identifier!r}.")
@@ -33,6 +35,8 @@ class Catalog:
         return serialize_keras_object(obj)
 
     def deserialize(self, config, custom_objects=None):
+        if isinstance(config, str):
+            return self.get(config)
         cls = self.classes.get(config["class_name"])
         if cls is None:  # a custom class: registered or passed in custom_objects
             from kerasbook.core.saving.serialization import deserialize_keras_object
