@@ -1,181 +1,273 @@
-"""`.keras` files and `.weights.h5` in Keras 3's format, both ways with the real Keras, and bad files."""
+"""Saving and loading within kerasbook: damaged and mismatched files, atomic saves, Lambda safety,
+Keras 2 `.h5` weights, unknown classes. (Round trips with the real Keras: test_saving_interop.py.)"""
 
-import os
+import json
+import sys
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
 
 import kerasbook
-
-import keras  # the oracle
-
-
-def functional(k):
-    a = k.Input((4,), name="a")
-    b = k.Input((3,), name="b")
-    shared = k.layers.Dense(5, activation="relu", name="shared")
-    x = k.layers.concatenate([shared(a), shared(k.layers.Dense(4, name="lift")(b))])
-    x = k.layers.BatchNormalization(name="bn")(x)
-    inner = k.Sequential([k.Input((10,)), k.layers.Dense(6, name="inner_dense")], name="inner")
-    y = inner(x)
-    return k.Model([a, b], [k.layers.Dense(1, name="out1")(y), k.layers.Dense(2, name="out2")(y)])
+from kerasbook import layers
 
 
-def data(n=16):
+def small(units=3, name="small"):
+    model = kerasbook.Sequential([kerasbook.Input((4,)), layers.Dense(units, name="hidden"),
+                                  layers.Dense(2, name="out")], name=name)
     rng = np.random.default_rng(0)
-    return [rng.normal(size=(n, 4)).astype("float32"), rng.normal(size=(n, 3)).astype("float32")]
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.weights])
+    return model
 
 
-def _trained(k):
-    model = functional(k)
-    model.compile(optimizer="adam", loss="mse")
-    x = data()
-    model.fit(x, [np.ones((16, 1)), np.zeros((16, 2))], epochs=2, batch_size=8, verbose=0)
-    return model, x
+X = np.random.default_rng(1).normal(size=(5, 4)).astype("float32")
 
 
-def test_kerasbook_file_opens_in_keras(tmp_path):
-    ours, x = _trained(kerasbook)
-    path = tmp_path / "ours.keras"
-    ours.save(path)
-    assert sorted(zipfile.ZipFile(path).namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
-    theirs = keras.models.load_model(path)
-    for a, b in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(np.asarray(theirs.optimizer.iterations), 4)
+def close(a, b):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-6)
 
 
-def test_keras_file_opens_in_kerasbook_and_training_resumes_identically(tmp_path):
-    theirs, x = _trained(keras)
-    path = tmp_path / "theirs.keras"
-    theirs.save(path)
-    ours = kerasbook.models.load_model(path)
-    for a, b in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
-        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-6, atol=1e-6)
-    assert int(ours.optimizer.iterations.numpy()) == 4
-    y = [np.ones((16, 1)), np.zeros((16, 2))]
-    h_ours = ours.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
-    h_theirs = theirs.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
-    np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=1e-4)
+def test_save_and_load_keep_config_weights_and_compile(tmp_path):
+    model = small()
+    model.compile(optimizer=kerasbook.optimizers.Adam(0.01), loss="mse")
+    kerasbook.saving.save_model(model, tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+        config = json.loads(archive.read("config.json"))
+        with h5py.File(archive.open("model.weights.h5"), "r") as f:
+            assert f["layers/dense/vars/0"].shape == (4, 3) and f["layers/dense_1/vars/1"].shape == (2,)
+            assert len(f["optimizer/vars"]) == 2  # iteration and learning rate until the optimizer is built
+    assert metadata["keras_version"].startswith("3.") and "date_saved" in metadata
+    assert config["class_name"] == "Sequential" and config["compile_config"]["loss"] == "mse"
+    loaded = kerasbook.models.load_model(tmp_path / "m.keras")
+    close(loaded(X), model(X))
+    assert type(loaded.optimizer).__name__ == "Adam"
+    np.testing.assert_allclose(float(loaded.optimizer.learning_rate.numpy()), 0.01)
+    assert kerasbook.saving.load_model(tmp_path / "m.keras", compile=False).optimizer is None
 
 
-def test_weights_file_both_ways(tmp_path):
-    ours, theirs = functional(kerasbook), functional(keras)
-    x = data()
-    ours(x)
-    theirs.save_weights(tmp_path / "k.weights.h5")
-    ours.load_weights(tmp_path / "k.weights.h5")
-    for a, b in zip(ours(x), theirs(x)):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-6)
-    ours.save_weights(tmp_path / "o.weights.h5")
-    fresh = functional(keras)
-    fresh.load_weights(tmp_path / "o.weights.h5")
-    for a, b in zip(ours(x), fresh(x)):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-6)
+def test_weights_from_weights_file_and_from_keras_file(tmp_path):
+    model, other = small(), small()
+    other.set_weights([w * 0 for w in other.get_weights()])
+    model.save_weights(tmp_path / "w.weights.h5")
+    other.load_weights(tmp_path / "w.weights.h5")
+    close(other(X), model(X))
+    model.save(tmp_path / "m.keras")
+    third = small()
+    third.set_weights([w * 0 for w in third.get_weights()])
+    third.load_weights(tmp_path / "m.keras")  # as Keras allows: the weights of a whole-model file
+    close(third(X), model(X))
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(tmp_path / "w.weights.h5", overwrite=False)
+    with pytest.raises(ValueError, match=r"\.weights\.h5"):
+        model.save_weights(tmp_path / "w.h5")
 
 
-def _scale_class(k):
-    """The same custom layer, `Scale`, written for each library and registered under one name."""
-    def __init__(self, factor=2.0, **kwargs):
-        k.layers.Layer.__init__(self, **kwargs)
-        self.factor = factor
-
-    def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
-
-    def call(self, x):
-        return x * self.w * self.factor
-
-    def get_config(self):
-        return {**k.layers.Layer.get_config(self), "factor": self.factor}
-
-    cls = type("Scale", (k.layers.Layer,), {"__init__": __init__, "build": build, "call": call,
-                                             "get_config": get_config})
-    return k.saving.register_keras_serializable(package="Course", name="Scale")(cls)
-
-
-OurScale, KerasScale = _scale_class(kerasbook), _scale_class(keras)
-
-
-def test_registered_custom_layer_both_ways(tmp_path):
-    inputs = kerasbook.Input((3,))
-    ours = kerasbook.Model(inputs, OurScale(3.0)(inputs))
-    ours.layers[1].w.assign([1.0, 2.0, 3.0])
-    ours.save(tmp_path / "custom.keras")
-    theirs = keras.models.load_model(tmp_path / "custom.keras")
-    x = np.ones((1, 3), "float32")
-    np.testing.assert_allclose(np.asarray(theirs(x)), [[3.0, 6.0, 9.0]])
-    theirs.save(tmp_path / "back.keras")
-    back = kerasbook.models.load_model(tmp_path / "back.keras")
-    np.testing.assert_allclose(np.asarray(back(x)), [[3.0, 6.0, 9.0]])
-
-
-def test_bad_files_give_clear_errors(tmp_path):
-    model = functional(kerasbook)
+def test_damaged_and_wrong_files_say_what_is_wrong(tmp_path):
+    model = small()
     text = tmp_path / "notes.keras"
     text.write_text("not a model")
-    with pytest.raises(ValueError, match=r"notes.keras is not a .keras file"):
+    with pytest.raises(ValueError, match=r"notes.keras is not a .keras file: it is not a zip archive"):
         kerasbook.models.load_model(text)
-    model(data())
-    good = tmp_path / "good.keras"
-    model.save(good)
-    truncated = tmp_path / "truncated.keras"
-    truncated.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
-    with pytest.raises(ValueError, match="truncated.keras"):
-        kerasbook.models.load_model(truncated)
-    incomplete = tmp_path / "incomplete.keras"
-    with zipfile.ZipFile(incomplete, "w") as archive:
-        archive.writestr("config.json", zipfile.ZipFile(good).read("config.json"))
-    with pytest.raises(ValueError, match=r"lacks \['model.weights.h5'\]"):
-        kerasbook.models.load_model(incomplete)
-    other = kerasbook.Sequential([kerasbook.Input((4,)), kerasbook.layers.Dense(7, name="shared")])
-    model.save_weights(tmp_path / "m.weights.h5")
-    with pytest.raises(ValueError, match=r'layer "shared", variable "kernel" has shape \(4, 7\), but the file holds'):
-        other.load_weights(tmp_path / "m.weights.h5")
+    model.save(tmp_path / "good.keras")
+    whole = (tmp_path / "good.keras").read_bytes()
+    (tmp_path / "truncated.keras").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ValueError, match="truncated.keras is not a .keras file.*truncated"):
+        kerasbook.models.load_model(tmp_path / "truncated.keras")
+    good = zipfile.ZipFile(tmp_path / "good.keras")
+    with zipfile.ZipFile(tmp_path / "incomplete.keras", "w") as archive:
+        archive.writestr("config.json", good.read("config.json"))
+    with pytest.raises(ValueError, match=r"incomplete.keras is not a complete .keras file: it lacks "
+                                         r"\['model.weights.h5'\]"):
+        kerasbook.models.load_model(tmp_path / "incomplete.keras")
+    with zipfile.ZipFile(tmp_path / "badjson.keras", "w") as archive:
+        archive.writestr("config.json", "{oops")
+        archive.writestr("model.weights.h5", good.read("model.weights.h5"))
+    with pytest.raises(ValueError, match="badjson.keras is damaged: its config.json is not valid JSON"):
+        kerasbook.models.load_model(tmp_path / "badjson.keras")
+    with zipfile.ZipFile(tmp_path / "badh5.keras", "w") as archive:
+        archive.writestr("config.json", good.read("config.json"))
+        archive.writestr("model.weights.h5", b"garbage")
+    with pytest.raises(ValueError, match="badh5.keras: its model.weights.h5 is not a readable HDF5 file"):
+        kerasbook.models.load_model(tmp_path / "badh5.keras")
+    model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match="holds weights only"):
+        kerasbook.models.load_model(tmp_path / "w.weights.h5")
+    (tmp_path / "junk.weights.h5").write_text("junk")
+    with pytest.raises(ValueError, match="junk.weights.h5: it is not an HDF5 file"):
+        model.load_weights(tmp_path / "junk.weights.h5")
+    with pytest.raises(FileNotFoundError, match="missing.keras"):
+        kerasbook.models.load_model(tmp_path / "missing.keras")
+
+
+def test_mismatched_weights_name_layer_variable_and_shapes_and_assign_nothing(tmp_path):
+    small(units=3).save_weights(tmp_path / "m.weights.h5")
+    wider = small(units=7)
+    before = wider.get_weights()
+    with pytest.raises(ValueError, match=r'layer "hidden", variable "kernel" has shape \(4, 7\), but the '
+                                         r"file holds shape \(4, 3\)"):
+        wider.load_weights(tmp_path / "m.weights.h5")
+    for a, b in zip(wider.get_weights(), before):
+        close(a, b)  # the out layer, checked before the error was found, was not assigned either
+    with pytest.warns(UserWarning, match=r'layer "hidden", variable "kernel".*skip_mismatch=True'):
+        wider.load_weights(tmp_path / "m.weights.h5", skip_mismatch=True)
+    close(wider.layers[0].kernel.numpy(), before[0])  # skipped ones keep their values
+    shallow = kerasbook.Sequential([kerasbook.Input((4,)), layers.Dense(2, name="only")])
+    with pytest.raises(ValueError, match=r'layer "only", variable "kernel" has shape \(4, 2\)'):
+        shallow.load_weights(tmp_path / "m.weights.h5")
+    no_bias = kerasbook.Sequential([kerasbook.Input((4,)), layers.Dense(3, use_bias=False, name="nb"),
+                                    layers.Dense(2)])
+    with pytest.raises(ValueError, match=r'layer "nb" has 1 variables, but the file holds 2'):
+        no_bias.load_weights(tmp_path / "m.weights.h5")
+
+
+class Unserializable(layers.Layer):
+    def call(self, x):
+        return x
+
+    def get_config(self):
+        raise RuntimeError("cannot describe myself")
 
 
 def test_a_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
-    model = functional(kerasbook)
-    model(data())
-    path = tmp_path / "model.keras"
+    model, path = small(), tmp_path / "model.keras"
     model.save(path)
     before = path.read_bytes()
-    from kerasbook.core.saving import weights_file
+    inputs = kerasbook.Input((4,))
+    broken = kerasbook.Model(inputs, Unserializable()(layers.Dense(3)(inputs)))
+    with pytest.raises(RuntimeError, match="cannot describe myself"):
+        broken.save(path)  # fails while serializing the config
+    assert path.read_bytes() == before
 
-    def explode(*args, **kwargs):
-        raise RuntimeError("disk full")
+    real_writestr = zipfile.ZipFile.writestr
 
-    monkeypatch.setattr(weights_file, "write", explode)
-    with pytest.raises(RuntimeError, match="disk full"):
-        model.save(path)
+    def disk_full_at_the_weights(archive, name, data, *args, **kwargs):
+        if name == "model.weights.h5":
+            raise OSError("No space left on device")
+        return real_writestr(archive, name, data, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", disk_full_at_the_weights)
+    with pytest.raises(OSError, match="No space left"):
+        small(units=5).save(path)  # fails with the archive half written
+    monkeypatch.undo()
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # no partial file left behind
+    close(kerasbook.models.load_model(path)(X), model(X))
+    with pytest.raises(FileExistsError):
+        model.save(path, overwrite=False)
+    with pytest.raises(ValueError, match=r"must end in .keras"):
+        model.save(tmp_path / "model.zip")
 
 
-def sequential(k):
-    return k.Sequential([k.Input((6,)), k.layers.Dense(8, activation="relu"), k.layers.Dropout(0.2),
-                         k.layers.BatchNormalization(), k.layers.Dense(3, activation="softmax")], name="seq")
-
-
-@pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
-def test_sequential_round_trip_both_ways(tmp_path, writer, reader):
-    model = sequential(writer)
-    x = np.random.default_rng(2).normal(size=(10, 6)).astype("float32")
-    model.compile("sgd", "categorical_crossentropy")
-    model.fit(x, np.eye(3)[np.arange(10) % 3], epochs=1, verbose=0)  # moves BatchNormalization statistics
-    model.save(tmp_path / "seq.keras")
-    loaded = reader.models.load_model(tmp_path / "seq.keras")
-    assert [type(l).__name__ for l in loaded.layers] == [type(l).__name__ for l in model.layers]
-    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), np.asarray(model.predict(x, verbose=0)),
-                               rtol=1e-6, atol=1e-6)
-
-
-def test_a_lambda_in_a_saved_model_needs_safe_mode_off(tmp_path):
+def test_lambda_bytecode_is_refused_in_safe_mode(tmp_path):
     inputs = kerasbook.Input((2,))
-    model = kerasbook.Model(inputs, kerasbook.layers.Lambda(lambda t: t * 3, name="triple")(inputs))
+    model = kerasbook.Model(inputs, layers.Lambda(lambda t: t * 3, name="triple")(inputs))
     model.save(tmp_path / "lambda.keras")
-    with pytest.raises(ValueError, match=r'Lambda layer "triple".*safe_mode=False'):
+    with zipfile.ZipFile(tmp_path / "lambda.keras") as archive:
+        record = json.loads(archive.read("config.json"))["config"]["layers"][1]["config"]["function"]
+    assert record["class_name"] == "__lambda__" and set(record["config"]) == {"code", "defaults", "closure"}
+    with pytest.raises(ValueError, match=r'Lambda layer "triple".*run code from the file.*safe_mode=False'):
         kerasbook.models.load_model(tmp_path / "lambda.keras")
     loaded = kerasbook.models.load_model(tmp_path / "lambda.keras", safe_mode=False)
-    np.testing.assert_allclose(np.asarray(loaded(np.ones((1, 2), "float32"))), [[3.0, 3.0]])
+    close(loaded(np.ones((1, 2), "float32")), [[3.0, 3.0]])
+
+
+@kerasbook.saving.register_keras_serializable(package="Course")
+def double(t):
+    return t * 2
+
+
+def test_lambda_of_a_registered_function_loads_in_safe_mode(tmp_path):
+    inputs = kerasbook.Input((2,))
+    model = kerasbook.Model(inputs, layers.Lambda(double, output_shape=(2,), arguments={})(inputs))
+    model.save(tmp_path / "named.keras")
+    loaded = kerasbook.models.load_model(tmp_path / "named.keras")
+    close(loaded(np.ones((1, 2), "float32")), [[2.0, 2.0]])
+
+
+class Shift(layers.Layer):
+    def call(self, x):
+        return x + 1.0
+
+
+def test_unknown_classes_name_themselves_and_custom_objects_resolve_them(tmp_path):
+    inputs = kerasbook.Input((2,))
+    kerasbook.Model(inputs, Shift(name="shift")(inputs)).save(tmp_path / "custom.keras")
+    with pytest.raises(TypeError, match=r"Could not locate class 'Shift'.*custom_objects"):
+        kerasbook.models.load_model(tmp_path / "custom.keras")
+    loaded = kerasbook.models.load_model(tmp_path / "custom.keras", custom_objects={"Shift": Shift})
+    close(loaded(np.zeros((1, 2), "float32")), [[1.0, 1.0]])
+    with kerasbook.saving.custom_object_scope({"Shift": Shift}):
+        assert isinstance(kerasbook.models.load_model(tmp_path / "custom.keras").layers[1], Shift)
+
+
+def test_loading_never_imports_a_module_the_file_names(tmp_path, monkeypatch):
+    """A file naming a module and class (as Keras 2 configs could) must not make kerasbook import it."""
+    marker = tmp_path / "imported"
+    (tmp_path / "planted_module.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass Payload: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    small().save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        config, weights = json.loads(archive.read("config.json")), archive.read("model.weights.h5")
+    config["config"]["layers"][1].update(module="planted_module", class_name="Payload")
+    with zipfile.ZipFile(tmp_path / "planted.keras", "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", weights)
+    with pytest.raises(TypeError, match="Could not locate class 'Payload'"):
+        kerasbook.models.load_model(tmp_path / "planted.keras", safe_mode=False)
+    assert not marker.exists() and "planted_module" not in sys.modules
+
+
+def write_keras2_h5(path, groups, root_group=None):
+    """A weights file in Keras 2's layout: `layer_names` at the root, `weight_names` per layer."""
+    with h5py.File(path, "w") as f:
+        root = f.create_group(root_group) if root_group else f
+        root.attrs["layer_names"] = [name.encode() for name in groups]
+        for name, weights in groups.items():
+            group = root.create_group(name)
+            group.attrs["weight_names"] = [f"{name}/{w}:0".encode() for w in weights]
+            for w, value in weights.items():
+                group.create_dataset(f"{name}/{w}:0", data=value)
+
+
+def test_keras2_h5_weights_by_order_and_by_name(tmp_path):
+    rng = np.random.default_rng(3)
+    values = {"fc1": {"kernel": rng.normal(size=(4, 3)), "bias": rng.normal(size=3)},
+              "pool": {},  # layers without weights are listed too, and skipped
+              "fc2": {"kernel": rng.normal(size=(3, 2)), "bias": rng.normal(size=2)}}
+    write_keras2_h5(tmp_path / "old.h5", values)
+    model = small()  # its layers are named "hidden" and "out": matched by order
+    model.load_weights(tmp_path / "old.h5")
+    close(model.layers[0].kernel.numpy(), values["fc1"]["kernel"])
+    close(model.layers[1].bias.numpy(), values["fc2"]["bias"])
+    renamed = kerasbook.Sequential([kerasbook.Input((4,)), layers.Dense(3, name="fc1"), layers.Dense(2, name="x")])
+    before = renamed.layers[1].get_weights()
+    renamed.load_weights(tmp_path / "old.h5", by_name=True)  # "x" is not in the file: left as it was
+    close(renamed.layers[0].bias.numpy(), values["fc1"]["bias"])
+    close(renamed.layers[1].kernel.numpy(), before[0])
+    write_keras2_h5(tmp_path / "whole.h5", values, root_group="model_weights")  # a Keras 2 model file
+    fresh = small()
+    kerasbook.saving.load_legacy_h5_weights(fresh, tmp_path / "whole.h5")
+    close(fresh.layers[0].kernel.numpy(), values["fc1"]["kernel"])
+
+
+def test_keras2_h5_mismatch_names_the_layer_and_both_shapes(tmp_path):
+    write_keras2_h5(tmp_path / "old.h5", {"fc1": {"kernel": np.ones((4, 3)), "bias": np.ones(3)},
+                                          "fc2": {"kernel": np.ones((5, 2)), "bias": np.ones(2)}})
+    model = small(units=5)  # only its first layer differs from the file
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r'layer "hidden" \(saved as "fc1"\) weight "kernel" has shape '
+                                         r"\(4, 5\), but the file holds shape \(4, 3\)"):
+        model.load_weights(tmp_path / "old.h5")
+    for a, b in zip(model.get_weights(), before):
+        close(a, b)
+    with pytest.warns(UserWarning, match='layer "hidden"'):
+        model.load_weights(tmp_path / "old.h5", skip_mismatch=True)
+    close(model.layers[1].kernel.numpy(), np.ones((5, 2)))  # the layer that fits was loaded
+    three = kerasbook.Sequential([kerasbook.Input((4,)), layers.Dense(3), layers.Dense(3), layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"holds weights for 2 layers, but model .* has 3 layers with weights"):
+        three.load_weights(tmp_path / "old.h5")
+    small().save_weights(tmp_path / "new.weights.h5")
+    with pytest.raises(ValueError, match="by_name=True applies to Keras 2 .h5 weights files only"):
+        small().load_weights(tmp_path / "new.weights.h5", by_name=True)
