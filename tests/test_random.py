@@ -97,6 +97,12 @@ def test_seed_generator_gives_new_numbers_at_every_jitted_call():
     np.testing.assert_array_equal(generator.state.numpy(), [11, 0])
 
 
+def test_unseeded_draws_are_refused_under_jit_as_in_keras():
+    with pytest.raises(ValueError, match="seed=None was called inside a traced function"):
+        jax.jit(lambda x: x + random.normal((2,)))(jnp.zeros((2,)))
+    assert random.normal((2,)).shape == (2,)  # outside a trace it is fine
+
+
 def test_dropout_scales_kept_values_like_keras():
     x = np.ones((4000,), "float32")
     ours = np.asarray(random.dropout(x, 0.25, seed=1))

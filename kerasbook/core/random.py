@@ -6,7 +6,8 @@ JAX has no hidden global random state: every draw takes a key. Keras's API hides
   carried out of the compiled step like any other variable;
 - `seed=None` draws from one global generator, kept as two Python integers (a base seed and a count),
   so that drawing costs nothing until a key is actually needed. `set_seed` resets it. Under `jax.jit`
-  such a draw is made once, while tracing: pass a `SeedGenerator` for new numbers at every call.
+  such a draw would be made once, while tracing, so it is refused there (as in Keras): pass a
+  `SeedGenerator` for new numbers at every call.
 - an int seed always gives the same numbers.
 """
 
@@ -43,6 +44,10 @@ def _next_position():
 
 
 def _next_global_key():
+    if getattr(_local, "replay", None) is None and isinstance(jnp.zeros(()), jax.core.Tracer):
+        raise ValueError("A random op with seed=None was called inside a traced function (jax.jit, fit, "
+                         "predict): its numbers would be drawn once and then repeat at every call. "
+                         "Create a `SeedGenerator` (e.g. in your layer's __init__) and pass it as `seed=`.")
     seed, *rest = _next_position()
     key = jax.random.key(seed)
     for number in rest:
