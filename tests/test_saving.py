@@ -161,12 +161,14 @@ def test_a_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monke
 
 
 def test_lambda_bytecode_is_refused_in_safe_mode(tmp_path):
+    factor = 3.0
     inputs = kerasbook.Input((2,))
-    model = kerasbook.Model(inputs, layers.Lambda(lambda t: t * 3, name="triple")(inputs))
+    model = kerasbook.Model(inputs, layers.Lambda(lambda t, bias=0.0: t * factor + bias, name="triple")(inputs))
     model.save(tmp_path / "lambda.keras")
     with zipfile.ZipFile(tmp_path / "lambda.keras") as archive:
         record = json.loads(archive.read("config.json"))["config"]["layers"][1]["config"]["function"]
     assert record["class_name"] == "__lambda__" and set(record["config"]) == {"code", "defaults", "closure"}
+    assert record["config"]["closure"] == [3.0] and record["config"]["defaults"] == [0.0]
     with pytest.raises(ValueError, match=r'Lambda layer "triple".*run code from the file.*safe_mode=False'):
         kerasbook.models.load_model(tmp_path / "lambda.keras")
     loaded = kerasbook.models.load_model(tmp_path / "lambda.keras", safe_mode=False)

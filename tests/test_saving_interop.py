@@ -221,8 +221,9 @@ def test_registered_custom_layer_both_ways(tmp_path):
 
 @pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
 def test_lambda_bytecode_both_ways_only_with_safe_mode_off(tmp_path, writer, reader):
+    scale = 3.0  # a closure: its value travels in the record, as Keras stores it
     inputs = writer.Input((2,))
-    model = writer.Model(inputs, writer.layers.Lambda(lambda t: t * 3 + 1, name="affine")(inputs))
+    model = writer.Model(inputs, writer.layers.Lambda(lambda t: t * scale + 1, name="affine")(inputs))
     model.save(tmp_path / "lambda.keras")
     with pytest.raises(ValueError, match="safe_mode=False"):
         reader.models.load_model(tmp_path / "lambda.keras")

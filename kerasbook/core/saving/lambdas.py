@@ -22,7 +22,10 @@ def serialize_lambda(layer):
     function = layer.function
     if function.__name__ == "<lambda>":
         code = codecs.encode(marshal.dumps(function.__code__), "base64").decode("ascii")
-        record = {"class_name": "__lambda__", "config": {"code": code, "defaults": None, "closure": None}}
+        closure = [cell.cell_contents for cell in function.__closure__ or ()]  # e.g. `scale` in `lambda x: x * scale`
+        record = {"class_name": "__lambda__", "config": {
+            "code": code, "defaults": list(function.__defaults__) if function.__defaults__ else None,
+            "closure": closure or None}}
     else:
         from kerasbook.core.saving.serialization import serialize_keras_object
         record = serialize_keras_object(function)
@@ -42,8 +45,11 @@ def deserialize_lambda(cls, config, safe_mode=None):
                 f'Refusing to load Lambda layer "{name}": its function is Python bytecode stored in the '
                 "file, and loading it would run code from the file. If you trust the file, load it with "
                 "safe_mode=False (or call keras.config.enable_unsafe_deserialization()).")
-        code = marshal.loads(codecs.decode(record["config"]["code"].encode("ascii"), "base64"))
-        function = types.FunctionType(code, globals())
+        stored = record["config"]
+        code = marshal.loads(codecs.decode(stored["code"].encode("ascii"), "base64"))
+        closure = tuple(types.CellType(value) for value in stored.get("closure") or ())
+        defaults = tuple(stored["defaults"]) if stored.get("defaults") else None
+        function = types.FunctionType(code, globals(), None, defaults, closure or None)
     else:
         from kerasbook.core.saving.serialization import deserialize_keras_object
         function = deserialize_keras_object(record)
