@@ -181,6 +181,31 @@ def test_weights_layout_is_keras_own(tmp_path, build):
         close(ours(x), theirs(x))
 
 
+def nested_functional(k):
+    """Integer input, Embedding, a nested functional model (with Dropout) called twice, dict outputs."""
+    tokens = k.Input((5,), dtype="int32", name="tokens")
+    flat = k.layers.Flatten()(k.layers.Embedding(20, 4, name="emb")(tokens))
+    inner_in = k.Input((20,))
+    inner = k.Model(inner_in, k.layers.Dense(3, name="idense")(k.layers.Dropout(0.5)(inner_in)), name="block")
+    a, b = inner(flat), inner(k.layers.Dense(20, name="widen")(flat))
+    return k.Model(tokens, {"sum": k.layers.Add(name="sum")([a, b]), "cat": k.layers.Concatenate(name="cat")([a, b])})
+
+
+@pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
+def test_nested_functional_with_dict_outputs_both_ways(tmp_path, writer, reader):
+    model = nested_functional(writer)
+    model.save(tmp_path / "nested.keras")
+    loaded = reader.models.load_model(tmp_path / "nested.keras")
+    with zipfile.ZipFile(tmp_path / "nested.keras") as archive:
+        archive.extract("model.weights.h5", tmp_path)
+    assert ("layers/functional/layers/dense/vars/0", (20, 3)) in layout(tmp_path / "model.weights.h5")
+    x = np.random.default_rng(0).integers(0, 20, (3, 5)).astype("int32")
+    expected, received = model(x), loaded(x)
+    assert sorted(received) == ["cat", "sum"]
+    for key in expected:
+        close(received[key], expected[key])
+
+
 def _scale_class(k):
     """The same custom layer, `Scale`, written for each library and registered under one name."""
     def __init__(self, factor=2.0, **kwargs):
@@ -249,7 +274,7 @@ def objects(k):
             "embedding": k.layers.Embedding(10, 4, mask_zero=True, name="e"),
             "dropout": k.layers.Dropout(0.3, name="dr"), "concatenate": k.layers.Concatenate(axis=1, name="c"),
             "batch_normalization": k.layers.BatchNormalization(momentum=0.9, name="bn"),
-            "optimizer": k.optimizers.Adam(1e-3), "loss": k.losses.MeanSquaredError()}
+            "optimizer": k.optimizers.Adam(1e-3, name="opt"), "loss": k.losses.MeanSquaredError()}
 
 
 def test_serialized_objects_equal_keras_and_read_back():
