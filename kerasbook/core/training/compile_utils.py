@@ -131,11 +131,14 @@ class CompileMetrics:
         """Update every metric inside a StatelessScope; return new values and the logs."""
         y_true_flat = _as_list(y_true, len(self.output_names))
         y_pred_flat = tree.flatten(y_pred)
+        # The epoch's loss is a mean over samples, as in Keras: each batch weighs its size, so a
+        # smaller last batch counts for less.
+        batch_size = y_pred_flat[0].shape[0]
         with state.StatelessScope(dict(zip(variables, values))) as scope:
-            self.loss_tracker.update_state(loss)
+            self.loss_tracker.update_state(loss, sample_weight=batch_size)
             for name, tracker in self.output_loss_trackers.items():
                 if name in per_output:
-                    tracker.update_state(per_output[name])
+                    tracker.update_state(per_output[name], sample_weight=batch_size)
             for _, output_index, metric in self.metrics or []:
                 if y_true_flat[output_index] is not None:
                     metric.update_state(y_true_flat[output_index], y_pred_flat[output_index],
