@@ -41,6 +41,34 @@ def test_fit_matches_keras_epoch_by_epoch(optimizer):
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
 
 
+def test_smaller_last_batches_in_fit_and_validation_match_keras():
+    """70 rows in batches of 16 end with a batch of 6, and 20 validation rows with one of 4: those
+    shapes are compiled separately (and with fewer optimizations) but compute the same numbers."""
+    (x, y), (val_x, val_y) = data(70), data(20, seed=1)
+    ours, theirs = mlp(kerasbook), mlp(keras)
+    ours.set_weights(theirs.get_weights())
+    histories = []
+    for model in (ours, theirs):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        histories.append(model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                                   validation_data=(val_x, val_y)).history)
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-4)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_predict_in_batches_equals_one_call_for_every_output():
+    model = two_heads(kerasbook)
+    rng = np.random.default_rng(2)
+    x = [rng.integers(0, 50, (37, 10)), rng.normal(size=(37, 5)).astype("float32")]
+    main, aux = model.predict(x, batch_size=8, verbose=0)
+    expected = model(x)
+    assert main.shape == aux.shape == (37, 1) and isinstance(main, np.ndarray)
+    np.testing.assert_allclose(main, expected[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(aux, expected[1], rtol=1e-6, atol=1e-6)
+
+
 def two_heads(k):
     main_input = k.Input(shape=(10,), dtype="int32", name="main_input")
     x = k.layers.Embedding(output_dim=8, input_dim=50)(main_input)

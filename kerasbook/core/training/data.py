@@ -60,8 +60,11 @@ def split_validation(x, y, sample_weight, fraction):
 
 
 def batches(n, batch_size, shuffle=False, rng=None):
-    """Index arrays of each batch; the last may be smaller."""
-    order = rng.permutation(n) if shuffle else np.arange(n)
+    """The indices of each batch (the last may be smaller): slices in order, which NumPy takes as
+    views without copying, or index arrays when shuffled."""
+    if not shuffle:
+        return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    order = rng.permutation(n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 

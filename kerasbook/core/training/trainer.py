@@ -160,18 +160,22 @@ class Trainer:
             verbose=_verbosity(verbose), epochs=epochs, steps=steps)
         groups = self._state_variables()
         step = self._step("train", groups)
-        # Compile every batch shape the epoch will see (the last batch may be smaller) and the
-        # validation step in background threads, while the weights are initialized.
+        # Compile every batch shape the epoch will see, one after the other in a background thread
+        # while the weights are initialized and the first batches run: the full batch first, then
+        # the smaller last batch and the validation batches.
         first_size = min(batch_size, n)
         step.compile_ahead(groups, _batch_spec((x, y, sample_weight), first_size), trace_here=True)
         if n % batch_size and n > batch_size:
-            step.compile_ahead(groups, _batch_spec((x, y, sample_weight), n % batch_size))
+            step.compile_ahead(groups, _batch_spec((x, y, sample_weight), n % batch_size), once_per_epoch=True)
         if validation_data is not None:
             val_x, val_y, val_weight = self._standardize(*_unpack_validation(validation_data))
             val_n = data_lib.num_samples(("x", val_x))
-            val_size = validation_batch_size or batch_size
-            for size in {min(val_size, val_n), val_n % val_size or val_size}:
-                self._step("test", groups).compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), size))
+            val_size = min(validation_batch_size or batch_size, val_n)
+            test_step = self._step("test", groups)
+            test_step.compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), val_size))
+            if val_n % val_size:
+                test_step.compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), val_n % val_size),
+                                        once_per_epoch=True)
         values = self._values(groups)
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         self.stop_training = False
@@ -227,26 +231,28 @@ class Trainer:
         x = self._standardize_inputs(x)
         n = data_lib.num_samples(("x", x))
         self._ensure_built(x)
-        outputs = []
-        for index in data_lib.batches(n, batch_size or 32):
-            batch = data_lib.take(x, index)
-            outputs.append(self._predict_batch(batch))
+        run = self._inference_function()
+        outputs = [run(self._place(data_lib.take(x, index))) for index in data_lib.batches(n, batch_size or 32)]
+        # Results come to the host once, at the end: meanwhile the device computes batch i while
+        # Python slices batch i + 1.
         flat = [np.concatenate([np.asarray(o) for o in parts]) for parts in
                 zip(*[tree.flatten(o) for o in outputs])]
         return tree.pack_sequence_as(outputs[0], flat)
 
-    def _predict_batch(self, x):
-        if hasattr(self, "jit_call") and self._jit_callable():
-            return self.jit_call(self._place_one(x), training=False)
-        variables = self.variables
-        key = ("predict", tuple(map(id, variables)))
+    def _inference_function(self):
+        """batch -> outputs in inference mode: one jit-compiled stateless call per input signature,
+        with the weights read once rather than at every batch."""
+        weights = self.variables
+        key = tuple(map(id, weights))
         cache = self.__dict__.setdefault("_predict_cache", {})
         fn = cache.get(key)
         if fn is None:
             cache.clear()
             fn = cache[key] = jax.jit(lambda values, x: self._stateless_run(
-                variables, values, (x,), {"training": False})[0])
-        return fn([v.value for v in variables], self._place_one(x))
+                weights, values, (x,), {"training": False})[0])
+        variables.materialize(weights)
+        values = [v.value for v in weights]
+        return lambda x: fn(values, x)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("train_on_batch")
@@ -267,7 +273,7 @@ class Trainer:
     def predict_on_batch(self, x):
         x = self._standardize_inputs(x)
         self._ensure_built(x)
-        return tree.map_structure(np.asarray, self._predict_batch(x))
+        return tree.map_structure(np.asarray, self._inference_function()(self._place(x)))
 
     # -- helpers -------------------------------------------------------------------------------
     def _require_compiled(self, what):
@@ -328,31 +334,37 @@ class Trainer:
 
 
 class CompiledStep:
-    """A jit-compiled step, plus executables compiled ahead of time in background threads.
+    """A jit-compiled step, plus executables compiled ahead of time in a background thread.
 
     XLA takes about a second to compile a train step; `compile_ahead` starts that work for a batch
-    shape before it is needed (tracing here, compiling on another core), so the smaller last batch of
-    an epoch and the validation step cost no waiting.
+    shape before it is needed, so the smaller last batch of an epoch and the validation step cost
+    little or no waiting. One thread compiles them in order: two compilations at once would share
+    the CPU and delay the first, which every step waits for.
     """
 
-    _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="kerasbook-compile")
+    _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasbook-compile")
+    # A batch shape met once per epoch (the last, smaller batch) is compiled with LLVM's optimizations
+    # off: about half the compile time, for one slower step an epoch.
+    _QUICK = {"xla_backend_optimization_level": 0}
 
     def __init__(self, fn):
         self.jitted = jax.jit(fn)
         self.ahead = {}
 
-    def compile_ahead(self, groups, batch_spec, trace_here=False):
+    def compile_ahead(self, groups, batch_spec, trace_here=False, once_per_epoch=False):
         """Start compiling for this batch shape. Tracing is Python work: done here when the result is
         needed first (`trace_here`), else in the background too, overlapping with the steps."""
         key = _signature(batch_spec)
         if key in self.ahead:
             return
         values_spec = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
+        options = self._QUICK if once_per_epoch else None
         if trace_here:
-            self.ahead[key] = self._pool.submit(self.jitted.lower(values_spec, *batch_spec).compile)
+            lowered = self.jitted.lower(values_spec, *batch_spec)
+            self.ahead[key] = self._pool.submit(lowered.compile, compiler_options=options)
         else:
             self.ahead[key] = self._pool.submit(
-                lambda: self.jitted.lower(values_spec, *batch_spec).compile())
+                lambda: self.jitted.lower(values_spec, *batch_spec).compile(compiler_options=options))
 
     def __call__(self, values, *batch):
         future = self.ahead.get(_signature(batch))
@@ -363,7 +375,7 @@ class CompiledStep:
 
 def _signature(batch):
     leaves, treedef = jax.tree_util.tree_flatten(batch)
-    return treedef, tuple((tuple(a.shape), str(a.dtype)) for a in leaves)
+    return treedef, tuple((a.shape, a.dtype) for a in leaves)
 
 
 def _batch_spec(batch, size):
