@@ -262,3 +262,18 @@ def test_input_accepts_an_int_shape_batch_size_batch_shape_name_and_dtype():
     assert keras.Input(batch_shape=(16, 10, 5)).shape == (16, 10, 5)
     with pytest.raises(ValueError, match="needs a `shape`"):
         keras.Input()
+
+
+def test_a_compiled_call_returns_only_the_state_it_changed():
+    """Returning a weight unchanged from a compiled call makes XLA copy it (VGG19: 548 MB a call)."""
+    import jax
+    inputs = keras.Input((4,))
+    outputs = layers.BatchNormalization()(layers.Dense(3)(inputs))
+    model = keras.Model(inputs, outputs)
+    weights = model.variables
+    specs = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in weights]
+    x = jax.ShapeDtypeStruct((2, 4), "float32")
+    for training, changed in ((False, set()), (True, {"moving_mean", "moving_variance"})):
+        _, new_values, _ = jax.eval_shape(
+            lambda values, x: model._stateless_run(weights, values, (x,), {"training": training}), specs, x)
+        assert {v.name for v, new in zip(weights, new_values) if new is not None} == changed

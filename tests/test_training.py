@@ -223,3 +223,26 @@ def test_train_test_predict_on_batch():
     assert set(logs) == {"loss", "accuracy"}
     assert np.isfinite(model.test_on_batch(x, y)[0])
     assert model.predict_on_batch(x).shape == (8, 3)
+
+
+def test_steps_return_no_copy_of_frozen_weights():
+    import jax
+    inputs = kerasbook.Input((8,))
+    frozen = layers.Dense(16, name="frozen")
+    outputs = layers.Dense(1)(layers.BatchNormalization()(frozen(inputs)))
+    model = kerasbook.Model(inputs, outputs)
+    frozen.trainable = False
+    model.compile("sgd", "mse")
+    model._prepare(np.zeros((2, 8), "float32"), np.zeros((2, 1), "float32"))
+    groups = model._state_variables()
+    specs = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
+    batch = (jax.ShapeDtypeStruct((4, 8), "float32"), jax.ShapeDtypeStruct((4, 1), "float32"), None)
+    for kind, changed in (("train", {"moving_mean", "moving_variance"}), ("test", set())):
+        new_values, _ = jax.eval_shape(model._step(kind, groups).jitted, specs, *batch)
+        assert {v.name for v, new in zip(groups[1], new_values[1]) if new is not None} == changed
+    x, y = data(8)[0], np.ones((8, 1), "float32")
+    before = [w.copy() for w in frozen.get_weights()]
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    for a, b in zip(frozen.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert np.isfinite(model.evaluate(x, y, verbose=0))

@@ -105,6 +105,7 @@ class Trainer:
 
             def loss_fn(tv):
                 y_pred, new_ntv, extra_losses = self.stateless_call(tv, ntv, x, training=True)
+                new_ntv = _only_changed(new_ntv, ntv)
                 loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
                 return loss, (y_pred, new_ntv, per_output)
 
@@ -126,11 +127,11 @@ class Trainer:
 
         def test_step(values, x, y, sample_weight):
             tv, ntv, ov, mv = values
-            y_pred, ntv, extra_losses = self.stateless_call(tv, ntv, x, training=False)
+            y_pred, new_ntv, extra_losses = self.stateless_call(tv, ntv, x, training=False)
             loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
             mv, logs = self._compile_metrics.stateless_update(metric_vars, mv, y, y_pred, sample_weight,
                                                               loss, per_output)
-            return (tv, ntv, ov, mv), logs
+            return ([None] * len(tv), _only_changed(new_ntv, ntv), [None] * len(ov), mv), logs
 
         return test_step
 
@@ -368,9 +369,17 @@ class CompiledStep:
 
     def __call__(self, values, *batch):
         future = self.ahead.get(_signature(batch))
-        if future is not None:
-            return future.result()(values, *batch)
-        return self.jitted(values, *batch)
+        compiled = future.result() if future is not None else self.jitted
+        new_values, logs = compiled(values, *batch)
+        # A step returns None for a value it did not change (see `_only_changed`): keep the old one.
+        return tuple([old if new is None else new for new, old in zip(new_group, old_group)]
+                     for new_group, old_group in zip(new_values, values)), logs
+
+
+def _only_changed(new_values, old_values):
+    """None where a value is its input unchanged (a frozen layer's weights, moving statistics in
+    inference): a compiled step that returned it would copy it at every step."""
+    return [None if new is old else new for new, old in zip(new_values, old_values)]
 
 
 def _signature(batch):
