@@ -1,8 +1,8 @@
 # kerasbook: `make lab` opens the course, `make test` runs every test. Both set everything up first.
 #
 #   make lab      set up, then JupyterLab on notebooks/ (http://127.0.0.1:8888, URL with token printed)
-#   make test     set up, then unit tests, the notebooks (nbval) and the browser test
-#   make unit | nbval | browser | bench | clean
+#   make test     set up, then unit tests, the notebooks (nbval), the browser test and the Binder build
+#   make unit | nbval | browser | binder | bench | clean
 #
 # Set-up is shared: system packages when missing (apt-get), then .venv with `pip install -e ".[test]"`.
 # The install is redone only when pyproject.toml changes (stamp file .venv/.kerasbook-installed).
@@ -28,7 +28,7 @@ define pytest
 	exit $$status
 endef
 
-.PHONY: lab test setup system-packages unit nbval browser bench clean
+.PHONY: lab test setup system-packages unit nbval browser binder bench clean
 
 lab: setup
 	@echo "Opening JupyterLab on notebooks/ -- open the http://127.0.0.1:$(LAB_PORT)/lab?token=... URL printed below."
@@ -39,7 +39,7 @@ lab: setup
 # non-zero when any step failed.
 test: setup
 	@failed=""; \
-	for step in unit nbval browser; do \
+	for step in unit nbval browser binder; do \
 		echo; echo "===== make $$step ====="; \
 		$(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
 	done; \
@@ -70,7 +70,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 unit: setup
-	@$(call pytest,-q -m 'not browser' --durations=10 tests)
+	@$(call pytest,-q -m 'not browser and not binder' --durations=10 tests)
 
 # Strict nbval: every stored output is compared (after notebooks/sanitize.cfg). Once the course has
 # notebooks, finding none is an error (pytest exit 5); before that, say so clearly.
@@ -83,6 +83,10 @@ nbval: setup
 
 browser: setup
 	@$(call pytest,-q -m browser tests/browser)
+
+# Builds a fresh environment from binder/ alone, as repo2docker would, and runs the welcome notebook in it.
+binder: setup
+	@$(call pytest,-q -m binder tests/binder)
 
 bench: setup
 	@for script in benchmarks/*.py; do echo "===== $$script ====="; $(BIN)/python $$script; done
