@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+import kerasbook
 from kerasbook.core.training import callbacks, optimizers
 from kerasbook.core.training.progbar import Progbar
 
@@ -188,3 +189,15 @@ def test_progress_logger_prints_epochs(capsys):
         cbs.on_epoch_end(epoch, {"loss": 1.0})
     out = capsys.readouterr().out
     assert out.count("Epoch 1/2\n") == 1 and out.count("3/3 - ") == 2 and "\r" not in out
+
+
+def test_a_learning_rate_set_at_epoch_begin_applies_to_that_epoch():
+    """LearningRateScheduler sets the rate in on_epoch_begin; the steps of that epoch must use it."""
+    model = kerasbook.Sequential([kerasbook.Input((3,)), kerasbook.layers.Dense(2)])
+    model.compile(optimizer=kerasbook.optimizers.SGD(0.1), loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 2), "float32")
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0,
+              callbacks=[kerasbook.callbacks.LearningRateScheduler(lambda epoch, lr: 0.0)])
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)

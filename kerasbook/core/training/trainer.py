@@ -6,9 +6,9 @@ The whole train step is a pure function of arrays:
         -> loss and gradients (jax.value_and_grad of the model's stateless_call)
         -> new values (the optimizer's update, run in a StatelessScope)
 
-It is compiled once per batch shape. Between steps the values stay on the device as JAX arrays; they
-are written back into the `Variable`s at the end of each epoch (and when a callback needs them), so
-Python does almost nothing per step. With several JAX devices the batch is split across them
+It is compiled once per batch shape. Between steps the values stay on the device as JAX arrays; the
+step donates them (XLA updates them in place), and they are written back into the `Variable`s at the
+end of each epoch, so Python does almost nothing per step. With several JAX devices the batch is split across them
 (`jax.sharding`, a mesh over the batch axis) and the values are replicated.
 """
 
@@ -82,6 +82,12 @@ class Trainer:
         variables.materialize([v for group in groups for v in group])
         return tuple([v.value for v in group] for group in groups)
 
+    @classmethod
+    def _step_inputs(cls, groups):
+        """Copies of the values, for the train step to consume: it donates its inputs, so XLA
+        updates weights and optimizer state in place, and the variables keep their own arrays."""
+        return jax.tree.map(jnp.copy, cls._values(groups))
+
     @staticmethod
     def _write_back(groups, values):
         for group, group_values in zip(groups, values):
@@ -94,7 +100,7 @@ class Trainer:
         fn = self._step_cache.get(key)
         if fn is None:
             builder = {"train": self._make_train_step, "test": self._make_test_step}[kind]
-            fn = self._step_cache[key] = CompiledStep(builder(groups))
+            fn = self._step_cache[key] = CompiledStep(builder(groups), donate=kind == "train")
         return fn
 
     def _make_train_step(self, groups):
@@ -105,7 +111,6 @@ class Trainer:
 
             def loss_fn(tv):
                 y_pred, new_ntv, extra_losses = self.stateless_call(tv, ntv, x, training=True)
-                new_ntv = _only_changed(new_ntv, ntv)
                 loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
                 return loss, (y_pred, new_ntv, per_output)
 
@@ -177,14 +182,13 @@ class Trainer:
             if val_n % val_size:
                 test_step.compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), val_n % val_size),
                                         once_per_epoch=True)
-        values = self._values(groups)
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
         self.stop_training = False
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             self._compile_metrics.reset(groups[3])
-            values = values[:3] + ([v.value for v in groups[3]],)
-            callback_list.on_epoch_begin(epoch)
+            callback_list.on_epoch_begin(epoch)  # may change weights or the learning rate
+            values = self._step_inputs(groups)
             logs = {}
             for batch_index, index in enumerate(data_lib.batches(n, batch_size, shuffle, rng)):
                 callback_list.on_train_batch_begin(batch_index)
@@ -202,7 +206,6 @@ class Trainer:
                                          return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
-            values = self._values(groups)
             if self.stop_training:
                 break
         callback_list.on_train_end(epoch_logs if epochs > initial_epoch else {})
@@ -263,7 +266,7 @@ class Trainer:
         self._prepare(x, y)
         groups = self._state_variables()
         self._compile_metrics.reset(groups[3])
-        values, logs = self._step("train", groups)(self._values(groups), *self._place((x, y, sample_weight)))
+        values, logs = self._step("train", groups)(self._step_inputs(groups), *self._place((x, y, sample_weight)))
         self._write_back(groups, values)
         return _result(_to_python(logs, self._compile_metrics.log_names()), return_dict)
 
@@ -348,8 +351,8 @@ class CompiledStep:
     # off: about half the compile time, for one slower step an epoch.
     _QUICK = {"xla_backend_optimization_level": 0}
 
-    def __init__(self, fn):
-        self.jitted = jax.jit(fn)
+    def __init__(self, fn, donate=False):
+        self.jitted = jax.jit(fn, donate_argnums=0 if donate else ())
         self.ahead = {}
 
     def compile_ahead(self, groups, batch_spec, trace_here=False, once_per_epoch=False):
