@@ -374,7 +374,8 @@ class CompiledStep:
         future = self.ahead.get(_signature(batch))
         compiled = future.result() if future is not None else self.jitted
         new_values, logs = compiled(values, *batch)
-        # A step returns None for a value it did not change (see `_only_changed`): keep the old one.
+        # The test step returns None for a value it did not change (see `_only_changed`): keep the
+        # old one. (The train step returns every value: its inputs are donated, so gone after it.)
         return tuple([old if new is None else new for new, old in zip(new_group, old_group)]
                      for new_group, old_group in zip(new_values, values)), logs
 
