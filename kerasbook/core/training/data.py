@@ -44,7 +44,17 @@ def num_samples(*structures):
 
 
 def take(structure, index):
-    return tree.map_structure(lambda a: a if a is None else a[index], structure)
+    """The rows `index` of every array; an array given twice (an autoencoder's x and y) is sliced once."""
+    taken = {}
+
+    def rows(a):
+        if a is None:
+            return None
+        if id(a) not in taken:
+            taken[id(a)] = a[index]
+        return taken[id(a)]
+
+    return tree.map_structure(rows, structure)
 
 
 def split_validation(x, y, sample_weight, fraction):
