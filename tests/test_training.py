@@ -249,3 +249,18 @@ def test_steps_return_no_copy_of_frozen_weights():
     for a, b in zip(frozen.get_weights(), before):
         np.testing.assert_array_equal(a, b)
     assert np.isfinite(model.evaluate(x, y, verbose=0))
+
+
+def test_compile_options_unknown_to_this_jaxlib_fall_back_to_the_defaults():
+    import jax
+    from kerasbook.core.training.trainer import _compile
+    lowered = jax.jit(lambda a: a * 2).lower(np.ones(3, "float32"))
+    np.testing.assert_array_equal(_compile(lowered, {"no_such_xla_option": True})(np.ones(3, "float32")), 2.0)
+
+
+def test_an_array_given_as_x_and_y_is_sliced_once():
+    from kerasbook.core.training import data as data_lib
+    x = np.arange(12.0).reshape(6, 2)
+    batch_x, batch_y, weights = data_lib.take((x, x, None), np.array([4, 1]))
+    assert batch_x is batch_y and weights is None
+    np.testing.assert_array_equal(batch_x, x[[4, 1]])
