@@ -264,3 +264,13 @@ def test_an_array_given_as_x_and_y_is_sliced_once():
     batch_x, batch_y, weights = data_lib.take((x, x, None), np.array([4, 1]))
     assert batch_x is batch_y and weights is None
     np.testing.assert_array_equal(batch_x, x[[4, 1]])
+
+
+def test_predict_and_a_direct_call_share_one_compiled_function():
+    model = mlp(kerasbook)
+    x, _ = data(8)
+    model(x)
+    model.predict(x, batch_size=8, verbose=0)
+    assert len(model._jit_cache) == 1
+    model(x, training=True)  # a second program, kept beside the first
+    assert len(model._jit_cache) == 2

@@ -95,13 +95,7 @@ class Model(Trainer, Layer):
     def jit_call(self, inputs, training=False):
         """Run the model compiled: one XLA program per input signature, weights passed as values."""
         inputs = tree.map_structure(_as_array, inputs)
-        variables = self.variables
-        key = (training, tuple(map(id, variables)))
-        fn = self._jit_cache.get(key)
-        if fn is None:
-            self._jit_cache.clear()
-            fn = self._jit_cache[key] = jax.jit(
-                lambda values, x: self._stateless_run(variables, values, (x,), {"training": training}))
+        variables, fn = self._compiled_call(training)
         materialize(variables)
         outputs, new_values, losses = fn([v.value for v in variables], inputs)
         for variable, value in zip(variables, new_values):
@@ -111,15 +105,25 @@ class Model(Trainer, Layer):
         self._losses.extend(losses)
         return outputs
 
+    def _compiled_call(self, training):
+        """The model's variables, and the call as one jax.jit-compiled function of their values and
+        the inputs (`_stateless_run`), kept while the variables stay the same (`predict` uses it too)."""
+        variables = self.variables
+        key = (training, tuple(map(id, variables)))
+        fn = self._jit_cache.get(key)
+        if fn is None:
+            for stale in [k for k in self._jit_cache if k[1] != key[1]]:  # weights added or removed
+                del self._jit_cache[stale]
+            fn = self._jit_cache[key] = jax.jit(
+                lambda values, x: self._stateless_run(variables, values, (x,), {"training": training}))
+        return variables, fn
+
     def _stateless_run(self, variables, values, args, kwargs):
-        """The call as a pure function: outputs, new values, losses. A variable the call did not
-        assign gets None, not its value: a compiled function returning an input unchanged has to
-        copy it, which for VGG19's first Dense kernel alone means 411 MB on every call."""
+        """The call as a pure function: outputs, new values (None for a variable it did not assign,
+        see `state.unchanged_as_none`), losses."""
         with state.StatelessScope(dict(zip(variables, values))) as scope:
             outputs = self(*args, **kwargs)
-        new_values = [scope.get(v) for v in variables]
-        new_values = [None if new is old else new for new, old in zip(new_values, values)]
-        return outputs, new_values, scope.losses
+        return outputs, state.unchanged_as_none([scope.get(v) for v in variables], values), scope.losses
 
     def _clear_jit_cache(self):
         self._jit_cache.clear()

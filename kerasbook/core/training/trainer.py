@@ -15,7 +15,6 @@ end of each epoch, so Python does almost nothing per step. With several JAX devi
 import concurrent.futures
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from kerasbook.core import state, tree, variables
@@ -136,7 +135,7 @@ class Trainer:
             loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
             mv, logs = self._compile_metrics.stateless_update(metric_vars, mv, y, y_pred, sample_weight,
                                                               loss, per_output)
-            return ([None] * len(tv), _only_changed(new_ntv, ntv), [None] * len(ov), mv), logs
+            return ([None] * len(tv), state.unchanged_as_none(new_ntv, ntv), [None] * len(ov), mv), logs
 
         return test_step
 
@@ -244,19 +243,12 @@ class Trainer:
         return tree.pack_sequence_as(outputs[0], flat)
 
     def _inference_function(self):
-        """batch -> outputs in inference mode: one jit-compiled stateless call per input signature,
-        with the weights read once rather than at every batch."""
-        weights = self.variables
-        key = tuple(map(id, weights))
-        cache = self.__dict__.setdefault("_predict_cache", {})
-        fn = cache.get(key)
-        if fn is None:
-            cache.clear()
-            fn = cache[key] = jax.jit(lambda values, x: self._stateless_run(
-                weights, values, (x,), {"training": False})[0])
+        """batch -> outputs in inference mode: the model's compiled call, with the weights read once
+        rather than at every batch."""
+        weights, fn = self._compiled_call(training=False)
         variables.materialize(weights)
         values = [v.value for v in weights]
-        return lambda x: fn(values, x)
+        return lambda x: fn(values, x)[0]
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("train_on_batch")
@@ -356,6 +348,7 @@ class CompiledStep:
 
     def __init__(self, fn, donate=False):
         self.jitted = jax.jit(fn, donate_argnums=0 if donate else ())
+        self.donate = donate
         self.ahead = {}
 
     def compile_ahead(self, groups, batch_spec, trace_here=False, once_per_epoch=False):
@@ -377,8 +370,9 @@ class CompiledStep:
         future = self.ahead.get(_signature(batch))
         compiled = future.result() if future is not None else self.jitted
         new_values, logs = compiled(values, *batch)
-        # The test step returns None for a value it did not change (see `_only_changed`): keep the
-        # old one. (The train step returns every value: its inputs are donated, so gone after it.)
+        if self.donate:  # a donating step returns every value: its inputs are gone after it
+            return new_values, logs
+        # Others return None for a value they did not change (`state.unchanged_as_none`): keep it.
         return tuple([old if new is None else new for new, old in zip(new_group, old_group)]
                      for new_group, old_group in zip(new_values, values)), logs
 
@@ -391,12 +385,6 @@ def _compile(lowered, options):
         except jax.errors.JaxRuntimeError:
             pass
     return lowered.compile()
-
-
-def _only_changed(new_values, old_values):
-    """None where a value is its input unchanged (a frozen layer's weights, moving statistics in
-    inference): a compiled step that returned it would copy it at every step."""
-    return [None if new is old else new for new, old in zip(new_values, old_values)]
 
 
 def _signature(batch):
