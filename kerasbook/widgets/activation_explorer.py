@@ -7,7 +7,6 @@ changes (a layer added or popped, new weights), the activations are computed aga
 """
 
 import html
-import weakref
 
 import ipywidgets
 import numpy as np
@@ -22,8 +21,7 @@ class ActivationExplorer(ipywidgets.VBox):
             raise ValueError(f'ActivationExplorer needs a functional or Sequential model with a node '
                              f'graph; model "{model.name}" ({type(model).__name__}) has none (build it '
                              "first, or wrap a subclassed model in a functional one).")
-        self._model = weakref.ref(model)
-        self._name = model.name
+        self._watch = ModelWatch(model, self.refresh)
         self._x = x
         self._sample = sample
         self._tiles = tiles
@@ -38,20 +36,19 @@ class ActivationExplorer(ipywidgets.VBox):
                          **kwargs)
         self.layer.observe(self._layer_changed, names="value")
         self.channel.observe(self._draw, names="value")
-        self._watch = ModelWatch(model, self.refresh)
         replace_previous(self)
         self.refresh()
 
     @property
     def model(self):
-        return self._model()
+        return self._watch.model
 
     def refresh(self):
         """Compute every activation again (the model changed) and redraw."""
         self._activations = None
-        model = self._model()
+        model = self._watch.model
         if model is None:
-            self.caption.value = f'<i>Model "{self._name}" no longer exists.</i>'
+            self.caption.value = f"<i>{self._watch.gone}</i>"
             return
         titles = list(self._compute(model))
         previous = self.layer.value
@@ -113,4 +110,4 @@ class ActivationExplorer(ipywidgets.VBox):
         super().close()
 
     def __repr__(self):
-        return f'<ActivationExplorer of model "{self._name}">'
+        return f'<ActivationExplorer of model "{self._watch.name}">'

@@ -6,7 +6,6 @@ weights with a few statistics. The drawing and the list follow the model when it
 
 import html
 import json
-import weakref
 
 import ipywidgets
 import numpy as np
@@ -17,31 +16,29 @@ from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 class GraphView(ipywidgets.VBox):
     def __init__(self, model, expand_nested=False, **kwargs):
-        self._model = weakref.ref(model)
-        self._name = model.name
+        self._watch = ModelWatch(model, self.refresh)
         self._expand_nested = expand_nested
         self.graph = ipywidgets.HTML()
         self.selector = ipywidgets.Dropdown(description="node", options=[])
         self.details = ipywidgets.HTML()
         super().__init__([self.graph, self.selector, self.details], **kwargs)
         self.selector.observe(self._show_selected, names="value")
-        self._watch = ModelWatch(model, self.refresh)
         replace_previous(self)
         self.refresh()
 
     @property
     def model(self):
-        return self._model()
+        return self._watch.model
 
     def nodes(self):
         """The model's nodes, as `(title, node)` pairs in graph order."""
-        model = self._model()
+        model = self._watch.model
         return [] if model is None else [(diagrams.node_title(n), n) for n in getattr(model, "_nodes", [])]
 
     def refresh(self):
-        model = self._model()
+        model = self._watch.model
         if model is None:
-            self.graph.value = f'<i>Model "{self._name}" no longer exists.</i>'
+            self.graph.value = f"<i>{self._watch.gone}</i>"
             self.selector.options = []
             return
         self.graph.value = diagrams.node_graph(model, expand_nested=self._expand_nested).svg()
@@ -66,7 +63,7 @@ class GraphView(ipywidgets.VBox):
         super().close()
 
     def __repr__(self):
-        return f'<GraphView of model "{self._name}">'
+        return f'<GraphView of model "{self._watch.name}">'
 
 
 def node_details_html(node):

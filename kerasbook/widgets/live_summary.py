@@ -5,7 +5,6 @@ In Jupyter it is an HTML table; as text (`text/plain`, what nbval compares) it i
 `model.summary()`'s text, so notebooks stay deterministic.
 """
 
-import weakref
 
 import ipywidgets
 
@@ -16,33 +15,31 @@ from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 class LiveSummary(ipywidgets.HTML):
     def __init__(self, model, expand_nested=False, show_trainable=False, **kwargs):
+        self._watch = ModelWatch(model, self.refresh)
         super().__init__(**kwargs)
-        self._model = weakref.ref(model)
-        self._name = model.name
         self._options = {"expand_nested": expand_nested, "show_trainable": show_trainable}
         self.renders = 0  # how many times the table was drawn (tests and benchmarks read it)
-        self._watch = ModelWatch(model, self.refresh)
         replace_previous(self)
         self.refresh()
 
     @property
     def model(self):
         """The model shown, or None once it has been deleted."""
-        return self._model()
+        return self._watch.model
 
     def refresh(self):
         """Draw the table again from the model as it is now."""
-        model = self._model()
+        model = self._watch.model
         if model is None:
-            self.value = f'<i>Model "{self._name}" no longer exists.</i>'
+            self.value = f"<i>{self._watch.gone}</i>"
             return
         self.value = summary_html(model, **self._options)
         self.renders += 1
 
     def text(self):
-        model = self._model()
+        model = self._watch.model
         if model is None:
-            return f'Model "{self._name}" no longer exists.'
+            return self._watch.gone
         return summary_text(model, **self._options)
 
     def close(self):
@@ -56,4 +53,4 @@ class LiveSummary(ipywidgets.HTML):
         return bundle
 
     def __repr__(self):
-        return f'<LiveSummary of model "{self._name}">'
+        return f'<LiveSummary of model "{self._watch.name}">'

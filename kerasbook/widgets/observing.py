@@ -20,6 +20,7 @@ _STRUCTURE_CHANGES = frozenset({"add", "pop", "build"})
 class ModelWatch:
     def __init__(self, model, on_change):
         self._model = weakref.ref(model)
+        self.name = model.name  # still known once the model is gone
         if hasattr(on_change, "__self__"):  # a widget's method: do not keep the widget alive
             self._on_change = weakref.WeakMethod(on_change)
         else:
@@ -40,7 +41,13 @@ class ModelWatch:
 
     @property
     def model(self):
+        """The model watched, or None once it has been deleted."""
         return self._model()
+
+    @property
+    def gone(self):
+        """What a widget shows once its model has been deleted."""
+        return f'Model "{self.name}" no longer exists.'
 
     def subscribe(self):
         """Put the callback on the model and every layer inside it (and only those)."""
