@@ -121,9 +121,10 @@ def _magics(ipython):
         _lookup(ipython, line, "summary").summary()
 
     def graph(line):
-        """%graph model: draw the model's layers (plot_model with shapes)."""
+        """%graph model: draw the model's layers (plot_model with shapes and names)."""
         from kerasbook.viz import diagrams
-        display(diagrams.plot_model(_lookup(ipython, line, "graph"), show_shapes=True))
+        display(diagrams.plot_model(_lookup(ipython, line, "graph"), show_shapes=True,
+                                    show_layer_names=True))
 
     def nodes(line):
         """%nodes model: draw the node graph, one box per call of a layer."""

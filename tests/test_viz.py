@@ -50,6 +50,45 @@ def test_model_to_dot_sequential_expand_nested_and_activation():
     assert edges(nested) == [("first", "inner/i1"), ("inner/i1", "last")]
 
 
+def test_plot_model_and_model_to_dot_have_keras_arguments_and_defaults():
+    import inspect
+
+    import keras as real_keras
+
+    for name in ("plot_model", "model_to_dot"):
+        theirs = {k: p.default for k, p in inspect.signature(getattr(real_keras.utils, name)).parameters.items()}
+        if name == "plot_model":
+            theirs["to_file"] = None  # on purpose: no file given means an inline SVG, not model.png
+        for function in (getattr(keras.utils, name), getattr(diagrams, name)):
+            ours = {k: p.default for k, p in inspect.signature(function).parameters.items()}
+            assert ours == theirs, function
+
+
+def test_plot_model_defaults_draw_what_keras_draws():
+    model = shared_and_nested_model()
+    source = keras.utils.plot_model(model).source
+    assert "<b>Dense</b>" in source and "<b>shared</b>" not in source  # Keras: no names by default
+    assert "splines=ortho" in source and "dpi=200" in source
+    named = keras.utils.model_to_dot(model, splines="spline").source  # model_to_dot: names by default
+    assert "<b>shared</b> (Dense)" in named and "splines=spline" in named
+    # show_trainable marks only layers with weights, as Keras
+    marked = keras.utils.model_to_dot(model, show_trainable=True).source
+    assert marked.count(">Trainable<") == 3  # shared, inner and d2; not x or cat
+    with pytest.raises(ValueError, match="layer_range"):
+        keras.utils.plot_model(model, layer_range=["x", "cat"])
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments"):
+        keras.utils.model_to_dot(model, show_colours=True)
+
+
+def test_model_to_dot_subgraph_is_a_cluster_to_place_in_another_graph():
+    import graphviz
+    cluster = keras.utils.model_to_dot(shared_and_nested_model(), subgraph=True)
+    assert cluster.name == "cluster_m" and "label=m" in cluster.source and "style=dashed" in cluster.source
+    outer = graphviz.Digraph()
+    outer.subgraph(cluster)
+    assert "subgraph cluster_m" in outer.source
+
+
 def test_unbuilt_sequential_is_refused():
     with pytest.raises(ValueError, match="not been built"):
         diagrams.model_to_dot(keras.Sequential([layers.Dense(2)]))

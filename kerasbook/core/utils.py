@@ -27,21 +27,27 @@ def normalize(x, axis=-1, order=2):
     return x / np.where(norm == 0, 1, norm)
 
 
-def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=True,
+def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False,
-               show_trainable=False, **kwargs):
-    """Draw the model's layers as a graph (graphviz); see `kerasbook.viz.diagrams`."""
+               show_trainable=False, splines="ortho", **kwargs):
+    """Draw the model's layers as a graph (graphviz); Keras's arguments, see `kerasbook.viz.diagrams`."""
     from kerasbook.viz import diagrams
     return diagrams.plot_model(model, to_file=to_file, show_shapes=show_shapes, show_dtype=show_dtype,
                                show_layer_names=show_layer_names, rankdir=rankdir,
                                expand_nested=expand_nested, dpi=dpi,
                                show_layer_activations=show_layer_activations,
-                               show_trainable=show_trainable, **kwargs)
+                               show_trainable=show_trainable, splines=splines, **kwargs)
 
 
-def model_to_dot(model, **kwargs):
+def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
+                 expand_nested=False, dpi=200, subgraph=False, show_layer_activations=False,
+                 show_trainable=False, splines="ortho", **kwargs):
     from kerasbook.viz import diagrams
-    return diagrams.model_to_dot(model, **kwargs)
+    return diagrams.model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
+                                 show_layer_names=show_layer_names, rankdir=rankdir,
+                                 expand_nested=expand_nested, dpi=dpi, subgraph=subgraph,
+                                 show_layer_activations=show_layer_activations,
+                                 show_trainable=show_trainable, splines=splines, **kwargs)
 
 
 def get_registered_name(obj):

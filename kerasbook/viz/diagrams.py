@@ -97,17 +97,23 @@ def _label(title, rows, header_colour=_HEADER, body_colour="white"):
 # -- plot_model: one box per layer -----------------------------------------------------------------
 
 def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
-                 expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False,
-                 **kwargs):
-    """The model's layers as a `graphviz.Digraph` (Keras returns a `pydot.Dot`; same drawing)."""
-    unknown = set(kwargs) - {"subgraph", "layer_range"}
-    if unknown:
-        raise TypeError(f"model_to_dot: unexpected keyword arguments {sorted(unknown)}.")
+                 expand_nested=False, dpi=200, subgraph=False, show_layer_activations=False,
+                 show_trainable=False, splines="ortho", **kwargs):
+    """The model's layers as a `graphviz.Digraph` (Keras returns a `pydot.Dot`; same drawing).
+
+    Arguments and defaults are Keras's. `subgraph=True` gives a dashed cluster named after the model,
+    ready to be put inside another graph (`graph.subgraph(...)`), as Keras's `pydot.Cluster`.
+    """
+    _check_kwargs(kwargs)
     _require_built(model)
     graphviz = _graphviz()
-    dot = graphviz.Digraph(name=model.name, graph_attr={"rankdir": rankdir, "dpi": str(dpi),
-                                                         "concentrate": "true"},
-                           node_attr={"shape": "plaintext", "fontname": "Helvetica"})
+    node_attr = {"shape": "plaintext", "fontname": "Helvetica"}
+    if subgraph:
+        dot = graphviz.Digraph(name=f"cluster_{model.name}", node_attr=node_attr,
+                               graph_attr={"label": model.name, "labeljust": "l", "style": "dashed"})
+    else:
+        dot = graphviz.Digraph(name=model.name, node_attr=node_attr, graph_attr={
+            "rankdir": rankdir, "dpi": str(dpi), "concentrate": "true", "splines": splines})
     options = dict(show_shapes=show_shapes, show_dtype=show_dtype, show_layer_names=show_layer_names,
                    show_layer_activations=show_layer_activations, show_trainable=show_trainable,
                    expand_nested=expand_nested)
@@ -115,18 +121,30 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
     return dot
 
 
-def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=True,
+def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False,
-               show_trainable=False, **kwargs):
-    """Draw the model's layers. With `to_file` (.png/.svg/.pdf) write it and return an IPython
-    image of it (None for PDF, as Keras); without, return a `Diagram` that displays as SVG inline."""
+               show_trainable=False, splines="ortho", **kwargs):
+    """Draw the model's layers, with Keras's arguments and defaults (so no layer names unless asked).
+
+    With `to_file` (.png/.svg/.pdf/.jpg) write it and return an IPython image of it (None for PDF, as
+    Keras). Without, return a `Diagram` that shows inline as SVG: Keras would write `model.png`.
+    """
+    _check_kwargs(kwargs)
     dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
                        show_layer_names=show_layer_names, rankdir=rankdir, expand_nested=expand_nested,
                        dpi=dpi, show_layer_activations=show_layer_activations,
-                       show_trainable=show_trainable, **kwargs)
+                       show_trainable=show_trainable, splines=splines)
     if to_file is None:
         return Diagram(dot, model.name)
     return _write(dot, to_file)
+
+
+def _check_kwargs(kwargs):
+    """Keras's errors for arguments it does not know (and for `layer_range`, which it dropped)."""
+    if kwargs.pop("layer_range", None) is not None:
+        raise ValueError("Argument `layer_range` is no longer supported.")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
 
 
 def _write(dot, to_file):
@@ -165,7 +183,7 @@ def _layer_box(layer, options):
     if options["show_layer_activations"] and getattr(layer, "activation", None) is not None:
         activation = layer.activation
         rows.append(f"Activation: {getattr(activation, '__name__', str(activation))}")
-    if options["show_trainable"]:
+    if options["show_trainable"] and layer.weights:  # as Keras: only layers that have weights
         rows.append("Trainable" if layer.trainable else "Non-trainable")
     return _label(title, rows)
 
