@@ -93,12 +93,16 @@ def _register_displays(ipython):
     plain, rich = _formatters(ipython)
     # IPython's pretty printer stops at the first class in the MRO that defines __repr__: Model
     # defines its own, so it needs its own entry.
-    plain.for_type(Layer, layer_plain)
-    plain.for_type(Model, layer_plain)
-    plain.for_type(KerasTensor, lambda x, p, cycle: p.text(tensor_text(x)))
-    plain.for_type(Variable, lambda v, p, cycle: p.text(variable_text(v)))
-    rich.for_type(Layer, layer_html)
-    return [(plain, Layer), (plain, Model), (plain, KerasTensor), (plain, Variable), (rich, Layer)]
+    entries = [(plain, Layer, layer_plain), (plain, Model, layer_plain),
+               (plain, KerasTensor, lambda x, p, cycle: p.text(tensor_text(x))),
+               (plain, Variable, lambda v, p, cycle: p.text(variable_text(v))), (rich, Layer, layer_html)]
+    # The printer each entry replaces (one the user or another extension set for that very class) is
+    # kept so unloading can put it back. (for_type's return value would not do: it looks up the MRO.)
+    registered = []
+    for formatter, cls, printer in entries:
+        registered.append((formatter, cls, formatter.type_printers.get(cls)))
+        formatter.for_type(cls, printer)
+    return registered
 
 
 # -- magics -------------------------------------------------------------------------------------
@@ -161,8 +165,10 @@ def unload_ipython_extension(ipython):
     for name, value in state["added"].items():
         if ipython.user_ns.get(name) is value:
             del ipython.user_ns[name]
-    for formatter, cls in state["formatters"]:
+    for formatter, cls, previous in state["formatters"]:
         formatter.pop(cls, None)
+        if previous is not None:
+            formatter.for_type(cls, previous)
     line_magics = ipython.magics_manager.magics["line"]
     for name, previous in state["magics"].items():
         if previous is None:

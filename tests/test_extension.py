@@ -83,11 +83,30 @@ def test_unload_takes_everything_back_except_rebound_names(shell, capsys):
     assert shell.user_ns["layers"] == "rebound by the user"
     data, _ = shell.display_formatter.format(shell.user_ns["m"])
     assert data == {"text/plain": "<Functional name=m, built=True>"}
-    assert "summary" not in shell.magics_manager.magics["line"]
-    assert "nodes" not in shell.magics_manager.magics["line"]
+    for magic in ("summary", "graph", "nodes"):
+        assert magic not in shell.magics_manager.magics["line"]
+    for obj in (shell.user_ns["y"], shell.user_ns["d"].kernel):
+        assert shell.display_formatter.format(obj)[0] == {"text/plain": repr(obj)}
     shell.user_ns.pop("layers")
     shell.run_line_magic("load_ext", "kerasbook")  # loads again after an unload
     assert "kerasbook: added keras, layers, ops, np" in capsys.readouterr().out
+
+
+def test_unload_gives_back_the_display_and_magic_that_were_there_before(shell, capsys):
+    from kerasbook.core.layer import Layer
+    plain = shell.display_formatter.formatters["text/plain"]
+    plain.for_type(Layer, lambda layer, p, cycle: p.text("the user's own"))
+    shell.register_magic_function(lambda line: print("the user's summary"), "line", "summary")
+    try:
+        load(shell, capsys)
+        build(shell)
+        shell.run_line_magic("unload_ext", "kerasbook")
+        assert shell.display_formatter.format(shell.user_ns["d"])[0]["text/plain"] == "the user's own"
+        shell.run_line_magic("summary", "m")
+        assert capsys.readouterr().out == "the user's summary\n"
+    finally:
+        plain.pop(Layer, None)
+        shell.magics_manager.magics["line"].pop("summary", None)
 
 
 def test_import_kerasbook_does_not_import_the_notebook_libraries():
