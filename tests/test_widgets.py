@@ -45,6 +45,26 @@ def test_live_summary_follows_add_pop_freeze_and_weights():
     widget.close()
 
 
+def test_live_summary_follows_building_and_load_weights(tmp_path):
+    model = keras.Sequential([layers.Dense(3, name="a"), layers.Dense(2, name="b")], name="lazy")
+    widget = LiveSummary(model)
+    assert "0 (unbuilt)" in widget.value and "Total params: 0" in widget.value
+    model(np.ones((1, 4), "float32"))  # built by a call on data
+    assert "<td>(1, 3)</td>" in widget.value and "Total params: 23" in widget.value  # as Keras
+    other = keras.Sequential([layers.Dense(3, name="a"), layers.Dense(2, name="b")], name="later")
+    later = LiveSummary(other)
+    other.build((None, 4))
+    assert "Total params: 23" in later.value
+    model.save_weights(tmp_path / "w.weights.h5")
+    model.save(tmp_path / "m.keras")
+    for path in ("w.weights.h5", "m.keras"):
+        renders = later.renders
+        other.load_weights(tmp_path / path)
+        assert later.renders == renders + 1, path
+    widget.close()
+    later.close()
+
+
 def test_live_summary_text_plain_is_the_summary_text_and_repr_is_short():
     model = small_model()
     widget = LiveSummary(model)
@@ -137,6 +157,21 @@ def test_graph_view_lists_every_call_and_shows_shapes_config_and_weights():
     view.close()
 
 
+def test_graph_view_shows_the_shapes_of_the_chosen_call():
+    shared = layers.Dense(2, name="shared")
+    short, long = keras.Input((3, 5), name="short"), keras.Input((7, 5), name="long")
+    model = keras.Model([short, long], [shared(short), shared(long)], name="two_calls")
+    view = GraphView(model)
+    view.select("shared [node 0]")
+    assert "(None, 3, 5)" in view.details.value and "(None, 3, 2)" in view.details.value
+    assert "(None, 7, 5)" not in view.details.value
+    view.select("shared [node 1]")
+    assert "(None, 7, 5)" in view.details.value and "(None, 7, 2)" in view.details.value
+    assert "(None, 3, 5)" not in view.details.value
+    assert "shared/kernel" in view.details.value and "(5, 2)" in view.details.value
+    view.close()
+
+
 def test_graph_view_follows_sequential_add():
     model = small_model()
     view = GraphView(model)
@@ -162,17 +197,32 @@ def test_activation_explorer_switches_layers_without_running_the_model_again():
     np.testing.assert_allclose(explorer.activation("shared [node 0]"), inner, rtol=1e-5, atol=1e-6)
     explorer.layer.value = "shared [node 1]"
     assert explorer.extractions == 1  # switching only draws
+    features = explorer.features
+    (compiled,) = features._jit_cache.values()
     model.set_weights([w * 0 for w in model.get_weights()])
     assert explorer.extractions == 2
     assert np.all(explorer.activation() == 0)
+    # New weights run the same compiled program again: no new model, no new trace.
+    assert explorer.features is features and list(features._jit_cache.values()) == [compiled]
+    assert compiled._cache_size() == 1
+    explorer.close()
+
+
+def test_activation_explorer_builds_a_new_feature_model_when_the_graph_changes():
+    model = small_model()
+    explorer = ActivationExplorer(model, np.ones((1, 4), "float32"))
+    first = explorer.features
+    model.add(layers.Dense(6, name="c"))
+    assert explorer.features is not first and explorer.layer.options[-1] == "c [node 0]"
+    assert explorer.activation("c [node 0]").shape == (6,)
+    model.pop()
+    model.pop()
+    assert explorer.layer.options == ("a [node 0]",) and explorer.activation().shape == (3,)
     explorer.close()
 
 
 def test_activation_explorer_steps_through_conv_channels():
-    conv = getattr(layers, "Conv2D", None)
-    if conv is None:
-        pytest.skip("Conv2D is not written yet")
-    model = keras.Sequential([keras.Input((8, 8, 3)), conv(20, 3, name="conv")], name="cnn")
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(20, 3, name="conv")], name="cnn")
     explorer = ActivationExplorer(model, np.random.default_rng(1).random((1, 8, 8, 3)).astype("float32"),
                                   tiles=4)
     assert explorer.channel.max == 19 and not explorer.channel.disabled

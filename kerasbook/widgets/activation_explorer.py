@@ -3,7 +3,8 @@
 All activations come from ONE feature-extraction model, `Model(model.inputs, [every call's
 outputs])`, run once (compiled by its `jit_call`); the results are kept as NumPy arrays. Picking
 another layer or moving the channel slider only draws: it never runs the model again. When the model
-changes (a layer added or popped, new weights), the activations are computed again, once.
+changes, the activations are computed again, once: new weights reuse the compiled feature model (its
+program takes the weights as arguments); only a new graph (a layer added or popped) builds a new one.
 """
 
 import html
@@ -26,6 +27,8 @@ class ActivationExplorer(ipywidgets.VBox):
         self._sample = sample
         self._tiles = tiles
         self._activations = None  # title -> NumPy array of that call's (first) output
+        self.features = None  # the feature-extraction model, rebuilt only when the graph changes
+        self._feature_nodes = ()
         self.extractions = 0  # how many times the feature model ran (tests read it)
         self.layer = ipywidgets.Dropdown(description="layer", options=[])
         self.channel = ipywidgets.IntSlider(description="channel", min=0, max=0, continuous_update=True)
@@ -61,10 +64,12 @@ class ActivationExplorer(ipywidgets.VBox):
 
     def _compute(self, model):
         from kerasbook.core.models.model import Model
-        nodes = [n for n in model._nodes if not n.is_input]
-        outputs = [n.output_tensors[0] for n in nodes]
-        features = Model(model.inputs, outputs, name=f"{model.name}_features")
-        values = features(self._x)
+        nodes = tuple(n for n in model._nodes if not n.is_input)
+        if self.features is None or nodes != self._feature_nodes:
+            self.features = Model(model.inputs, [n.output_tensors[0] for n in nodes],
+                                  name=f"{model.name}_features")
+            self._feature_nodes = nodes
+        values = self.features(self._x)
         self.extractions += 1
         self._activations = {diagrams.node_title(n): np.asarray(v) for n, v in zip(nodes, values)}
         return self._activations
@@ -105,6 +110,7 @@ class ActivationExplorer(ipywidgets.VBox):
         if getattr(self, "_watch", None) is None:  # __init__ refused the model: nothing to close
             return
         self._watch.close()
+        self.features = self._feature_nodes = None  # they hold the model's layers
         for widget in (self.layer, self.channel, self.caption, self.image):
             widget.close()
         super().close()
