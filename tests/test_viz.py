@@ -122,6 +122,17 @@ def test_node_graph_one_box_per_call_with_shared_colour_and_history_edges():
     assert repr(graph) == "<Diagram m (nodes): 6 boxes>"
 
 
+def test_node_graph_labels_each_call_with_its_own_shapes():
+    shared = layers.Dense(2, name="shared")
+    short, long = keras.Input((3, 5), name="short"), keras.Input((7, 5), name="long")
+    model = keras.Model([short, long], [shared(short), shared(long)], name="two_calls")
+    boxes = {line.split(" [label=")[0].strip().strip('"'): line
+             for line in diagrams.node_graph(model).dot.body if "[label=" in line}
+    assert "in: (None, 3, 5)" in boxes["shared[0]"] and "out: (None, 3, 2)" in boxes["shared[0]"]
+    assert "in: (None, 7, 5)" in boxes["shared[1]"] and "out: (None, 7, 2)" in boxes["shared[1]"]
+    assert "[node 1]" in boxes["shared[1]"] and "(None, 3, 5)" not in boxes["shared[1]"]
+
+
 def test_node_graph_expands_a_nested_model_call_in_a_cluster():
     source = diagrams.node_graph(shared_and_nested_model(), expand_nested=True).source
     assert 'subgraph "cluster_inner[0]"' in source
