@@ -215,6 +215,15 @@ def test_variable_behaves_like_an_array():
         v.assign([1.0])
 
 
+def test_variable_from_an_initializer_name_or_object_equals_keras():
+    import keras as real_keras
+    for k in (keras, real_keras):
+        ones = k.Variable(initializer="ones", shape=(2, 3), name="w", trainable=False)
+        assert (tuple(ones.shape), ones.dtype, ones.name, ones.trainable) == ((2, 3), "float32", "w", False)
+        np.testing.assert_array_equal(ones.numpy(), np.ones((2, 3)))
+        np.testing.assert_array_equal(k.Variable(k.initializers.Constant(2.0), shape=(2,)).numpy(), [2.0, 2.0])
+
+
 def test_automatic_names_follow_keras_snake_case():
     from kerasbook.core.naming import to_snake_case
     import keras as real_keras

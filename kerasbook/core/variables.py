@@ -54,6 +54,9 @@ class Variable:
         self.trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint
+        if isinstance(initializer, (str, dict)):  # Keras accepts an initializer's name: "ones"
+            from kerasbook.core import initializers
+            initializer = initializers.get(initializer)
         if callable(initializer) and not hasattr(initializer, "shape"):
             if shape is None:
                 raise ValueError(f"Variable '{self.name}': an initializer needs a `shape`.")
