@@ -19,8 +19,8 @@ class Functional(Model):
     def _set_graph(self, inputs, outputs):
         for x in tree.flatten(inputs) + tree.flatten(outputs):
             if not isinstance(x, KerasTensor):
-                raise TypeError(f'Model "{self.name}": inputs and outputs must be symbolic tensors '
-                                f"(from keras.Input and layers called on it); received {x!r}.")
+                raise ValueError(f'Model "{self.name}": inputs and outputs must be symbolic tensors '
+                                 f"(from keras.Input and layers called on it); received {x!r}.")
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self.inputs = tree.flatten(inputs)

@@ -14,6 +14,7 @@ from kerasbook.core.layers.input_layer import InputLayer
 from kerasbook.core.models.functional import Functional
 from kerasbook.core.models.model import Model
 from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.variables import standardize_shape
 
 
 class Sequential(Functional):
@@ -42,21 +43,28 @@ class Sequential(Functional):
             self._input_layer = layer
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f'Only layers can be added to Sequential model "{self.name}". Received: '
-                            f"{layer!r} (of type {type(layer).__name__}).")
+            raise ValueError(f'Only layers can be added to Sequential model "{self.name}". Received: '
+                             f"{layer!r} (of type {type(layer).__name__}).")
         if any(existing.name == layer.name for existing in self._sequence):
             raise ValueError(f'All layers added to a Sequential model should have unique names. Name '
                              f'"{layer.name}" is already the name of a layer in model "{self.name}". '
                              "Pass a different `name` to the new layer.")
-        if not self._sequence and self._input_layer is None and layer._declared_input_shape is not None:
+        input_layer = self._input_layer
+        if not self._sequence and input_layer is None and layer._declared_input_shape is not None:
             self._input_layer = InputLayer(batch_shape=layer._declared_input_shape)
         self._sequence.append(layer)
         tracking.changed()
         if _rebuild:
-            if self.built:
-                self._extend_graph(layer)
-            else:
-                self._build_graph()
+            try:
+                if self.built:
+                    self._extend_graph(layer)
+                else:
+                    self._build_graph()
+            except Exception:  # a layer that cannot take the previous output: the model stays as it was
+                self._sequence.pop()
+                self._input_layer = input_layer
+                tracking.changed()
+                raise
             self._notify("add")
 
     def pop(self):
@@ -66,10 +74,7 @@ class Sequential(Functional):
         layer = self._sequence.pop()
         tracking.changed()
         if self.built and self._nodes and self._nodes[-1].operation is layer:
-            node = self._nodes.pop()
-            layer._inbound_nodes.remove(node)
-            for parent in node.parent_nodes:
-                parent.operation._outbound_nodes.remove(node)
+            _forget(self._nodes.pop())
             if self._sequence:
                 self._set_graph(self.inputs[0], self._nodes[-1].outputs)
             else:
@@ -82,9 +87,21 @@ class Sequential(Functional):
             raise ValueError(f'Sequential model "{self.name}" cannot be built without an input shape: '
                              "pass one to build(), start with keras.Input(shape=...), or call the "
                              "model on data.")
-        if self._input_layer is None:
+        if self._input_layer is not None and input_shape is not None and \
+                standardize_shape(input_shape) != self._input_layer.batch_shape:
+            raise ValueError(f'Sequential model "{self.name}" has already been configured to use input '
+                             f"shape {self._input_layer.batch_shape}. You cannot build it with input_shape "
+                             f"{tuple(input_shape)}.")
+        if self.built:  # building again would call every layer a second time (two nodes each)
+            return
+        input_layer = self._input_layer
+        if input_layer is None:
             self._input_layer = InputLayer(batch_shape=tuple(input_shape))
-        self._build_graph()
+        try:
+            self._build_graph()
+        except Exception:
+            self._input_layer = input_layer  # a later build may try another shape
+            raise
 
     def _build_for(self, args):
         shapes = tree.map_structure(lambda x: tuple(x.shape), args[0])
@@ -95,8 +112,15 @@ class Sequential(Functional):
         if self._input_layer is None:
             return
         x = self._input_layer.output
-        for layer in self._sequence:
-            x = layer(x)
+        called = []
+        try:
+            for layer in self._sequence:
+                x = layer(x)
+                called.append(layer)
+        except Exception:  # undo the calls made, so that each layer keeps one node once the model builds
+            for layer in called:
+                _forget(layer._inbound_nodes[-1])
+            raise
         self._set_graph(self._input_layer.output, x)
         self._notify("build")
 
@@ -140,3 +164,10 @@ class Sequential(Functional):
     def from_config(cls, config, custom_objects=None):
         from kerasbook.core.saving import functional_config
         return functional_config.deserialize_sequential(config, custom_objects=custom_objects, cls=cls)
+
+
+def _forget(node):
+    """Remove a node from the graph: from its layer's calls and from its parents' consumers."""
+    node.operation._inbound_nodes.remove(node)
+    for parent in node.parent_nodes:
+        parent.operation._outbound_nodes.remove(node)
