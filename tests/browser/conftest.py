@@ -57,8 +57,9 @@ class Lab:
 
     def write_notebook(self, name, cells):
         """A notebook of code cells (strings) for the venv's python3 kernel."""
-        notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {},
-                               "outputs": [], "source": source} for source in cells],
+        notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"cell-{i}",
+                               "metadata": {}, "outputs": [], "source": source}
+                              for i, source in enumerate(cells)],
                     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                                 "language": "python"}},
                     "nbformat": 4, "nbformat_minor": 5}
@@ -158,10 +159,11 @@ def _artifacts():
     return ARTIFACTS
 
 
-def screenshot(page, name):
-    """Save the whole page as test-artifacts/<name>.png and return the path."""
+def screenshot(target, name):
+    """Save the page (or one element of it, whole) as test-artifacts/<name>.png; return the path."""
     path = _artifacts() / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    is_page = hasattr(target, "goto")
+    target.screenshot(path=str(path), **({"full_page": True} if is_page else {}))
     return path
 
 
