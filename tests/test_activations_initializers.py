@@ -115,6 +115,15 @@ def test_initializer_configs_and_records_equal_keras(cls, kwargs):
     assert type(keras.initializers.deserialize(record)).__name__ == cls  # Keras reads ours
 
 
+def test_initializer_module_has_keras_public_names():
+    """Old guides write `keras.initializers.he_normal()`: Keras keeps lower-case aliases of the classes."""
+    theirs = {name for name in dir(keras.initializers) if not name.startswith("_") and "STFT" not in name.upper()}
+    assert theirs <= set(dir(initializers))
+    for name in theirs:
+        assert getattr(initializers, name).__name__ == getattr(keras.initializers, name).__name__, name
+    assert isinstance(initializers.he_normal(seed=3), initializers.HeNormal)
+
+
 def test_initializer_get_accepts_names_dicts_instances_and_functions():
     assert isinstance(initializers.get("glorot_uniform"), initializers.GlorotUniform)
     assert isinstance(initializers.get("HeNormal"), initializers.HeNormal)

@@ -229,3 +229,9 @@ _CATALOG = Catalog(
      "orthogonal": Orthogonal, "identity": Identity, "uniform": RandomUniform, "normal": RandomNormal,
      "zero": Zeros, "one": Ones, "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal})
 get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize
+
+# Keras's other public names for the same classes: `keras.initializers.he_normal(seed=1)` is `HeNormal(seed=1)`.
+globals().update({name: _CATALOG.names[name] for name in (
+    "zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+    "orthogonal", "identity", "IdentityInitializer", "OrthogonalInitializer")})
