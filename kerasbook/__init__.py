@@ -41,7 +41,17 @@ _NAMES = {
     "KerasTensor": ("kerasbook.core.tensor", "KerasTensor"),
     "StatelessScope": ("kerasbook.core.state", "StatelessScope"),
     "Operation": ("kerasbook.core.layer", "Layer"),
+    "Initializer": ("kerasbook.core.initializers", "Initializer"),
+    "Regularizer": ("kerasbook.core.regularizers", "Regularizer"),
+    "Loss": ("kerasbook.core.training.losses", "Loss"),
+    "Metric": ("kerasbook.core.training.metrics", "Metric"),
+    "Optimizer": ("kerasbook.core.training.optimizers", "Optimizer"),
 }
+
+
+def version():
+    """kerasbook's version, as `keras.version()` gives Keras's."""
+    return __version__
 
 
 def __getattr__(name):

@@ -22,6 +22,20 @@ def test_kerasbook_imports_from_this_checkout_with_the_declared_version():
     assert importlib.metadata.version("kerasbook") == PYPROJECT["project"]["version"]
 
 
+def test_top_level_names_of_keras_used_by_the_guides_exist():
+    import keras
+    import kerasbook
+
+    for name in ["Input", "InputSpec", "Layer", "Model", "Sequential", "Variable", "KerasTensor", "Operation",
+                 "Initializer", "Regularizer", "Loss", "Metric", "Optimizer", "layers", "models", "ops",
+                 "activations", "initializers", "regularizers", "random", "losses", "metrics", "optimizers",
+                 "callbacks", "saving", "utils", "backend", "config", "datasets", "applications"]:
+        assert hasattr(keras, name) and getattr(kerasbook, name) is not None, name
+    for base in ["Initializer", "Regularizer", "Loss", "Metric", "Optimizer"]:
+        assert getattr(kerasbook, base).__name__ == base
+    assert kerasbook.version() == kerasbook.__version__
+
+
 def test_runtime_and_extra_dependencies_are_declared():
     project = PYPROJECT["project"]
     assert project["requires-python"] == ">=3.11"
