@@ -176,7 +176,11 @@ def test_graph_view_follows_sequential_add():
     model = small_model()
     view = GraphView(model)
     model.add(layers.Dense(7, name="late"))
-    assert view.selector.options[-1] == "late [node 0]" and "late" in view.graph.value
+    assert view.selector.options[-1] == "late [node 0]" and "<title>late[0]</title>" in view.graph.value
+    view.select("late [node 0]")
+    model.pop()  # the chosen node is gone: the last one left is shown instead
+    assert view.selector.options[-1] == "b [node 0]" and "<title>late[0]</title>" not in view.graph.value
+    assert view.selector.value == "b [node 0]" and "<b>b [node 0]</b>" in view.details.value
     view.close()
 
 
