@@ -33,7 +33,7 @@ class Unregistered(CustomDense):
 def test_registered_name_and_serialized_form_match_keras():
     assert keras.saving.get_registered_name(CustomDense) == "Course>CustomDense"
     record = keras.saving.serialize_keras_object(CustomDense(4, name="cd"))
-    assert record["registered_name"] == "Course>CustomDense" and record["module"] is None
+    assert record["registered_name"] == "Course>CustomDense" and record["module"] == CustomDense.__module__
     assert record["config"]["units"] == 4
     dense = keras.saving.serialize_keras_object(layers.Dense(3))
     assert dense["module"] == "keras.layers" and dense["class_name"] == "Dense"

@@ -268,23 +268,150 @@ def test_compiled_untrained_model_both_ways_without_warnings(tmp_path, writer, r
     np.testing.assert_allclose(float(np.asarray(loaded.optimizer.learning_rate)), 0.05)
 
 
+def _library_pieces(k):
+    """A function registered under one name in each library, and a custom layer left unregistered."""
+    def cube(t):
+        return t * t * t
+
+    def get_config(self):
+        return {**k.layers.Layer.get_config(self), "shift": self.shift}
+
+    def __init__(self, shift=1.0, **kwargs):
+        k.layers.Layer.__init__(self, **kwargs)
+        self.shift = shift
+
+    offset = type("Offset", (k.layers.Layer,), {"__init__": __init__, "get_config": get_config})
+    return k.saving.register_keras_serializable(package="Course")(cube), offset
+
+
+(OUR_CUBE, OurOffset), (KERAS_CUBE, KerasOffset) = _library_pieces(kerasbook), _library_pieces(keras)
+
+
 def objects(k):
+    cube, offset = (OUR_CUBE, OurOffset) if k is kerasbook else (KERAS_CUBE, KerasOffset)
     return {"initializer": k.initializers.GlorotUniform(seed=1), "regularizer": k.regularizers.L1L2(l1=0.1),
             "dense": k.layers.Dense(3, activation="relu", kernel_regularizer=k.regularizers.L2(0.01), name="d"),
             "embedding": k.layers.Embedding(10, 4, mask_zero=True, name="e"),
             "dropout": k.layers.Dropout(0.3, name="dr"), "concatenate": k.layers.Concatenate(axis=1, name="c"),
             "batch_normalization": k.layers.BatchNormalization(momentum=0.9, name="bn"),
-            "optimizer": k.optimizers.Adam(1e-3, name="opt"), "loss": k.losses.MeanSquaredError()}
+            "optimizer": k.optimizers.Adam(1e-3, name="opt"), "loss": k.losses.MeanSquaredError(),
+            "metric": k.metrics.MeanAbsoluteError(name="mae"),  # a loss class has the same name
+            "schedule": k.optimizers.schedules.ExponentialDecay(0.1, 100, 0.9),
+            "registered_layer": (OurScale if k is kerasbook else KerasScale)(2.0, name="scale"),
+            "unregistered_layer": offset(2.0, name="offset"),
+            "activation_function": k.activations.relu, "loss_function": k.losses.mean_squared_error,
+            "registered_function": cube, "dense_with_registered_activation": k.layers.Dense(2, activation=cube,
+                                                                                            name="dc")}
 
 
 def test_serialized_objects_equal_keras_and_read_back():
     ours, theirs = objects(kerasbook), objects(keras)
     for key in ours:
         expected = keras.saving.serialize_keras_object(theirs[key])
-        expected.get("config", {}).pop("quantization_config", None)  # kerasbook has no quantization
+        if isinstance(expected["config"], dict):
+            expected["config"].pop("quantization_config", None)  # kerasbook has no quantization
         assert kerasbook.saving.serialize_keras_object(ours[key]) == expected, key
-        assert kerasbook.saving.get_registered_name(type(ours[key])) == keras.saving.get_registered_name(
-            type(theirs[key]))
-        rebuilt = kerasbook.saving.deserialize_keras_object(keras.saving.serialize_keras_object(theirs[key]))
-        assert type(rebuilt) is type(ours[key])
+        named = theirs[key] if "function" in key else type(theirs[key])  # Keras names classes and functions
+        assert kerasbook.saving.get_registered_name(ours[key] if "function" in key else type(ours[key])) == (
+            keras.saving.get_registered_name(named)), key
+        rebuilt = kerasbook.saving.deserialize_keras_object(keras.saving.serialize_keras_object(theirs[key]),
+                                                            custom_objects={"Offset": OurOffset})
+        assert rebuilt is ours[key] if "function" in key else type(rebuilt) is type(ours[key]), key
         assert kerasbook.saving.serialize_keras_object(rebuilt) == expected, key
+
+
+def test_plain_values_serialize_as_keras_writes_them():
+    """Numbers from numpy become plain numbers, arrays a `__numpy__` record, tuples stay tuples."""
+    for value in [np.float32(0.5), np.int64(3), np.arange(3, dtype="int32"), np.ones((2, 2)), (1, "a"),
+                  [None, {"k": 2.5}]]:
+        expected = keras.saving.serialize_keras_object(value)
+        received = kerasbook.saving.serialize_keras_object(value)
+        assert received == expected and type(received) is type(expected), value
+        back = kerasbook.saving.deserialize_keras_object(received)
+        assert str(back) == str(keras.saving.deserialize_keras_object(expected)), value
+
+
+@pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
+def test_training_resumes_from_a_file_as_if_never_interrupted(tmp_path, writer, reader):
+    """2 epochs, save, 2 more epochs after loading (in the same library and in the other one) end
+    where 4 uninterrupted epochs end: weights, BatchNormalization statistics, Adam's state, step count."""
+    x, start = data(), functional(writer).get_weights()
+
+    def compiled(model):
+        model.compile(optimizer=writer.optimizers.Adam(0.01), loss="mse")
+        return model
+
+    def fit(model, epochs):
+        model.fit(x, TARGETS, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+
+    uninterrupted, first_half = compiled(functional(writer)), compiled(functional(writer))
+    for model in uninterrupted, first_half:
+        model.set_weights(start)
+    fit(uninterrupted, 4)
+    fit(first_half, 2)
+    first_half.save(tmp_path / "half.keras")
+    for library in writer, reader:
+        resumed = library.models.load_model(tmp_path / "half.keras")
+        fit(resumed, 2)
+        assert int(resumed.optimizer.iterations.numpy()) == 8
+        tolerance = 0 if library is writer else 1e-6
+        for a, b in zip(resumed.get_weights(), uninterrupted.get_weights(), strict=True):
+            np.testing.assert_allclose(a, b, rtol=0, atol=tolerance)
+        for a, b in zip(resumed(x), uninterrupted(x)):
+            close(a, b)
+
+
+def _custom_pieces(k):
+    """A custom layer left unregistered, a registered activation, an unregistered one, and
+    compile arguments that are a built-in loss function and a metric sharing a loss's class name."""
+    @k.saving.register_keras_serializable(package="Course")
+    def leaky(t):
+        return k.ops.maximum(t, 0.1 * t)
+
+    def halve(t):
+        return t * 0.5
+
+    class Offset(k.layers.Layer):
+        def call(self, t):
+            return t + 1.0
+
+    inputs = k.Input((3,))
+    h = k.layers.Dense(4, activation=leaky, name="d1")(inputs)
+    h = k.layers.Dense(2, activation=halve, name="d2")(h)
+    model = k.Model(inputs, Offset(name="offset")(h))
+    model.compile(optimizer="sgd", loss=k.losses.mean_squared_error,
+                  metrics=[k.metrics.MeanAbsoluteError(name="mae")])
+    return model, {"halve": halve, "Offset": Offset}
+
+
+@pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
+def test_custom_functions_and_unregistered_layers_both_ways(tmp_path, writer, reader):
+    model, _ = _custom_pieces(writer)
+    _, custom_objects = _custom_pieces(reader)
+    model.save(tmp_path / "custom.keras")
+    with pytest.raises(TypeError, match="Could not locate function 'halve'"):
+        reader.models.load_model(tmp_path / "custom.keras")
+    loaded = reader.models.load_model(tmp_path / "custom.keras", custom_objects=custom_objects)
+    assert type(loaded.layers[-1]) is custom_objects["Offset"]
+    assert loaded.layers[2].activation is custom_objects["halve"]
+    x = np.random.default_rng(4).normal(size=(5, 3)).astype("float32")
+    close(loaded(x), model(x))
+    y = np.ones((5, 2), "float32")
+    close(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0))  # loss and the mae metric
+
+
+def test_keras_legacy_h5_files_give_kerasbook_their_weights(tmp_path):
+    """Keras still writes Keras 2's `.h5` layout (`model.save("x.h5")`): a whole-model file whose
+    `model_weights` group kerasbook reads, nested model and BatchNormalization statistics included."""
+    theirs, x = trained(keras), data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.save(tmp_path / "legacy.h5")
+    with h5py.File(tmp_path / "legacy.h5", "r") as f:
+        assert "layer_names" in f["model_weights"].attrs
+    ours = functional(kerasbook)
+    ours.load_weights(tmp_path / "legacy.h5")
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(ours(x), theirs(x)):
+        close(a, b)

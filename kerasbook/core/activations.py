@@ -168,8 +168,8 @@ def get(identifier):
             raise ValueError(f"Unknown activation {identifier!r}. "
                              f"Known activations: {', '.join(sorted([*_BY_NAME, *_ALIASES]))}.")
         return fn
-    if isinstance(identifier, dict):  # Keras 3's serialized form of a function
-        return get(identifier.get("config"))
+    if isinstance(identifier, dict):  # Keras 3's serialized form of a function (maybe a registered one)
+        return deserialize(identifier)
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation {identifier!r}: expected a name, a function or "

@@ -412,7 +412,7 @@ def _marks_built(build):
 
 
 # Options Keras 3 writes into configs for features kerasbook leaves out; harmless at their defaults.
-_KERAS_ONLY_OPTIONS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
+_KERAS_ONLY_OPTIONS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "autocast": True}
 
 
 def _without_keras_only_options(cls, config):

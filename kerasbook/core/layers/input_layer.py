@@ -38,7 +38,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": self.sparse,
-                "optional": self.optional, "name": self.name}
+                "ragged": False, "name": self.name, "optional": self.optional}  # Keras's keys and order
 
     @classmethod
     def from_config(cls, config):

@@ -9,6 +9,7 @@ code it names.
 
 import contextlib
 import importlib
+import inspect
 import threading
 
 _REGISTERED = {}  # "package>Name" -> class or function
@@ -28,7 +29,10 @@ _KERAS_MODULES = {
 _BUILTIN_NAMESPACES = ["kerasbook.core.layers", "kerasbook.core.models", "kerasbook.core.initializers",
                        "kerasbook.core.regularizers", "kerasbook.core.training.losses",
                        "kerasbook.core.training.metrics", "kerasbook.core.training.optimizers",
-                       "kerasbook.core.applications"]
+                       "kerasbook.core.training.schedules", "kerasbook.core.applications"]
+# Where a function record of module "builtins" is looked for (Keras writes every function so).
+_FUNCTION_NAMESPACES = ["kerasbook.core.activations", "kerasbook.core.training.losses",
+                        "kerasbook.core.training.metrics"]
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -103,22 +107,36 @@ def _public_module(cls):
 
 
 def serialize_keras_object(obj):
-    """A layer, model, initializer, ... as Keras 3's dict; plain values pass through."""
+    """A layer, model, initializer, ... as Keras 3's dict; plain values pass through.
+
+    As Keras writes them: a function is `{"module": "builtins", "class_name": "function", "config":
+    its registered name or its name}`; a class of your own keeps its module (None for `__main__`)
+    and its registered name (its class name if unregistered), which is how loaders find it again."""
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
     if isinstance(obj, (list, tuple)):
-        return [serialize_keras_object(x) for x in obj]
+        return type(obj)(serialize_keras_object(x) for x in obj) if isinstance(obj, tuple) else [
+            serialize_keras_object(x) for x in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if type(obj).__module__ == "numpy":  # numpy scalars are plain numbers, arrays keep their dtype
+        if getattr(obj, "ndim", 0) > 0:
+            return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": str(obj.dtype)}}
+        return obj.item()
     if not hasattr(obj, "get_config"):
         if callable(obj):  # a function, e.g. a custom activation or loss
-            registered = getattr(obj, "_registered_name", None)
-            return {"module": None if registered else obj.__module__, "class_name": "function",
-                    "config": registered or obj.__name__, "registered_name": "function"}
+            return {"module": "builtins", "class_name": "function",
+                    "config": getattr(obj, "_registered_name", None) or obj.__name__,
+                    "registered_name": "function"}
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config() method.")
-    registered = _own_registered_name(type(obj))
-    record = {"module": None if registered else _public_module(type(obj)),
-              "class_name": type(obj).__name__, "config": obj.get_config(),
+    cls = type(obj)
+    if cls.__module__.startswith("kerasbook."):
+        registered = _own_registered_name(cls)
+        module = None if registered else _public_module(cls)
+    else:
+        registered = get_registered_name(cls)
+        module = None if cls.__module__ == "__main__" else cls.__module__
+    record = {"module": module, "class_name": cls.__name__, "config": obj.get_config(),
               "registered_name": registered}
     build_config = getattr(obj, "get_build_config", lambda: None)()
     if build_config:
@@ -129,14 +147,39 @@ def serialize_keras_object(obj):
     return record
 
 
+def find_function(name, custom_objects=None):
+    """The function a record names: custom objects first, then registered, then Keras's built-in
+    activations, losses and metrics (`relu`, `mean_squared_error`)."""
+    found = get_registered_object(name, custom_objects)
+    if found is None and ">" not in name:  # Keras also accepts a registered "Package>name" for "name"
+        table = {**_REGISTERED, **_scope_objects(), **(custom_objects or {})}
+        found = next((fn for key, fn in table.items() if key.endswith(f">{name}")), None)
+    for namespace in _FUNCTION_NAMESPACES:
+        if found is not None:
+            break
+        candidate = getattr(importlib.import_module(namespace), name, None)
+        if inspect.isfunction(candidate) and not name.startswith("_") and name not in {
+                "get", "serialize", "deserialize"}:
+            found = candidate
+    if found is None:
+        raise TypeError(
+            f"Could not locate function '{name}'. Make sure custom functions are decorated with "
+            "`@keras.saving.register_keras_serializable()` or passed in `custom_objects`, e.g. "
+            f"`custom_objects={{'{name}': {name.split('>')[-1]}}}`.")
+    return found
+
+
 def find_class(class_name, module=None, registered_name=None, custom_objects=None):
-    """The class a config names: custom objects first, then registered, then kerasbook's own."""
+    """The class a config names: custom objects first, then registered, then kerasbook's own
+    (first where the config's Keras module says: a "keras.metrics" MeanAbsoluteError is the metric,
+    not the loss of the same name)."""
     for name in (registered_name, class_name):
         if name:
             found = get_registered_object(name, custom_objects)
             if found is not None:
                 return found
-    for namespace in _BUILTIN_NAMESPACES:
+    named = [ours for ours, keras_module in _KERAS_MODULES.items() if keras_module == module]
+    for namespace in named + _BUILTIN_NAMESPACES:
         try:
             found = getattr(importlib.import_module(namespace), class_name, None)
         except ImportError:
@@ -151,7 +194,6 @@ def find_class(class_name, module=None, registered_name=None, custom_objects=Non
 
 
 def _accepts(fn, name):
-    import inspect
     try:
         return name in inspect.signature(fn).parameters
     except (TypeError, ValueError):
@@ -176,12 +218,10 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwar
         return config
     class_name = config["class_name"]
     if class_name == "function":
-        name = config["config"]
-        found = get_registered_object(name, custom_objects)
-        if found is None:
-            from kerasbook.core import activations
-            found = activations.get(name)
-        return found
+        return find_function(config["config"], custom_objects)
+    if class_name == "__numpy__":
+        import numpy as np
+        return np.array(config["config"]["value"], dtype=config["config"]["dtype"])
     if class_name == "__keras_tensor__":
         raise ValueError("A symbolic tensor record can only be read inside a functional model config.")
     cls = find_class(class_name, config.get("module"), config.get("registered_name"), custom_objects)
