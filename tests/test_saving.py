@@ -160,6 +160,71 @@ def test_a_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monke
         model.save(tmp_path / "model.zip")
 
 
+def _refuses_to_initialize(shape, dtype=None):
+    raise RuntimeError("this weight cannot be computed")
+
+
+class Unwritable(layers.Layer):
+    """A layer whose weight fails when first read, i.e. while a weights file is half written."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer=_refuses_to_initialize)
+
+    def call(self, x):
+        return x * self.w
+
+
+def test_a_weights_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path):
+    path = tmp_path / "model.weights.h5"
+    small().save_weights(path)
+    before = path.read_bytes()
+    inputs = kerasbook.Input((4,))
+    broken = kerasbook.Model(inputs, Unwritable()(layers.Dense(4)(inputs)))
+    for save, target in ((broken.save_weights, path), (broken.save, tmp_path / "model.keras")):
+        with pytest.raises(RuntimeError, match="cannot be computed"):
+            save(target)  # the Dense kernel is written, then the second layer's weight fails
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.weights.h5"]  # no partial file left behind
+
+
+def test_saved_files_get_the_permissions_of_an_ordinary_file(tmp_path):
+    """Not the owner-only mode of a temporary file: others who could read a file written with
+    open() can read a saved model; an overwritten file keeps its mode."""
+    (tmp_path / "plain.txt").write_text("")
+    ordinary = (tmp_path / "plain.txt").stat().st_mode
+    model = small()
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    assert (tmp_path / "m.keras").stat().st_mode == ordinary
+    assert (tmp_path / "m.weights.h5").stat().st_mode == ordinary
+    (tmp_path / "m.keras").chmod(0o640)
+    model.save(tmp_path / "m.keras")
+    assert (tmp_path / "m.keras").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_truncated_keras_file_given_to_load_weights_is_called_truncated(tmp_path):
+    model = small()
+    model.save(tmp_path / "good.keras")
+    whole = (tmp_path / "good.keras").read_bytes()
+    (tmp_path / "cut.keras").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ValueError, match="cut.keras is not a .keras file: it is not a zip archive "
+                                         r"\(or it is truncated"):
+        model.load_weights(tmp_path / "cut.keras")
+
+
+def halve(t):
+    return t * 0.5
+
+
+def test_unknown_functions_name_themselves_and_custom_objects_resolve_them(tmp_path):
+    inputs = kerasbook.Input((2,))
+    kerasbook.Model(inputs, layers.Dense(2, activation=halve)(inputs)).save(tmp_path / "fn.keras")
+    with pytest.raises(TypeError, match=r"Could not locate function 'halve'.*custom_objects"):
+        kerasbook.models.load_model(tmp_path / "fn.keras")
+    loaded = kerasbook.models.load_model(tmp_path / "fn.keras", custom_objects={"halve": halve})
+    assert loaded.layers[1].activation is halve
+
+
 def test_lambda_bytecode_is_refused_in_safe_mode(tmp_path):
     factor = 3.0
     inputs = kerasbook.Input((2,))

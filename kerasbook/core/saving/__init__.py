@@ -37,7 +37,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     if by_name:
         raise ValueError(f"by_name=True applies to Keras 2 .h5 weights files only; {filepath} is in "
                          "Keras 3's format, whose weights are found by the model's structure.")
-    if zipfile.is_zipfile(filepath):
+    if filepath.endswith(".keras") or zipfile.is_zipfile(filepath):  # a truncated zip is no zip: say so
         keras_file.load_weights_from_zip(model, filepath, skip_mismatch=skip_mismatch)
     else:
         weights_file.load_weights(model, filepath, skip_mismatch=skip_mismatch)
