@@ -256,6 +256,29 @@ def test_lambda_bytecode_both_ways_only_with_safe_mode_off(tmp_path, writer, rea
     close(loaded(np.ones((1, 2), "float32")), [[4.0, 4.0]])
 
 
+def lambda_activation(k):
+    inputs = k.Input((2,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # both libraries warn that a lambda is being saved
+        return k.Model(inputs, k.layers.Dense(2, activation=lambda t: t * 3.0, name="d")(inputs))
+
+
+@pytest.mark.parametrize("writer", [kerasbook, keras])
+def test_a_lambda_outside_a_lambda_layer_loads_only_with_safe_mode_off(tmp_path, writer):
+    """A lambda activation is stored as bytecode too. kerasbook writes Keras's full `__lambda__`
+    record, which both libraries refuse in safe mode and read with safe_mode=False; Keras writes the
+    record's bare config, which Keras 3.15 cannot read back at all and kerasbook reads by the same rule."""
+    model = lambda_activation(writer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.save(tmp_path / "act.keras")
+    x = np.ones((1, 2), "float32")
+    for reader in [kerasbook, keras] if writer is kerasbook else [kerasbook]:
+        with pytest.raises((ValueError, TypeError), match="lambda"):
+            reader.models.load_model(tmp_path / "act.keras")
+        close(reader.models.load_model(tmp_path / "act.keras", safe_mode=False)(x), model(x))
+
+
 @pytest.mark.parametrize("writer,reader", [(kerasbook, keras), (keras, kerasbook)])
 def test_compiled_untrained_model_both_ways_without_warnings(tmp_path, writer, reader):
     model = sequential(writer)

@@ -190,10 +190,12 @@ def serialize(activation):
 
 def deserialize(config, custom_objects=None):
     """A name or a serialized record -> the function (`custom_objects` maps names to your own)."""
+    if isinstance(config, dict) and "class_name" not in config and "value" in config:
+        config = {"class_name": "__lambda__", "config": config}  # how Keras writes a lambda activation
     name = config.get("config") if isinstance(config, dict) else config
     if custom_objects and isinstance(name, str) and name in custom_objects:
         return custom_objects[name]
-    if isinstance(config, dict) and name not in _BY_NAME and name not in _ALIASES:
+    if isinstance(config, dict) and (not isinstance(name, str) or name not in _BY_NAME and name not in _ALIASES):
         from kerasbook.core.saving.serialization import deserialize_keras_object
         return deserialize_keras_object(config, custom_objects)  # a registered custom function
     return get(name)

@@ -124,6 +124,9 @@ def serialize_keras_object(obj):
             return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": str(obj.dtype)}}
         return obj.item()
     if not hasattr(obj, "get_config"):
+        from kerasbook.core.saving import lambdas
+        if lambdas.is_lambda(obj):
+            return lambdas.serialize_function(obj)
         if callable(obj):  # a function, e.g. a custom activation or loss
             return {"module": "builtins", "class_name": "function",
                     "config": getattr(obj, "_registered_name", None) or obj.__name__,
@@ -222,6 +225,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwar
     if class_name == "__numpy__":
         import numpy as np
         return np.array(config["config"]["value"], dtype=config["config"]["dtype"])
+    if class_name == "__lambda__":
+        from kerasbook.core.saving import lambdas
+        return lambdas.deserialize_function(config, safe_mode)
     if class_name == "__keras_tensor__":
         raise ValueError("A symbolic tensor record can only be read inside a functional model config.")
     cls = find_class(class_name, config.get("module"), config.get("registered_name"), custom_objects)
