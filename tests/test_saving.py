@@ -212,6 +212,18 @@ def test_a_truncated_keras_file_given_to_load_weights_is_called_truncated(tmp_pa
         model.load_weights(tmp_path / "cut.keras")
 
 
+def test_a_keras_file_with_damaged_bytes_is_called_damaged_not_foreign(tmp_path):
+    model = kerasbook.Sequential([kerasbook.Input((40,)), layers.Dense(300), layers.Dense(2)])
+    model.save(tmp_path / "good.keras")
+    data = bytearray((tmp_path / "good.keras").read_bytes())
+    middle = len(data) // 2  # inside the weights, the largest member
+    data[middle:middle + 64] = bytes(b ^ 0x55 for b in data[middle:middle + 64])
+    (tmp_path / "flipped.keras").write_bytes(bytes(data))
+    for load in (kerasbook.models.load_model, model.load_weights):
+        with pytest.raises(ValueError, match=r"flipped.keras is damaged: Bad CRC-32 for file 'model.weights.h5'"):
+            load(tmp_path / "flipped.keras")
+
+
 def halve(t):
     return t * 0.5
 

@@ -75,17 +75,21 @@ def _read_archive(filepath):
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No model file at {filepath}.")
     try:
-        with zipfile.ZipFile(filepath) as archive:
-            missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
-            if missing:
-                raise ValueError(f"{filepath} is not a complete .keras file: it lacks {sorted(missing)}.")
-            config = archive.read("config.json")
-            weights = archive.read("model.weights.h5")
-    except zipfile.BadZipFile:
+        archive = zipfile.ZipFile(filepath)
+    except zipfile.BadZipFile:  # no zip directory at the end: another format, or cut short
         raise ValueError(f"{filepath} is not a .keras file: it is not a zip archive (or it is truncated "
                          "or damaged).") from None
-    except (zipfile.LargeZipFile, OSError, EOFError) as error:  # e.g. a CRC error in a damaged member
-        raise ValueError(f"{filepath} is damaged: {error}.") from None
+    except OSError as error:
+        raise ValueError(f"{filepath} cannot be read as a .keras file: {error}.") from None
+    with archive:
+        missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
+        if missing:
+            raise ValueError(f"{filepath} is not a complete .keras file: it lacks {sorted(missing)}.")
+        try:
+            config = archive.read("config.json")
+            weights = archive.read("model.weights.h5")
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+            raise ValueError(f"{filepath} is damaged: {error}.") from None  # e.g. "Bad CRC-32 for file ..."
     try:
         config = json.loads(config)
     except ValueError as error:
