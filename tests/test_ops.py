@@ -253,3 +253,25 @@ def test_sparsemax_projects_onto_the_simplex():
     tau = (top + second - 1) / 2  # two values stay in the support
     np.testing.assert_allclose(np.sort(ours[1])[::-1], [top - tau, second - tau, 0, 0], atol=1e-6)
     np.testing.assert_allclose(ops.sparsemax(x, axis=0), ops.sparsemax(x.T).T, atol=1e-6)
+
+
+def test_ops_and_arithmetic_on_a_symbolic_tensor_say_which_layer_to_use():
+    """JAX's own error here names neither the op nor a fix; kerasbook's names both."""
+    import kerasbook
+    from kerasbook import layers
+
+    x = kerasbook.Input((4,))
+    y = layers.Dense(3, name="hidden")(x)
+    with pytest.raises(TypeError, match=r"ops\.relu was called on a symbolic tensor.*layers\.Lambda"):
+        ops.relu(y)
+    with pytest.raises(TypeError, match=r"ops\.concatenate was called on a symbolic tensor"):
+        ops.concatenate([y, y], axis=-1)
+    with pytest.raises(TypeError, match=r"shape \(None, 3\), made by 'hidden'.*layers\.Add"):
+        y + 1
+    with pytest.raises(TypeError, match=r"made by 'hidden'"):
+        y[:, 0]
+    # What only reads a symbolic tensor's shape or dtype works, as in Keras.
+    assert ops.shape(y) == (None, 3) and ops.dtype(y) == "float32"
+    # The way the message suggests works.
+    model = kerasbook.Model(x, layers.Lambda(lambda t: ops.relu(t) + 1)(y))
+    assert model(np.ones((2, 4))).shape == (2, 3)

@@ -45,6 +45,19 @@ class KerasTensor:
             "A symbolic KerasTensor cannot be converted to a NumPy array: it has no value yet. "
             "Build a model from it and call the model on real data.")
 
+    def _no_symbolic_math(self, *args):
+        # Keras 3 records `x + 1` or `x[:, 0]` on symbolic tensors as graph nodes; kerasbook's graph
+        # holds layer calls only, so say which layer to use rather than fail inside JAX.
+        made_by = f"'{self._keras_history.operation.name}'" if self._keras_history else "keras.Input"
+        raise TypeError(
+            f"Arithmetic and indexing on a symbolic tensor (shape {self.shape}, made by {made_by}) are "
+            "not recorded in a kerasbook model. Use a layer: layers.Add(), layers.Multiply(), "
+            "layers.Reshape(...), or layers.Lambda(lambda t: t + 1) for anything else.")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_symbolic_math
+    __truediv__ = __rtruediv__ = __pow__ = __matmul__ = __rmatmul__ = _no_symbolic_math
+    __neg__ = __getitem__ = _no_symbolic_math
+
 
 def is_symbolic(x):
     return isinstance(x, KerasTensor)
