@@ -43,6 +43,7 @@ _NAMES = {
     "Operation": ("kerasbook.core.layer", "Layer"),
     "Initializer": ("kerasbook.core.initializers", "Initializer"),
     "Regularizer": ("kerasbook.core.regularizers", "Regularizer"),
+    "Constraint": ("kerasbook.core.constraints", "Constraint"),
     "Loss": ("kerasbook.core.training.losses", "Loss"),
     "Metric": ("kerasbook.core.training.metrics", "Metric"),
     "Optimizer": ("kerasbook.core.training.optimizers", "Optimizer"),

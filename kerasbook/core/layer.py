@@ -122,14 +122,15 @@ class Layer(NodeAccessors):
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
                    constraint=None, name=None, **kwargs):
         """Create a weight of this layer. The initializer runs when the value is first read."""
-        from kerasbook.core import initializers, regularizers
+        from kerasbook.core import constraints, initializers, regularizers
         shape = () if shape is None else shape
         dtype = standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
                             name=name or "variable", path=f"{self.name}/{name or 'variable'}",
-                            regularizer=regularizers.get(regularizer), constraint=constraint)
+                            regularizer=regularizers.get(regularizer),
+                            constraint=constraints.get(constraint))
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
         tracking.changed()
         return variable

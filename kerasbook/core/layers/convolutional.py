@@ -9,7 +9,7 @@ over the spatial axes of `(batch, *spatial, channels)` inputs (or `(batch, chann
 import jax
 import jax.numpy as jnp
 
-from kerasbook.core import activations, initializers, regularizers
+from kerasbook.core import activations, constraints, initializers, regularizers
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
 from kerasbook.core.ops import nn
@@ -58,7 +58,8 @@ class BaseConv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
     def _channel_axis(self):
@@ -124,7 +125,8 @@ class BaseConv(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+                "activity_regularizer": None, "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class Conv1D(BaseConv):
@@ -186,7 +188,7 @@ class BaseDepthwiseConv(BaseConv):
         return {**config, "depth_multiplier": self.depth_multiplier,
                 "depthwise_initializer": initializers.serialize(self.kernel_initializer),
                 "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "depthwise_constraint": None}
+                "depthwise_constraint": constraints.serialize(self.kernel_constraint)}
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
@@ -214,7 +216,7 @@ class BaseSeparableConv(BaseConv):
                          bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
                          kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
         self.depth_multiplier = depth_multiplier
-        self.pointwise_constraint = pointwise_constraint
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
 
@@ -246,7 +248,8 @@ class BaseSeparableConv(BaseConv):
                 "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
                 "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-                "depthwise_constraint": None, "pointwise_constraint": None}
+                "depthwise_constraint": constraints.serialize(self.kernel_constraint),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint)}
 
 
 class SeparableConv1D(BaseSeparableConv):

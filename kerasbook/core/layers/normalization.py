@@ -5,7 +5,7 @@ sample) and `UnitNormalization` (each sample scaled to length 1)."""
 import jax
 import jax.numpy as jnp
 
-from kerasbook.core import initializers, regularizers
+from kerasbook.core import constraints, initializers, regularizers
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
 from kerasbook.core.ops import nn
@@ -38,7 +38,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -91,7 +92,8 @@ class BatchNormalization(Layer):
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": None, "gamma_constraint": None, "synchronized": False,
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint), "synchronized": False,
                 "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
 
 
@@ -108,7 +110,8 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -148,7 +151,8 @@ class LayerNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": None, "gamma_constraint": None}
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
 
 
 class GroupNormalization(Layer):
@@ -165,7 +169,8 @@ class GroupNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -207,7 +212,8 @@ class GroupNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": None, "gamma_constraint": None}
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
 
 
 class UnitNormalization(Layer):

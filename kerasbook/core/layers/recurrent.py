@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import activations, initializers, regularizers, state
+from kerasbook.core import activations, constraints, initializers, regularizers, state
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
 from kerasbook.core.layers.convolutional import _tuple, output_length
@@ -55,8 +55,9 @@ class _Cell(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
         if dropout or recurrent_dropout:
             from kerasbook.core.random import SeedGenerator
@@ -133,7 +134,9 @@ class _Cell(Layer):
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None,
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
 
 

@@ -27,7 +27,8 @@ _KERAS_MODULES = {
     "kerasbook.core.training.schedules": "keras.optimizers.schedules",
 }
 _BUILTIN_NAMESPACES = ["kerasbook.core.layers", "kerasbook.core.models", "kerasbook.core.initializers",
-                       "kerasbook.core.regularizers", "kerasbook.core.training.losses",
+                       "kerasbook.core.regularizers", "kerasbook.core.constraints",
+                       "kerasbook.core.training.losses",
                        "kerasbook.core.training.metrics", "kerasbook.core.training.optimizers",
                        "kerasbook.core.training.schedules", "kerasbook.core.applications"]
 # Where a function record of module "builtins" is looked for (Keras writes every function so).
