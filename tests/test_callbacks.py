@@ -201,3 +201,108 @@ def test_a_learning_rate_set_at_epoch_begin_applies_to_that_epoch():
               callbacks=[kerasbook.callbacks.LearningRateScheduler(lambda epoch, lr: 0.0)])
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)
+
+
+def _lr_schedule(library, kwargs, epoch_logs):
+    """The learning rate ReduceLROnPlateau of `library` leaves after each epoch's logs."""
+    optimizer = library.optimizers.SGD(learning_rate=1.0)
+    model = TinyModel(optimizer)
+    callback = library.callbacks.ReduceLROnPlateau(**kwargs)
+    callback.set_model(model)
+    callback.on_train_begin()
+    rates = []
+    for epoch, logs in enumerate(epoch_logs):
+        logs = dict(logs)
+        callback.on_epoch_end(epoch, logs)
+        rates.append((logs["learning_rate"], float(np.asarray(optimizer.learning_rate))))
+    return rates
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"patience": 1}, {"patience": 2, "factor": 0.5}, {"patience": 1, "cooldown": 2, "factor": 0.5},
+    {"patience": 1, "min_delta": 0.05, "min_lr": 0.05}, {"monitor": "val_accuracy", "mode": "max", "patience": 1},
+    {"patience": 0, "factor": 0.3, "min_lr": 0.02},
+])
+def test_reduce_lr_on_plateau_reduces_when_keras_does(kwargs):
+    epoch_logs = [{"val_loss": v, "val_accuracy": 1 - v} for v in LOSSES + LOSSES[::-1]]
+    assert _lr_schedule(kerasbook, kwargs, epoch_logs) == _lr_schedule(keras, kwargs, epoch_logs)
+
+
+def test_reduce_lr_on_plateau_checks_its_arguments():
+    with pytest.raises(ValueError, match="factor >= 1.0"):
+        kerasbook.callbacks.ReduceLROnPlateau(factor=1.0)
+    with pytest.warns(UserWarning, match="`val_loss` which is not available"):
+        _lr_schedule(kerasbook, {}, [{"loss": 1.0}])
+
+
+def _fit_with_callbacks(library, tmp_path, make_callbacks, **fit_kwargs):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 5)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    keras.utils.set_random_seed(1)
+    start = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1)]).get_weights()
+    model = library.Sequential([library.Input((5,)), library.layers.Dense(4, activation="relu"),
+                                library.layers.Dense(1)])
+    model.set_weights(start)
+    model.compile(optimizer=library.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    path = tmp_path / f"{library.__name__}.csv"
+    history = model.fit(x, y, batch_size=16, shuffle=False, verbose=0,
+                        callbacks=make_callbacks(library, path), **fit_kwargs)
+    return history.history, path.read_bytes().decode()
+
+
+def _same_table(ours, theirs):
+    """Same header and epochs byte for byte; the numbers within float32 rounding."""
+    assert ours.endswith("\r\n") and theirs.endswith("\r\n")
+    ours, theirs = ours.split("\r\n")[:-1], theirs.split("\r\n")[:-1]
+    assert len(ours) == len(theirs) and ours[0] == theirs[0]
+    for a, b in zip(ours[1:], theirs[1:]):
+        a, b = a.split(","), b.split(",")
+        assert a[0] == b[0] and [c == "NA" for c in a] == [c == "NA" for c in b]
+        np.testing.assert_allclose([float(c) for c in a if c != "NA"], [float(c) for c in b if c != "NA"],
+                                   rtol=1e-5)
+
+
+def test_reduce_lr_on_plateau_and_csv_logger_in_fit_match_keras(tmp_path, capsys):
+    """The same fit in both libraries: the rate falls at the same epochs, history records it under
+    `learning_rate`, the CSV files agree, and the verbose messages are Keras's."""
+    def make(library, path):
+        return [library.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=10,
+                                                    cooldown=1, min_lr=0.01, verbose=1),
+                library.callbacks.CSVLogger(path)]
+
+    ours, our_csv = _fit_with_callbacks(kerasbook, tmp_path, make, epochs=6, validation_split=0.25)
+    our_out = capsys.readouterr().out
+    theirs, their_csv = _fit_with_callbacks(keras, tmp_path, make, epochs=6, validation_split=0.25)
+    assert our_out == capsys.readouterr().out and "reducing learning rate to 0.01." in our_out
+    assert list(ours) == list(theirs) == ["loss", "mae", "val_loss", "val_mae", "learning_rate"]
+    assert ours["learning_rate"] == theirs["learning_rate"]
+    assert len(set(ours["learning_rate"])) == 4  # 0.05, 0.025, 0.0125, then min_lr
+    for key in ours:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5)
+    assert our_csv.splitlines()[0] == "epoch,learning_rate,loss,mae,val_loss,val_mae"
+    _same_table(our_csv, their_csv)
+
+
+def test_csv_logger_without_validation_appending_with_a_separator(tmp_path):
+    """Without validation data Keras still writes val_ columns (as NA); append adds rows under the
+    existing header; the separator is Keras's `separator`."""
+    def make(library, path):
+        return [library.callbacks.CSVLogger(path, separator=";", append=True)]
+
+    for library in (kerasbook, keras):
+        (tmp_path / f"{library.__name__}.csv").write_text("")
+        _fit_with_callbacks(library, tmp_path, make, epochs=2)
+    ours, theirs = (_fit_with_callbacks(library, tmp_path, make, epochs=3)[1] for library in (kerasbook, keras))
+    assert ours.splitlines()[0] == "epoch;loss;mae;val_loss;val_mae"
+    assert ours.splitlines()[1:] and len(ours.splitlines()) == len(theirs.splitlines()) == 6
+    _same_table(ours.replace(";", ","), theirs.replace(";", ","))
+
+
+def test_csv_logger_writes_list_values_as_keras_does(tmp_path):
+    for library in (kerasbook, keras):
+        callback = library.callbacks.CSVLogger(tmp_path / f"{library.__name__}.csv")
+        callback.on_train_begin()
+        callback.on_epoch_end(0, {"loss": np.float32(0.5), "per_class": np.array([0.25, 0.75]), "note": "ok"})
+        callback.on_train_end()
+    assert (tmp_path / "kerasbook.csv").read_bytes() == (tmp_path / "keras.csv").read_bytes()

@@ -19,7 +19,8 @@ _EXPORTS = {
     "schedules": ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
                   "InverseTimeDecay"],
     "callbacks": ["Callback", "CallbackList", "History", "EarlyStopping", "TerminateOnNaN",
-                  "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger"],
+                  "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+                  "CSVLogger"],
     "progbar": ["Progbar"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

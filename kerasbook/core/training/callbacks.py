@@ -5,8 +5,11 @@ hold JAX arrays still on the device: reading one (`float(logs["loss"])`) waits f
 callbacks here read them only when they must, and the training loop stays ahead of Python.
 """
 
+import csv
 import math
+import os
 import time
+import warnings
 
 import numpy as np
 
@@ -252,6 +255,112 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiplies the learning rate by `factor` when `monitor` has not improved by more than
+    `min_delta` for `patience` epochs; then waits `cooldown` epochs before counting again, and never
+    goes below `min_lr`. Records the learning rate in the logs as `learning_rate`, as Keras does."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
+        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
+        self.cooldown, self.min_lr = cooldown, min_lr
+        self.mode = _direction(monitor, mode, "ReduceLROnPlateau")
+        self.min_delta = abs(min_delta) * (1 if self.mode == "max" else -1)
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def _is_improvement(self, current):
+        if self.best is None:
+            return True
+        if self.mode == "max":
+            return current - self.min_delta > self.best
+        return current - self.min_delta < self.best
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {} if logs is None else logs
+        optimizer = self.model.optimizer
+        logs["learning_rate"] = float(np.asarray(optimizer.learning_rate))
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is "
+                          f"not available. Available metrics are: {','.join(logs)}.", stacklevel=2)
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._is_improvement(current):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter == 0:
+            self.wait += 1
+            if self.wait >= self.patience and self._reduce(optimizer, epoch):
+                self.cooldown_counter, self.wait = self.cooldown, 0
+
+    def _reduce(self, optimizer, epoch):
+        """Lower the rate unless it is already at `min_lr` (compared in float32, as Keras)."""
+        old = float(np.asarray(optimizer.learning_rate))
+        if old <= np.float32(self.min_lr):
+            return False
+        new = max(old * self.factor, self.min_lr)
+        optimizer.learning_rate = new  # read by the next epoch's compiled steps
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+        return True
+
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+
+class CSVLogger(Callback):
+    """Writes each epoch's logs as a row of a CSV file: `epoch`, then the log names sorted (with a
+    `val_` column for each when the first epoch has no validation), "NA" where a value is missing.
+    With `append=True` a run continues an existing file (its header is written only once)."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename, self.sep, self.append = os.fspath(filename), separator, append
+        self.csv_file, self.writer, self.keys, self.append_header = None, None, None, True
+
+    def on_train_begin(self, logs=None):
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename) as f:
+                self.append_header = not f.readline()
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
+        self.writer, self.keys = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:  # the columns are fixed by the first epoch
+            self.keys = sorted(logs)
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys += [f"val_{k}" for k in self.keys]
+        if self.writer is None:
+            dialect = type("Dialect", (csv.excel,), {"delimiter": self.sep})
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, dialect=dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        self.writer.writerow({"epoch": epoch, **{k: _csv_value(logs.get(k, "NA")) for k in self.keys}})
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+def _csv_value(value):
+    """A list or array becomes one quoted cell, "[1, 2]"; numbers and strings stay as they are."""
+    if isinstance(value, str) or not hasattr(value, "__iter__") or np.ndim(value) == 0:
+        return value
+    return f'"[{", ".join(map(str, value))}]"'
 
 
 class ModelCheckpoint(Callback):
