@@ -47,6 +47,7 @@ CASES = [
     ("hinge", "Hinge", BINARY, REAL_PRED, {}),
     ("hinge", "Hinge", BINARY * 2 - 1, REAL_PRED, {}),
     ("squared_hinge", "SquaredHinge", BINARY, REAL_PRED, {}),
+    ("categorical_hinge", "CategoricalHinge", ONE_HOT, REAL_PRED, {}),
     ("log_cosh", "LogCosh", REAL_TRUE, REAL_PRED * 3, {}),
     ("poisson", "Poisson", POSITIVE_TRUE, POSITIVE_PRED, {}),
     ("cosine_similarity", "CosineSimilarity", REAL_TRUE, REAL_PRED, {}),

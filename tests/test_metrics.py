@@ -38,6 +38,27 @@ CASES = [
     ("Recall", BINARY, SIGMOID, {}),
     ("Recall", ONE_HOT, PROBS, {"class_id": 2, "thresholds": 0.2}),
     ("Precision", ONE_HOT, PROBS, {"top_k": 2}),
+    ("SparseTopKCategoricalAccuracy", LABELS, PROBS, {"k": 2}),
+    ("SparseTopKCategoricalAccuracy", LABELS[..., None], PROBS, {}),
+    ("SparseTopKCategoricalAccuracy", LABELS, np.argsort(-PROBS, -1), {"k": 2, "from_sorted_ids": True}),
+    # losses as metrics
+    ("MeanAbsolutePercentageError", REAL_TRUE, REAL_PRED, {}),
+    ("MeanSquaredLogarithmicError", np.abs(REAL_TRUE), REAL_PRED, {}),
+    ("BinaryCrossentropy", BINARY, SIGMOID, {}),
+    ("BinaryCrossentropy", BINARY, REAL_PRED[..., :1], {"from_logits": True, "label_smoothing": 0.1}),
+    ("CategoricalCrossentropy", ONE_HOT, PROBS, {"label_smoothing": 0.2}),
+    ("CategoricalCrossentropy", ONE_HOT, REAL_PRED, {"from_logits": True}),
+    ("SparseCategoricalCrossentropy", LABELS, PROBS, {}),
+    ("SparseCategoricalCrossentropy", LABELS, REAL_PRED, {"from_logits": True, "ignore_class": 1}),
+    ("SparseCategoricalCrossentropy", LABELS[..., None], PROBS, {"ignore_class": 0}),
+    ("KLDivergence", PROBS, PROBS[::-1], {}),
+    ("Poisson", ONE_HOT, PROBS, {}),
+    ("Hinge", BINARY, REAL_PRED[..., :1], {}),
+    ("SquaredHinge", 2 * BINARY - 1, REAL_PRED[..., :1], {}),
+    ("CategoricalHinge", ONE_HOT, REAL_PRED, {}),
+    ("CosineSimilarity", REAL_TRUE, REAL_PRED, {}),
+    ("CosineSimilarity", REAL_TRUE, REAL_PRED, {"axis": 1, "name": "cos"}),
+    ("LogCoshError", REAL_TRUE, REAL_PRED, {}),
 ]
 
 
@@ -88,9 +109,15 @@ def test_update_inside_jit_is_stateless():
 
 
 def test_get_names_as_keras_reports_them():
-    assert metrics.get("mae").name == "mae"
-    assert metrics.get("mse").name == "mse"
-    assert metrics.get("mean_absolute_error").name == "mean_absolute_error"
+    for name in ["mae", "MSE", "mean_absolute_error", "bce", "msle", "MAPE", "kl_divergence", "log_cosh_error",
+                 "cosine_similarity", "categorical_hinge", "sparse_top_k_categorical_accuracy", "Poisson"]:
+        ours, theirs = metrics.get(name), keras.metrics.get(name)
+        assert (type(ours).__name__, ours.name) == (type(theirs).__name__, theirs.name)
+    for name in ["logcosh", "kld", "huber"]:  # names Keras's metrics.get does not know either
+        with pytest.raises(ValueError):
+            keras.metrics.get(name)
+        with pytest.raises(ValueError, match="Unknown metric"):
+            metrics.get(name)
     assert isinstance(metrics.get("binary_accuracy"), metrics.BinaryAccuracy)
     assert isinstance(metrics.get("RootMeanSquaredError"), metrics.RootMeanSquaredError)
     precision = metrics.Precision(thresholds=0.3)
@@ -124,3 +151,55 @@ def test_resolve_accuracy_as_keras_compile(y_true_shape, y_pred_shape, expected)
     assert type(metric) is expected and metric.name == "acc"
     theirs = get_metric("acc", np.zeros([d or 2 for d in y_true_shape]), np.zeros([d or 2 for d in y_pred_shape]))
     assert type(theirs).__name__ == expected.__name__
+
+
+KERAS_FUNCTIONS = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+                   "categorical_hinge", "hinge", "squared_hinge", "huber", "kl_divergence", "log_cosh",
+                   "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+                   "mean_squared_logarithmic_error", "poisson"]
+
+
+def test_lower_case_metric_functions_are_the_loss_functions_as_in_keras():
+    """`keras.metrics.mean_absolute_error` is `keras.losses.mean_absolute_error`: one value per sample."""
+    from kerasbook.core.training import losses
+    y_true, y_pred = {"sparse_categorical_crossentropy": LABELS[0]}, {"binary_crossentropy": SIGMOID[0]}
+    for name in KERAS_FUNCTIONS:
+        assert getattr(keras.metrics, name) is getattr(keras.losses, name)
+        assert getattr(metrics, name) is getattr(losses, name)
+        yt = y_true.get(name, ONE_HOT[0] if "categorical" in name else BINARY[0] if "binary" in name else
+                        np.abs(REAL_TRUE[0]))
+        yp = y_pred.get(name, PROBS[0])
+        np.testing.assert_allclose(getattr(metrics, name)(yt, yp), getattr(keras.metrics, name)(yt, yp),
+                                   rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_public_names_cover_keras_common_metrics():
+    common = {"BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
+              "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "LogCoshError",
+              "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "SparseTopKCategoricalAccuracy",
+              "sparse_top_k_categorical_accuracy", *KERAS_FUNCTIONS}
+    assert common <= set(dir(keras.metrics)) and common <= set(dir(metrics))
+
+
+def test_compile_resolves_metric_names_and_history_keys_as_keras():
+    """The same model, weights and data: each name resolves to Keras's metric, keeps the name it was given,
+    and the epoch's values agree."""
+    import kerasbook
+    names = ["mse", "MSE", "MeanSquaredError", "bce", "binary_crossentropy", "kl_divergence",
+             "cosine_similarity", "log_cosh_error", "poisson", "hinge", "categorical_hinge", "msle", "mape",
+             "root_mean_squared_error", "top_k_categorical_accuracy", "squared_hinge",
+             "categorical_crossentropy", "mean_absolute_percentage_error", "acc"]
+    x, y = REAL_TRUE.reshape(-1, C), PROBS.reshape(-1, C)
+    histories = {}
+    for library in (keras, kerasbook):
+        keras.utils.set_random_seed(3)
+        model = library.Sequential([library.Input((C,)), library.layers.Dense(C, activation="softmax")])
+        if library is kerasbook:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile(library.optimizers.SGD(0.1), "mse", metrics=names)
+        histories[library] = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    ours, theirs = histories[kerasbook], histories[keras]
+    assert set(ours) == set(theirs) == {"loss", *names}
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-4, err_msg=key)

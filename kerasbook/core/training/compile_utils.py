@@ -102,6 +102,8 @@ class CompileMetrics:
                     metric = metrics_lib.resolve_accuracy(item, yt.shape, yp.shape, loss)
                 else:
                     metric = metrics_lib.get(item)
+                    if isinstance(item, str):  # Keras names a metric given by name by that name
+                        metric.name = item
                 if len(self.output_names) > 1:
                     metric.name = f"{name}_{metric.name}"
                 resolved.append((len(resolved), self.output_names.index(name), metric))

@@ -94,6 +94,15 @@ def squared_hinge(y_true, y_pred):
     return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
+def categorical_hinge(y_true, y_pred):
+    """One-hot targets: the margin by which the best wrong class beats the true one, plus 1, if > 0."""
+    y_pred = jnp.asarray(y_pred)
+    y_true = jnp.asarray(y_true).astype(y_pred.dtype)
+    positive = jnp.sum(y_true * y_pred, axis=-1)
+    negative = jnp.max((1.0 - y_true) * y_pred, axis=-1)
+    return jnp.maximum(negative - positive + 1.0, 0.0)
+
+
 def log_cosh(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
     error = y_pred - y_true
@@ -242,6 +251,7 @@ Huber = _loss_class("Huber", huber, default_name="huber_loss", delta=1.0)
 KLDivergence = _loss_class("KLDivergence", kl_divergence)
 Hinge = _loss_class("Hinge", hinge)
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge)
+CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge)
 LogCosh = _loss_class("LogCosh", log_cosh)
 Poisson = _loss_class("Poisson", poisson)
 CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, axis=-1)
@@ -249,15 +259,15 @@ CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, axis=-1)
 _FUNCTIONS = {fn.__name__: fn for fn in [
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
-    sparse_categorical_crossentropy, huber, kl_divergence, hinge, squared_hinge, log_cosh, poisson,
-    cosine_similarity]}
+    sparse_categorical_crossentropy, huber, kl_divergence, hinge, squared_hinge, categorical_hinge,
+    log_cosh, poisson, cosine_similarity]}
 _FUNCTIONS.update({"mse": mean_squared_error, "mae": mean_absolute_error,
                    "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
                    "kld": kl_divergence, "logcosh": log_cosh, "huber_loss": huber})
 _CLASSES = {cls.__name__: cls for cls in [
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Huber, KLDivergence,
-    Hinge, SquaredHinge, LogCosh, Poisson, CosineSimilarity]}
+    Hinge, SquaredHinge, CategoricalHinge, LogCosh, Poisson, CosineSimilarity]}
 _CLASS_OF_FUNCTION = {cls.fn: cls for cls in _CLASSES.values()}
 
 

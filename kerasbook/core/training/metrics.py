@@ -179,11 +179,41 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return (jnp.sum(y_pred > target, axis=-1) < k).astype("float32")
 
 
-def _wrapper_class(class_name, fn, default_name, **defaults):
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """Integer targets: is the target class among the `k` largest predictions (ties in its favour)?
+    With `from_sorted_ids`, `y_pred` already holds class ids, best first."""
+    y_true, y_pred = jnp.asarray(y_true), jnp.asarray(y_pred)
+    shape = y_true.shape
+    y_true = y_true.reshape(-1).astype("int32")
+    y_pred = y_pred.reshape(-1, y_pred.shape[-1])
+    if from_sorted_ids:
+        hits = jnp.any(y_true[:, None] == y_pred[:, :k], axis=1)
+    else:
+        target = jnp.take_along_axis(y_pred, y_true[:, None], -1)
+        hits = jnp.sum(y_pred > jnp.where(jnp.isnan(target), -jnp.inf, target), axis=-1) < k
+    return hits.astype("float32").reshape(shape if len(shape) > 1 else (-1,))
+
+
+def _cosine_similarity(y_true, y_pred, axis=-1):
+    """The similarity itself (1 for the same direction): the loss of that name is its negative."""
+    return -losses_lib.cosine_similarity(y_true, y_pred, axis=axis)
+
+
+def _wrapper_class(class_name, fn, default_name, config=None, **defaults):
+    """A MeanMetricWrapper of `fn` with Keras's class name, default name and options. `config` names
+    the options its get_config shows, when Keras shows fewer than it takes."""
     def __init__(self, name=default_name, dtype=None, **options):
+        unknown = set(options) - set(defaults)
+        if unknown:
+            raise TypeError(f"{class_name}: unexpected arguments {sorted(unknown)}; it takes "
+                            f"{['name', 'dtype'] + sorted(defaults)}.")
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **{**defaults, **options})
-    return type(class_name, (MeanMetricWrapper,),
-                {"__init__": __init__, "__doc__": f"The mean of `{fn.__name__}` over all samples."})
+
+    namespace = {"__init__": __init__, "__doc__": f"The mean of `{fn.__name__.strip('_')}` over all samples."}
+    if config is not None:
+        namespace["get_config"] = lambda self: {"name": self.name, "dtype": self.dtype,
+                                                **{k: self._options[k] for k in config}}
+    return type(class_name, (MeanMetricWrapper,), namespace)
 
 
 Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy")
@@ -193,9 +223,60 @@ SparseCategoricalAccuracy = _wrapper_class("SparseCategoricalAccuracy", sparse_c
                                            "sparse_categorical_accuracy")
 TopKCategoricalAccuracy = _wrapper_class("TopKCategoricalAccuracy", top_k_categorical_accuracy,
                                          "top_k_categorical_accuracy", k=5)
+SparseTopKCategoricalAccuracy = _wrapper_class(
+    "SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy, "sparse_top_k_categorical_accuracy",
+    k=5, from_sorted_ids=False)
+SparseTopKCategoricalAccuracy.get_config = lambda self: {  # Keras shows from_sorted_ids only when set
+    "name": self.name, "dtype": self.dtype, "k": self._options["k"],
+    **({"from_sorted_ids": True} if self._options["from_sorted_ids"] else {})}
+
+# Losses as metrics: the mean of the loss function over every sample seen in the epoch.
 MeanSquaredError = _wrapper_class("MeanSquaredError", losses_lib.mean_squared_error, "mean_squared_error")
 MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", losses_lib.mean_absolute_error,
                                    "mean_absolute_error")
+MeanAbsolutePercentageError = _wrapper_class("MeanAbsolutePercentageError",
+                                             losses_lib.mean_absolute_percentage_error,
+                                             "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _wrapper_class("MeanSquaredLogarithmicError",
+                                             losses_lib.mean_squared_logarithmic_error,
+                                             "mean_squared_logarithmic_error")
+BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", losses_lib.binary_crossentropy,
+                                    "binary_crossentropy", from_logits=False, label_smoothing=0)
+CategoricalCrossentropy = _wrapper_class("CategoricalCrossentropy", losses_lib.categorical_crossentropy,
+                                         "categorical_crossentropy", from_logits=False, label_smoothing=0,
+                                         axis=-1)
+
+
+class SparseCategoricalCrossentropy(_wrapper_class(
+        "SparseCategoricalCrossentropy", losses_lib.sparse_categorical_crossentropy,
+        "sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1)):
+    """The mean of `sparse_categorical_crossentropy` over all samples. Keras's rule for `ignore_class`:
+    with sample weights the ignored labels weigh 0; without, they count as losses of 0 in the mean."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ignore_class = self._options["ignore_class"]
+        if sample_weight is not None and ignore_class is not None:
+            from kerasbook.core.training.losses import _same_rank
+            valid = (jnp.asarray(y_true) != ignore_class).astype(self.dtype)
+            sample_weight = jnp.multiply(*_same_rank(valid, jnp.asarray(sample_weight, self.dtype)))
+        super().update_state(y_true, y_pred, sample_weight)
+
+
+KLDivergence = _wrapper_class("KLDivergence", losses_lib.kl_divergence, "kl_divergence")
+Poisson = _wrapper_class("Poisson", losses_lib.poisson, "poisson")
+Hinge = _wrapper_class("Hinge", losses_lib.hinge, "hinge")
+SquaredHinge = _wrapper_class("SquaredHinge", losses_lib.squared_hinge, "squared_hinge")
+CategoricalHinge = _wrapper_class("CategoricalHinge", losses_lib.categorical_hinge, "categorical_hinge")
+CosineSimilarity = _wrapper_class("CosineSimilarity", _cosine_similarity, "cosine_similarity", config=(),
+                                  axis=-1)
+LogCoshError = _wrapper_class("LogCoshError", losses_lib.log_cosh, "logcosh")
+
+# The loss functions Keras also exports as metric functions (`keras.metrics.mean_absolute_error`):
+# the same functions, one value per sample.
+from kerasbook.core.training.losses import (  # noqa: E402
+    binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+    mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
+    poisson, sparse_categorical_crossentropy, squared_hinge)
 
 
 class RootMeanSquaredError(Mean):
@@ -287,15 +368,18 @@ class Recall(_Confusion):
         return self._ratio(self.false_negatives.value)
 
 
-_BY_NAME = {
-    "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
-    "categorical_accuracy": CategoricalAccuracy, "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "top_k_categorical_accuracy": TopKCategoricalAccuracy, "mse": MeanSquaredError,
-    "mean_squared_error": MeanSquaredError, "mae": MeanAbsoluteError,
-    "mean_absolute_error": MeanAbsoluteError, "root_mean_squared_error": RootMeanSquaredError,
-    "precision": Precision, "recall": Recall,
-}
-_CLASSES = {cls.__name__: cls for cls in set(_BY_NAME.values()) | {Mean, Sum}}
+_CLASSES = {cls.__name__: cls for cls in [
+    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError,
+    MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity,
+    LogCoshError, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+    KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, Precision, Recall]}
+# The names `get` (and so compile) knows, as Keras's: class names, their snake_case, a few short ones.
+_BY_NAME = {**_CLASSES, **{naming.to_snake_case(name): cls for name, cls in _CLASSES.items()},
+            "acc": Accuracy, "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy, "mse": MeanSquaredError,
+            "MSE": MeanSquaredError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+            "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+            "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError}
 
 
 def serialize(metric):
@@ -311,13 +395,11 @@ def get(identifier):
     """A metric object from a name ("mae"), a class name, a config dict, a function or a metric."""
     if isinstance(identifier, Metric):
         return identifier
-    if isinstance(identifier, str):
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
+    if isinstance(identifier, str):  # the metric's own default name, as Keras (compile renames it)
         cls = _BY_NAME.get(identifier)
         if cls is None:
             raise ValueError(f"Unknown metric {identifier!r}. Known: {sorted(_BY_NAME)}.")
-        return cls(name=identifier) if identifier in ("mse", "mae", "acc") else cls()
+        return cls()
     if isinstance(identifier, dict):
         cls = _CLASSES.get(identifier.get("class_name"))
         if cls is None:
