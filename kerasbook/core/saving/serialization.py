@@ -7,7 +7,6 @@ with `@register_keras_serializable`: never imported from a name in the file, so 
 code it names.
 """
 
-import contextlib
 import importlib
 import inspect
 import threading
@@ -58,29 +57,37 @@ def get_registered_name(obj):
     return _own_registered_name(cls) or cls.__name__
 
 
-def get_registered_object(name, custom_objects=None):
-    for table in (custom_objects or {}), _scope_objects(), _REGISTERED:
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class or function registered under `name` (or given in a scope or `custom_objects`), else None."""
+    for table in (custom_objects or {}), _scope_objects(), _REGISTERED, (module_objects or {}):
         if name in table:
             return table[name]
     return None
 
 
 def get_custom_objects():
+    """The live global table of registered objects: `get_custom_objects()["MyLayer"] = MyLayer` registers."""
     return _REGISTERED
 
 
-@contextlib.contextmanager
-def custom_object_scope(custom_objects):
-    """Within the block, these names resolve when loading (nested layers of a model see them too)."""
-    stack = _scope_stack()
-    stack.append(dict(custom_objects or {}))
-    try:
-        yield
-    finally:
-        stack.pop()
+class CustomObjectScope:
+    """`with custom_object_scope({"MyLayer": MyLayer}):` makes these names loadable in the block
+    (`load_model`, `from_config`, nested layers of a model too), without registering them for good.
+
+    Nested scopes add up (the inner one wins on a clash); in Keras an inner scope hides the outer one."""
+
+    def __init__(self, custom_objects):
+        self.custom_objects = custom_objects or {}
+
+    def __enter__(self):
+        _scope_stack().append(dict(self.custom_objects))
+        return self
+
+    def __exit__(self, *exc_info):
+        _scope_stack().pop()
 
 
-CustomObjectScope = custom_object_scope
+custom_object_scope = CustomObjectScope
 
 
 def _scope_stack():
