@@ -11,6 +11,11 @@ def clone_model(model, input_tensors=None, clone_function=None):
     return clone(model, input_tensors=input_tensors, clone_function=clone_function)
 
 
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """The same as `model.save(filepath)`: a `.keras` file that Keras 3 opens."""
+    model.save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from kerasbook.core import saving
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

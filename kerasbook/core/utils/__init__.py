@@ -1,30 +1,41 @@
-"""`keras.utils`: seeds, one-hot labels, and the model diagram (drawn by `kerasbook.viz`)."""
+"""`keras.utils`: the helpers Keras tutorials reach for first, one concept a module:
 
-import random as python_random
+- `numerical.py`   to_categorical, normalize
+- `sequences.py`   pad_sequences (token lists as one array)
+- `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL)
+- `keras_tensors.py` is_keras_tensor, get_source_inputs
+- saving's names (custom_object_scope, serialize_keras_object, ...), as Keras re-exports them here
+- the model diagram (drawn by `kerasbook.viz`) and cached downloads (`kerasbook/core/utils_files.py`)
+"""
 
-import numpy as np
+from kerasbook.core.saving.serialization import (CustomObjectScope, custom_object_scope,
+                                                 deserialize_keras_object, get_custom_objects,
+                                                 get_registered_name, get_registered_object,
+                                                 register_keras_serializable, serialize_keras_object)
+from kerasbook.core.utils.images import array_to_img, img_to_array, load_img, save_img
+from kerasbook.core.utils.keras_tensors import get_source_inputs, is_keras_tensor
+from kerasbook.core.utils.numerical import normalize, to_categorical
+from kerasbook.core.utils.sequences import pad_sequences
 
 
 def set_random_seed(seed):
     """Make everything random reproducible: Python, NumPy and kerasbook's own generator."""
+    import random as python_random
+    import numpy as np
     from kerasbook.core import random
     python_random.seed(seed)
     np.random.seed(seed)
     random.set_seed(seed)
 
 
-def to_categorical(y, num_classes=None, dtype="float32"):
-    """Integer class labels as one-hot rows: `[0, 2]` -> `[[1, 0, 0], [0, 0, 1]]`."""
-    y = np.asarray(y, dtype="int64")
-    if y.ndim > 1 and y.shape[-1] == 1:
-        y = y[..., 0]
-    num_classes = num_classes or int(y.max()) + 1
-    return np.eye(num_classes, dtype=dtype)[y]
-
-
-def normalize(x, axis=-1, order=2):
-    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
-    return x / np.where(norm == 0, 1, norm)
+def clear_session(free_memory=True):
+    """Start automatic names again (`dense`, `dense_1`, ... ), e.g. before rebuilding a model in a
+    notebook; `free_memory` also runs Python's garbage collector, as Keras does."""
+    from kerasbook.core import backend
+    backend.clear_session()
+    if free_memory:
+        import gc
+        gc.collect()
 
 
 def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=False,
@@ -48,16 +59,6 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
                                  expand_nested=expand_nested, dpi=dpi, subgraph=subgraph,
                                  show_layer_activations=show_layer_activations,
                                  show_trainable=show_trainable, splines=splines, **kwargs)
-
-
-def get_registered_name(obj):
-    from kerasbook.core.saving.serialization import get_registered_name as name
-    return name(obj)
-
-
-def register_keras_serializable(package="Custom", name=None):
-    from kerasbook.core.saving.serialization import register_keras_serializable as register
-    return register(package, name)
 
 
 def get_file(fname=None, origin=None, **kwargs):
