@@ -9,6 +9,8 @@ Each step rebuilds the optax state from the variables, calls `update`, and write
 Only the optimizers module imports optax, so `import kerasbook` does not pay for it.
 """
 
+from typing import Any, NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -25,7 +27,9 @@ class Optimizer:
     A subclass defines `_transform(learning_rate)` (an optax transformation for one step) and
     `_slot_layout()`: groups of (optax state field, Keras slot name). Slots of one group are created
     variable by variable (`kernel_momentum, kernel_velocity, bias_momentum, ...`), groups one after
-    the other, which is the order Keras 3 creates them in.
+    the other, which is the order Keras 3 creates them in. `_slot_initial` gives slots that do not
+    start at zero (an accumulator), and `_scalar_layout()` state fields that are one number for all
+    variables (Nadam's momentum-schedule product), kept after the slots as Keras keeps them.
     """
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
@@ -48,6 +52,7 @@ class Optimizer:
         self._built_for = []  # the model variables that have slots, in build order
         self._slots = {}  # (optax field, id(model variable)) -> slot Variable
         self._slot_variables = []  # in Keras's order
+        self._scalars = {}  # optax state field -> Variable (one number for all variables)
         self.iterations = Variable(np.zeros((), "int32"), trainable=False, name="iteration",
                                    path=f"{self.name}/iteration")
         if isinstance(learning_rate, Variable):
@@ -64,6 +69,12 @@ class Optimizer:
 
     def _slot_layout(self):
         return []
+
+    def _slot_initial(self, field):
+        return 0.0
+
+    def _scalar_layout(self):
+        return []  # (optax state field, name, initial value)
 
     # -- learning rate -------------------------------------------------------------------------
     @property
@@ -96,10 +107,14 @@ class Optimizer:
             for variable in new:
                 for field, slot_name in group:
                     name = f"{variable.path.replace('/', '_')}_{slot_name}"
-                    slot = Variable(np.zeros(variable.shape, variable.dtype), trainable=False, name=name,
-                                    path=f"{self.name}/{name}")
+                    slot = Variable(np.full(variable.shape, self._slot_initial(field), variable.dtype),
+                                    trainable=False, name=name, path=f"{self.name}/{name}")
                     self._slots[(field, id(variable))] = slot
                     self._slot_variables.append(slot)
+        if not self.built:
+            self._scalars = {field: Variable(np.asarray(value, "float32"), trainable=False, name=name,
+                                             path=f"{self.name}/{name}")
+                             for field, name, value in self._scalar_layout()}
         self._built_for.extend(new)
         self.built = True
 
@@ -109,7 +124,7 @@ class Optimizer:
         counters = [self.iterations]
         if isinstance(self._learning_rate, Variable):
             counters.append(self._learning_rate)
-        return counters + list(self._slot_variables)
+        return counters + list(self._slot_variables) + list(self._scalars.values())
 
     # -- applying gradients ----------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars):
@@ -157,12 +172,16 @@ class Optimizer:
         for field, index, leaf in _state_leaves(optax_state):
             if index is not None:
                 self._slots[(field, id(variables[index]))].assign(leaf)
+            elif field in self._scalars:
+                self._scalars[field].assign(leaf)
 
     def _read_state(self, template, variables):
         """optax's state for `variables`, filled from the slot variables and the step counter."""
         leaves = []
         for field, index, leaf in _state_leaves(template):
-            if index is None:  # a step count
+            if index is None and field in self._scalars:
+                leaves.append(self._scalars[field].value)
+            elif index is None:  # a step count
                 leaves.append(jnp.asarray(self.iterations.value, leaf.dtype))
             else:
                 leaves.append(self._slots[(field, id(variables[index]))].value)
@@ -354,12 +373,8 @@ class Adagrad(Optimizer):
     def _slot_layout(self):
         return [[("sum_of_squares", "accumulator")]]
 
-    def build(self, variables):
-        new = [v for v in variables if not any(v is known for known in self._built_for)]
-        super().build(variables)
-        for variable in new:  # the accumulator starts at initial_accumulator_value, not zero
-            slot = self._slots[("sum_of_squares", id(variable))]
-            slot.assign(np.full(slot.shape, self.initial_accumulator_value, slot.dtype))
+    def _slot_initial(self, field):  # the accumulator starts at initial_accumulator_value, not zero
+        return self.initial_accumulator_value
 
     def _transform(self, learning_rate):
         return optax.chain(optax.scale_by_rss(initial_accumulator_value=self.initial_accumulator_value,
@@ -371,7 +386,223 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+class _NadamState(NamedTuple):
+    mu: Any
+    nu: Any
+    u_product: Any  # the product of the momentum schedule so far: one number
+
+
+def _scale_by_keras_nadam(b1, b2, epsilon, step):
+    """Nadam as Keras computes it (Dozat 2016): the momentum follows a schedule,
+    `u_t = b1 * (1 - 0.5 * 0.96^t)`, and the step looks one momentum ahead. optax's nadam is Adam with
+    a plain Nesterov step, which gives other numbers, so this is Keras's formula in optax's form."""
+    def init(params):
+        zeros = optax.tree.zeros_like(params)
+        return _NadamState(mu=zeros, nu=zeros, u_product=jnp.ones([], jnp.float32))
+
+    def update(grads, state, params=None):
+        u_t = b1 * (1.0 - 0.5 * jnp.power(0.96, step))
+        u_next = b1 * (1.0 - 0.5 * jnp.power(0.96, step + 1))
+        u_product = state.u_product * u_t
+        mu = optax.tree.update_moment(grads, state.mu, b1, 1)
+        nu = optax.tree.update_moment_per_elem_norm(grads, state.nu, b2, 2)
+
+        def direction(g, m, v):
+            m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
+            return m_hat / (jnp.sqrt(v / (1 - jnp.power(b2, step))) + epsilon)
+
+        return jax.tree.map(direction, grads, mu, nu), _NadamState(mu, nu, u_product)
+
+    return optax.GradientTransformation(init, update)
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat's schedule of the momentum, as Keras)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _slot_layout(self):
+        return [[("mu", "momentum"), ("nu", "velocity")]]
+
+    def _scalar_layout(self):
+        # Keras keeps this number last, in a variable it calls just "variable"; ours says what it is.
+        return [("u_product", "u_product", 1.0)]
+
+    def _transform(self, learning_rate):
+        step = jnp.asarray(self.iterations.value, "float32") + 1.0
+        return optax.chain(_scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon, step),
+                           optax.scale_by_learning_rate(learning_rate))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+def _scale_by_keras_adamax(b1, b2, epsilon, step):
+    """Adamax as Keras computes it: `m_hat / (u + eps)` with `u = max(b2 * u, |g|)`. optax stores
+    `max(b2 * u, |g| + eps)` instead (another `norm` slot, other numbers), so this is Keras's rule
+    with optax's moment helper."""
+    def init(params):
+        zeros = optax.tree.zeros_like(params)
+        return optax.ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
+
+    def update(grads, state, params=None):
+        mu = optax.tree.update_moment(grads, state.mu, b1, 1)
+        nu = jax.tree.map(lambda g, u: jnp.maximum(b2 * u, jnp.abs(g)), grads, state.nu)
+        updates = jax.tree.map(lambda m, u: m / ((1 - jnp.power(b1, step)) * (u + epsilon)), mu, nu)
+        return updates, optax.ScaleByAdamState(count=state.count + 1, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init, update)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: the velocity is the running maximum of `|g|` (decayed by beta_2)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _slot_layout(self):
+        return [[("mu", "momentum"), ("nu", "norm")]]
+
+    def _transform(self, learning_rate):
+        step = jnp.asarray(self.iterations.value, "float32") + 1.0
+        return optax.chain(_scale_by_keras_adamax(self.beta_1, self.beta_2, self.epsilon, step),
+                           optax.scale_by_learning_rate(learning_rate))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Each step is `g` scaled by RMS(recent steps) / RMS(recent gradients): units that match the
+    weights', so the learning rate matters less (Keras's default is still 0.001)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _slot_layout(self):
+        return [[("e_g", "accumulated_grad"), ("e_x", "accumulated_delta_var")]]
+
+    def _transform(self, learning_rate):
+        # optax's running averages of g^2 and of the (unscaled) step^2 are Keras's two slots.
+        return optax.chain(optax.scale_by_adadelta(rho=self.rho, eps=self.epsilon),
+                           optax.scale_by_learning_rate(learning_rate))
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Lion(Optimizer):
+    """Steps of equal size: `lr * sign(beta_1 * m + (1 - beta_1) * g)`; the momentum `m` then
+    averages gradients with beta_2."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
+                             f"degenerates to SignSGD. Received: beta_1={beta_1}.")
+        self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def _slot_layout(self):
+        return [[("mu", "momentum")]]
+
+    def _transform(self, learning_rate):
+        return optax.chain(optax.scale_by_lion(b1=self.beta_1, b2=self.beta_2),
+                           optax.scale_by_learning_rate(learning_rate))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+class _FtrlState(NamedTuple):
+    accumulator: Any
+    linear: Any
+
+
+def _keras_ftrl(learning_rate, power, l1, l2, l2_shrinkage, beta, initial_accumulator_value):
+    """FTRL-proximal as Keras computes it (optax has no FTRL). The new weight has a closed form in
+    the summed squared gradients (`accumulator`) and the `linear` term, with L1 setting small weights
+    to exactly zero; the update returned is that weight minus the current one."""
+    def init(params):
+        return _FtrlState(accumulator=[jnp.full_like(p, initial_accumulator_value) for p in params],
+                          linear=optax.tree.zeros_like(params))
+
+    def update(grads, state, params):
+        l2_total = l2 + beta / (2.0 * learning_rate)
+        updates, accumulators, linears = [], [], []
+        for g, w, accumulator, linear in zip(grads, params, state.accumulator, state.linear):
+            new_accumulator = accumulator + jnp.square(g)
+            linear = linear + (g + 2 * l2_shrinkage * w) - (
+                jnp.power(new_accumulator, -power) - jnp.power(accumulator, -power)) / learning_rate * w
+            quadratic = jnp.power(new_accumulator, -power) / learning_rate + 2 * l2_total
+            updates.append((jnp.clip(linear, -l1, l1) - linear) / quadratic - w)
+            accumulators.append(new_accumulator)
+            linears.append(linear)
+        return updates, _FtrlState(accumulators, linears)
+
+    return optax.GradientTransformation(init, update)
+
+
+class Ftrl(Optimizer):
+    """Follow The Regularized Leader (FTRL-proximal): for wide, sparse models; its L1 strength makes
+    weights exactly zero."""
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
+        for argument, value in [("initial_accumulator_value", initial_accumulator_value),
+                                ("l1_regularization_strength", l1_regularization_strength),
+                                ("l2_regularization_strength", l2_regularization_strength),
+                                ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)]:
+            if value < 0.0:
+                raise ValueError(f"`{argument}` needs to be positive or zero. Received: {argument}={value}.")
+        if learning_rate_power > 0.0:
+            raise ValueError("`learning_rate_power` needs to be negative or zero. Received: "
+                             f"learning_rate_power={learning_rate_power}.")
+        self.learning_rate_power, self.initial_accumulator_value = learning_rate_power, initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def _slot_layout(self):
+        return [[("accumulator", "accumulator"), ("linear", "linear")]]
+
+    def _slot_initial(self, field):
+        return self.initial_accumulator_value if field == "accumulator" else 0.0
+
+    def _transform(self, learning_rate):
+        return _keras_ftrl(learning_rate, self.learning_rate_power, self.l1_regularization_strength,
+                           self.l2_regularization_strength, self.l2_shrinkage_regularization_strength,
+                           self.beta, self.initial_accumulator_value)
+
+    def get_config(self):
+        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1_regularization_strength": self.l1_regularization_strength,
+                "l2_regularization_strength": self.l2_regularization_strength,
+                "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+                "beta": self.beta}
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion, "ftrl": Ftrl}
 
 
 def get(identifier):
