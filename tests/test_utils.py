@@ -338,3 +338,12 @@ def names_across_a_clear_session(k):
 def test_clear_session_restarts_automatic_layer_names_as_keras_does():
     assert names_across_a_clear_session(kerasbook) == names_across_a_clear_session(keras) == (
         ["dense", "dense_1", "dense_2", "conv2d"], ["dense", "conv2d", "dense_1"])
+
+
+def test_keras_utils_alone_loads_neither_jax_nor_the_engine():
+    """`to_categorical` or `pad_sequences` in a data-preparation cell should not wait for JAX."""
+    import subprocess
+    import sys
+    code = "import sys, kerasbook; kerasbook.utils.pad_sequences([[1]]); print('jax' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

@@ -1,11 +1,10 @@
 """Questions about symbolic tensors: is this one (`is_keras_tensor`), and which `Input`s does it
 come from (`get_source_inputs`, found by walking the layer calls back, as `keras.Model` does)."""
 
-from kerasbook.core.tensor import KerasTensor
-
 
 def is_keras_tensor(x):
     """True for a symbolic tensor (made by `keras.Input` or a layer called on one), False for data."""
+    from kerasbook.core.tensor import KerasTensor  # imported here: `keras.utils` alone needs no JAX
     return isinstance(x, KerasTensor)
 
 
