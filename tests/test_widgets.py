@@ -268,3 +268,72 @@ def test_training_monitor_tracks_fit():
     assert repr(monitor) == "<TrainingMonitor: 3 epochs, tracking ['loss', 'mae', 'val_loss', 'val_mae']>"
     assert monitor.model is model
     monitor.close()
+
+
+# -- in a notebook: a burst of changes in one cell redraws a few times, not once per change ----------
+
+@pytest.fixture
+def cell_runner():
+    """A real IPython shell (what runs a notebook's cells in Jupyter); `run(code)` runs one cell."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    shell.user_ns.update(keras=keras, layers=layers, LiveSummary=LiveSummary, GraphView=GraphView)
+
+    def run(code):
+        result = shell.run_cell(code)
+        result.raise_error()
+        return shell.user_ns
+
+    yield run
+    InteractiveShell.clear_instance()
+
+
+def test_a_loop_of_add_calls_in_a_cell_redraws_a_few_times_and_ends_on_the_final_model(cell_runner):
+    from kerasbook.viz.summary_html import summary_html
+    ns = cell_runner('model = keras.Sequential([keras.Input((16,))], name="grown")\n'
+                     "live, view = LiveSummary(model), GraphView(model)")
+    live, view, model = ns["live"], ns["view"], ns["model"]
+    before = live.renders
+    ns = cell_runner("for i in range(100):\n"
+                     '    model.add(layers.Dense(16, name=f"d{i}"))\n'
+                     "renders_in_the_loop = live.renders")
+    assert ns["renders_in_the_loop"] - before < 10  # was 100: one redraw per add()
+    assert live.renders - before < 10
+    # The cell's end drew the final model, without a manual refresh.
+    assert live.value == summary_html(model) and "Total params: 27,200" in live.value
+    assert view.selector.options[-1] == "d99 [node 0]" and "<title>d99[0]</title>" in view.graph.value
+    assert observer_count(model) == 2 * 101  # the layers added in the burst are watched too
+    cell_runner('model.get_layer("d99").trainable = False')
+    assert "Non-trainable params: 272" in live.value
+    for widget in (live, view):
+        widget.close()
+    assert observer_count(model) == 0
+
+
+def test_a_single_change_in_a_cell_redraws_at_once(cell_runner, monkeypatch):
+    import time
+
+    from kerasbook.widgets import redraws
+    ns = cell_runner("model = keras.Sequential([keras.Input((4,)), layers.Dense(3, name='a'),"
+                     " layers.Dense(2, name='b')], name='net')\nlive = LiveSummary(model)")
+    live, model = ns["live"], ns["model"]
+    ns = cell_runner("model.layers[0].trainable = False\nshown = live.value")
+    assert "Non-trainable params: 15" in ns["shown"]  # drawn during the cell, not only at its end
+    time.sleep(redraws.INTERVAL)  # a student reads, then runs the next cell
+    ns = cell_runner("model.pop()\nshown = live.value")
+    assert "b (Dense)" not in ns["shown"] and "Total params: 15" in ns["shown"]
+    # Soon after a redraw a change waits for the cell's end; it is drawn when the cell ends.
+    monkeypatch.setattr(redraws, "INTERVAL", 60.0)  # "soon", even on a busy machine
+    ns = cell_runner("model.add(layers.Dense(5, name='c'))\nshown = live.value")
+    assert "c (Dense)" not in ns["shown"] and "<td>c (Dense)</td>" in live.value
+    # Outside a cell (a button's callback, say) no cell end would come: a change draws at once.
+    model.pop()
+    assert "c (Dense)" not in live.value
+    # A widget closed while it waits for the cell's end is not drawn again.
+    renders = live.renders
+    cell_runner("model.layers[0].trainable = True\nmodel.layers[0].trainable = False\nlive.close()")
+    assert live.renders == renders and observer_count(model) == 0

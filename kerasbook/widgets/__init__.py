@@ -5,7 +5,9 @@
 - `ActivationExplorer(model, x)`: every layer's activation for `x`, channel by channel.
 - `TrainingMonitor()`: a `fit` callback with a progress bar and live loss/metric curves.
 
-Widgets hold their model weakly and put observers on its layers; `close()` removes them.
+Widgets hold their model weakly and put observers on its layers; `close()` removes them. A cell
+that changes a model many times (`add()` in a loop) redraws them a few times, and once more when the
+cell ends (`redraws.py`).
 """
 
 from kerasbook.widgets.activation_explorer import ActivationExplorer

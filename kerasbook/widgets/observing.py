@@ -9,10 +9,15 @@ weak reference and the watch holds the model only through a weak reference, so:
 - a forgotten widget does not keep reacting: its callback removes itself when the watch is gone;
 - `close()` removes the callback from every layer it was put on.
 
-After "add", "pop" or "build" the set of sub-layers may have changed, so the watch subscribes again.
+After "add", "pop" or "build" the set of sub-layers may have changed, so the watch subscribes again
+(before its next redraw).
+When the widget redraws (at once, or once at the end of a burst of changes) is up to `redraws.py`.
 """
 
+import time
 import weakref
+
+from kerasbook.widgets import redraws
 
 _STRUCTURE_CHANGES = frozenset({"add", "pop", "build"})
 
@@ -26,6 +31,9 @@ class ModelWatch:
         else:
             self._on_change = lambda: on_change
         self._layers = []  # weak references to the layers holding our callback
+        self.drawn_at = float("-inf")  # time.monotonic() when the last redraw it asked for ended
+        self._resubscribe = False  # the set of sub-layers may have changed since the last redraw
+        self._closed = False
         watch = weakref.ref(self)
 
         def callback(layer, what):
@@ -38,6 +46,7 @@ class ModelWatch:
 
         self._callback = callback
         self.subscribe()
+        redraws.follow_cells()
 
     @property
     def model(self):
@@ -68,13 +77,29 @@ class ModelWatch:
         self._layers = []
 
     def _changed(self, what):
-        if what in _STRUCTURE_CHANGES:
+        # Resubscribing walks every layer, so it waits for the redraw: in a burst of add() calls
+        # the widget is stale anyway until then, and the new layers' own changes add nothing.
+        self._resubscribe |= what in _STRUCTURE_CHANGES
+        redraws.request(self)
+
+    def redraw(self):
+        """Tell the widget to draw the model as it is now."""
+        if self._closed:
+            return
+        if self._resubscribe:
+            self._resubscribe = False
             self.subscribe()
         on_change = self._on_change()
-        if on_change is not None:
+        if on_change is None:
+            return
+        try:
             on_change()
+        finally:
+            self.drawn_at = time.monotonic()
 
     def close(self):
+        self._closed = True
+        redraws.discard(self)
         self.unsubscribe()
 
     def __del__(self):
