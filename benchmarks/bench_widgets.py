@@ -3,7 +3,10 @@
     .venv/bin/python benchmarks/bench_widgets.py
 
 Targets: `LiveSummary` re-render for a 100-layer model <= 20 ms (measured as a change that
-notifies it: freezing a layer); `ActivationExplorer` layer switch on VGG19 at 224x224, after the
+notifies it: freezing a layer); building a 100-layer Sequential model with `add()` in a loop while a
+`LiveSummary` watches it, in one notebook cell (a real IPython shell runs the cell), redraws it a few
+times, not once per layer (the same loop in a plain script redraws at every change: nothing would
+draw it later); `ActivationExplorer` layer switch on VGG19 at 224x224, after the
 first call, <= 100 ms (median over all layers; the worst is printed too). The first call runs the
 feature model once for every layer; a switch then takes that layer's activation (already a NumPy
 array) and draws the PNG the widget shows, the wait a student has before the picture changes.
@@ -46,6 +49,40 @@ def bench_live_summary():
     return statistics.median(times), statistics.median(freeze)
 
 
+LOOP_CELL = """
+import time
+start = time.perf_counter()
+for i in range(100):
+    model.add(layers.Dense(16, name=f"d{i}"))
+seconds = time.perf_counter() - start
+"""
+
+
+def bench_add_loop():
+    """The 100-layer add() loop, in a plain script and in one IPython cell: (seconds, redraws) each."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    results = {}
+    for where in ("script", "cell"):
+        shell = InteractiveShell.instance() if where == "cell" else None
+        names = {"model": keras.Sequential([keras.Input((16,))], name="grown"), "layers": layers}
+        widget = LiveSummary(names["model"])
+        renders = widget.renders
+        if shell is None:
+            exec(LOOP_CELL, names)
+            seconds = names["seconds"]
+        else:
+            shell.user_ns.update(names)
+            start = time.perf_counter()
+            shell.run_cell(LOOP_CELL)  # the cell ends when its last redraw is done
+            seconds = time.perf_counter() - start
+            InteractiveShell.clear_instance()
+        assert "d99 (Dense)" in widget.value and "Total params: 27,200" in widget.value
+        results[where] = seconds, widget.renders - renders
+        widget.close()
+    return results
+
+
 def bench_activation_explorer():
     model, source = vgg19()
     x = np.random.default_rng(0).random((1, 224, 224, 3)).astype("float32")
@@ -77,6 +114,8 @@ if __name__ == "__main__":
     render, freeze = bench_live_summary()
     print(f"LiveSummary, 100 Dense layers: re-render {render * 1e3:.1f} ms, freeze a layer"
           f" {freeze * 1e3:.1f} ms (target <= 20 ms)")
+    for where, (seconds, redraws) in bench_add_loop().items():
+        print(f"LiveSummary watching 100 add() calls in a {where}: {seconds:.3f} s, {redraws} redraws")
     source, first, median, worst, channel = bench_activation_explorer()
     print(f"ActivationExplorer on {source}, 224x224: first call (compile + run + draw) {first:.2f} s; "
           f"layer switch median {median * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms; channel step "
