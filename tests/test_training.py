@@ -1,5 +1,7 @@
 """compile / fit / evaluate / predict, against Keras 3 on the same weights and data."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -274,3 +276,57 @@ def test_predict_and_a_direct_call_share_one_compiled_function():
     assert len(model._jit_cache) == 1
     model(x, training=True)  # a second program, kept beside the first
     assert len(model._jit_cache) == 2
+
+
+def _final_progress_line(text):
+    """The last line a terminal shows, with colours, erasing and timings taken out."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\b", "")
+    last = text.rstrip("\n").split("\n")[-1].split("\r")[-1].rstrip()
+    return re.sub(r"\d+(s|ms|us)\b", "<t>", last)
+
+
+@pytest.mark.parametrize("verbose", ["auto", 1, 2, 0])
+def test_predict_and_evaluate_show_keras_progress(capsys, verbose):
+    """predict and evaluate print Keras's progress line (verbose "auto"/1: the bar; 2: one line;
+    0: nothing), and call the predict/test hooks of callbacks."""
+    x, y = np.ones((70, 3), "float32"), np.ones((70, 2), "float32")
+    lines = {}
+    for library in (keras, kerasbook):
+        model = library.Sequential([library.Input((3,)), library.layers.Dense(2, kernel_initializer="ones")])
+        model.compile("sgd", "mse")
+        capsys.readouterr()
+        model.predict(x, verbose=verbose)
+        predicted = capsys.readouterr().out
+        model.evaluate(x, y, verbose=verbose)
+        evaluated = capsys.readouterr().out
+        lines[library] = (_final_progress_line(predicted), _final_progress_line(evaluated))
+    assert lines[kerasbook] == lines[keras]
+    expected = {0: ("", ""), 2: ("3/3 - <t> - <t>/step", "3/3 - <t> - <t>/step - loss: 4.0000")}.get(
+        verbose, ("3/3 ━━━━━━━━━━━━━━━━━━━━ <t> <t>/step", "3/3 ━━━━━━━━━━━━━━━━━━━━ <t> <t>/step - loss: 4.0000"))
+    assert lines[kerasbook] == expected
+
+
+class Recorder(kerasbook.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_predict_begin(self, logs=None): self.seen.append("predict_begin")
+    def on_predict_batch_end(self, batch, logs=None): self.seen.append(("predict", batch, sorted(logs)))
+    def on_predict_end(self, logs=None): self.seen.append("predict_end")
+    def on_test_begin(self, logs=None): self.seen.append("test_begin")
+    def on_test_batch_end(self, batch, logs=None): self.seen.append(("test", batch, sorted(logs)))
+    def on_test_end(self, logs=None): self.seen.append(("test_end", sorted(logs)))
+
+
+def test_predict_and_evaluate_call_their_callbacks():
+    model = kerasbook.Sequential([kerasbook.Input((3,)), kerasbook.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x = np.ones((40, 3), "float32")
+    recorder = Recorder()
+    model.predict(x, verbose=0, callbacks=[recorder])
+    assert recorder.seen == ["predict_begin", ("predict", 0, ["outputs"]), ("predict", 1, ["outputs"]),
+                             "predict_end"]
+    recorder.seen.clear()
+    model.evaluate(x, np.ones((40, 2)), verbose=0, callbacks=[recorder])
+    assert recorder.seen == ["test_begin", ("test", 0, ["loss"]), ("test", 1, ["loss"]), ("test_end", ["loss"])]

@@ -428,19 +428,22 @@ class ModelCheckpoint(Callback):
 
 
 class ProgbarLogger(Callback):
-    """Keras's progress output: a bar per epoch (verbose=1) or a line per epoch (verbose=2)."""
+    """Keras's progress output: a bar per epoch (verbose=1) or a line per epoch (verbose=2); the same
+    for one pass of `evaluate` (with its logs) and `predict` (without: its outputs are no metrics)."""
+
+    def _start(self):
+        from kerasbook.core.training.progbar import Progbar
+        self.verbose = self.params.get("verbose", 1)
+        self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose)
 
     def on_train_begin(self, logs=None):
-        from kerasbook.core.training.progbar import Progbar
-        self._progbar_class = Progbar
         self.verbose = self.params.get("verbose", 1)
         self.epochs = self.params.get("epochs", 1)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.epochs}")
-        self.progbar = self._progbar_class(self.params.get("steps"), verbose=self.verbose)
-        self.start = time.perf_counter()
+        self._start()
 
     def on_train_batch_end(self, batch, logs=None):
         if self.verbose == 1:
@@ -449,3 +452,23 @@ class ProgbarLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose:
             self.progbar.finish(logs or {})
+
+    def on_test_begin(self, logs=None):
+        self._start()
+
+    on_test_batch_end = on_train_batch_end
+
+    def on_test_end(self, logs=None):
+        if self.verbose:
+            self.progbar.finish(logs or {})
+
+    def on_predict_begin(self, logs=None):
+        self._start()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        if self.verbose == 1:
+            self.progbar.update(batch + 1)
+
+    def on_predict_end(self, logs=None):
+        if self.verbose:
+            self.progbar.finish({})

@@ -216,16 +216,22 @@ class Trainer:
         self._require_compiled("evaluate")
         x, y, sample_weight = self._standardize(x, y, sample_weight)
         n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
+        batch_size = batch_size or 32
         self._prepare(x, y)
         groups = self._state_variables()
         self._compile_metrics.reset(groups[3])
         step = self._step("test", groups)
         values = self._values(groups)
         logs = {}
-        for index in data_lib.batches(n, batch_size or 32):
+        callback_list = self._callbacks_for_one_pass(callbacks, verbose, -(-n // batch_size))
+        callback_list.on_test_begin()
+        for batch_index, index in enumerate(data_lib.batches(n, batch_size)):
+            callback_list.on_test_batch_begin(batch_index)
             values, logs = step(values, *self._place(data_lib.take((x, y, sample_weight), index)))
+            callback_list.on_test_batch_end(batch_index, logs)
         self._write_back(groups[3:], values[3:])
         logs = _to_python(logs, self._compile_metrics.log_names())
+        callback_list.on_test_end(logs)
         if return_dict:
             return logs
         return logs["loss"] if len(logs) == 1 else list(logs.values())
@@ -233,9 +239,17 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         x = self._standardize_inputs(x)
         n = data_lib.num_samples(("x", x))
+        batch_size = batch_size or 32
         self._ensure_built(x)
         run = self._inference_function()
-        outputs = [run(self._place(data_lib.take(x, index))) for index in data_lib.batches(n, batch_size or 32)]
+        callback_list = self._callbacks_for_one_pass(callbacks, verbose, -(-n // batch_size))
+        callback_list.on_predict_begin()
+        outputs = []
+        for batch_index, index in enumerate(data_lib.batches(n, batch_size)):
+            callback_list.on_predict_batch_begin(batch_index)
+            outputs.append(run(self._place(data_lib.take(x, index))))
+            callback_list.on_predict_batch_end(batch_index, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
         # Results come to the host once, at the end: meanwhile the device computes batch i while
         # Python slices batch i + 1.
         flat = [np.concatenate([np.asarray(o) for o in parts]) for parts in
@@ -272,6 +286,12 @@ class Trainer:
         return tree.map_structure(np.asarray, self._inference_function()(self._place(x)))
 
     # -- helpers -------------------------------------------------------------------------------
+    def _callbacks_for_one_pass(self, callbacks, verbose, steps):
+        """The callbacks of one evaluate or predict pass, with Keras's progress bar unless verbose=0."""
+        from kerasbook.core.training import callbacks as callbacks_lib
+        return callbacks_lib.CallbackList(callbacks, add_progbar=_verbosity(verbose) != 0, model=self,
+                                          verbose=_verbosity(verbose), epochs=1, steps=steps)
+
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f'You must call compile() on model "{self.name}" before {what}().')
