@@ -184,6 +184,41 @@ def test_graph_view_follows_sequential_add():
     view.close()
 
 
+def test_graph_view_expand_nested_lists_and_explains_the_nested_models_nodes():
+    encoder = keras.Sequential([keras.Input((6,), name="pixels"), layers.Dense(4, name="code")],
+                               name="encoder")
+    block_in = keras.Input((2,), name="block_in")
+    block = keras.Model(block_in, layers.Dense(2, name="inner")(block_in), name="block")
+    x = keras.Input((6,), name="x")
+    model = keras.Model(x, block(block(layers.Dense(2, name="head")(encoder(x)))), name="outer")
+    flat = GraphView(model)
+    assert flat.selector.options == ("x [node 0]", "encoder [node 0]", "head [node 0]", "block [node 0]",
+                                     "block [node 1]")
+    view = GraphView(model, expand_nested=True)
+    # Each nested node follows the call whose box it is drawn in (a model called twice: two boxes).
+    assert view.selector.options == (
+        "x [node 0]", "encoder [node 0]", "encoder [node 0] / pixels [node 0]",
+        "encoder [node 0] / code [node 0]", "head [node 0]",
+        "block [node 0]", "block [node 0] / block_in [node 0]", "block [node 0] / inner [node 0]",
+        "block [node 1]", "block [node 1] / block_in [node 0]", "block [node 1] / inner [node 0]")
+    assert "<title>encoder[0]/code[0]</title>" in view.graph.value
+    view.select("encoder [node 0] / code [node 0]")
+    details = view.details.value
+    assert "<b>encoder [node 0] / code [node 0]</b> (Dense)" in details
+    assert "<td>inputs</td><td>(None, 6)</td>" in details and "<td>outputs</td><td>(None, 4)</td>" in details
+    kernel = encoder.get_layer("code").kernel.numpy()
+    assert "code/kernel</td><td>(6, 4)" in details and f"<td>{kernel.std():.4g}</td>" in details
+    assert "&quot;units&quot;: 4" in details and "&quot;trainable&quot;: true" in details
+    encoder.get_layer("code").trainable = False  # a change inside the nested model is shown too
+    assert view.selector.value == "encoder [node 0] / code [node 0]"
+    assert "&quot;trainable&quot;: false" in view.details.value
+    view.select("block [node 1] / inner [node 0]")
+    assert "<b>block [node 1] / inner [node 0]</b>" in view.details.value
+    assert "inner/kernel</td><td>(2, 2)" in view.details.value
+    for widget in (flat, view):
+        widget.close()
+
+
 def test_activation_explorer_switches_layers_without_running_the_model_again():
     model = conv_like_model()
     x = np.random.default_rng(0).random((1, 5, 4)).astype("float32")

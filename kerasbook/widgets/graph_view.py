@@ -2,6 +2,10 @@
 
 Pick a node ("dense [node 1]") to read its layer's config, the shapes at that call, and the layer's
 weights with a few statistics. The drawing and the list follow the model when it changes.
+
+With `expand_nested=True` the drawing opens each call of a nested model into a box holding that
+model's own nodes, and the list follows it: after "encoder [node 0]" come the nodes inside it,
+named after the call they are drawn in ("encoder [node 0] / conv [node 0]").
 """
 
 import html
@@ -31,9 +35,10 @@ class GraphView(ipywidgets.VBox):
         return self._watch.model
 
     def nodes(self):
-        """The model's nodes, as `(title, node)` pairs in graph order."""
+        """The nodes to pick from, as `(title, node)` pairs in graph order (nested ones included
+        when the drawing shows them)."""
         model = self._watch.model
-        return [] if model is None else [(diagrams.node_title(n), n) for n in getattr(model, "_nodes", [])]
+        return [] if model is None else list(_titled_nodes(model, "", self._expand_nested))
 
     def refresh(self):
         model = self._watch.model
@@ -52,8 +57,9 @@ class GraphView(ipywidgets.VBox):
         self.selector.value = title
 
     def _show_selected(self, change=None):
-        chosen = dict(self.nodes()).get(self.selector.value)
-        self.details.value = "" if chosen is None else node_details_html(chosen)
+        title = self.selector.value
+        chosen = dict(self.nodes()).get(title)
+        self.details.value = "" if chosen is None else node_details_html(chosen, title)
 
     def close(self):
         if getattr(self, "_watch", None) is not None:
@@ -66,8 +72,20 @@ class GraphView(ipywidgets.VBox):
         return f'<GraphView of model "{self._watch.name}">'
 
 
-def node_details_html(node):
-    """One call of a layer: its config, the shapes at that call, and the layer's weights."""
+def _titled_nodes(model, prefix, expand_nested):
+    """`(title, node)` for each node of `model`, each nested model's nodes after its call."""
+    for node in getattr(model, "_nodes", []):
+        title = prefix + diagrams.node_title(node)
+        yield title, node
+        if expand_nested and getattr(node.operation, "_nodes", None):  # a functional model inside
+            yield from _titled_nodes(node.operation, title + " / ", expand_nested)
+
+
+def node_details_html(node, title=None):
+    """One call of a layer: its config, the shapes at that call, and the layer's weights.
+
+    `title` names the node as the list does (a nested node with the call it is inside).
+    """
     layer = node.operation
     try:
         config = json.dumps(layer.get_config(), indent=1, default=str)
@@ -80,7 +98,7 @@ def node_details_html(node):
     weight_rows = "".join(_weight_row(v) for v in layer.weights) if layer.built else ""
     weights = (f"<table><tr><th>weight</th><th>shape</th><th>mean</th><th>std</th><th>min</th>"
                f"<th>max</th></tr>{weight_rows}</table>" if weight_rows else "<p>no weights</p>")
-    return (f"<div class='kerasbook-node'><b>{html.escape(diagrams.node_title(node))}</b> "
+    return (f"<div class='kerasbook-node'><b>{html.escape(title or diagrams.node_title(node))}</b> "
             f"({html.escape(type(layer).__name__)})<table>{shape_rows}</table>{weights}"
             f"<details><summary>config</summary><pre>{html.escape(config)}</pre></details></div>")
 
