@@ -10,6 +10,12 @@ import numpy as np
 
 from kerasbook.core import naming
 from kerasbook.core.training import losses as losses_lib
+# The loss functions Keras also exports as metric functions (`keras.metrics.mean_absolute_error`):
+# the same functions, one value per sample.
+from kerasbook.core.training.losses import (  # noqa: F401
+    binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+    mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
+    poisson, sparse_categorical_crossentropy, squared_hinge)
 from kerasbook.core.variables import Variable
 
 
@@ -270,13 +276,6 @@ CategoricalHinge = _wrapper_class("CategoricalHinge", losses_lib.categorical_hin
 CosineSimilarity = _wrapper_class("CosineSimilarity", _cosine_similarity, "cosine_similarity", config=(),
                                   axis=-1)
 LogCoshError = _wrapper_class("LogCoshError", losses_lib.log_cosh, "logcosh")
-
-# The loss functions Keras also exports as metric functions (`keras.metrics.mean_absolute_error`):
-# the same functions, one value per sample.
-from kerasbook.core.training.losses import (  # noqa: E402
-    binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
-    mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
-    poisson, sparse_categorical_crossentropy, squared_hinge)
 
 
 class RootMeanSquaredError(Mean):
