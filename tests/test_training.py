@@ -330,3 +330,28 @@ def test_predict_and_evaluate_call_their_callbacks():
     recorder.seen.clear()
     model.evaluate(x, np.ones((40, 2)), verbose=0, callbacks=[recorder])
     assert recorder.seen == ["test_begin", ("test", 0, ["loss"]), ("test", 1, ["loss"]), ("test_end", ["loss"])]
+
+
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_fit_prints_and_records_logs_as_keras(capsys, epochs):
+    """verbose=2 lines, history keys and evaluate's dict and list, in Keras's order: logs sorted by name
+    (accuracy before loss), val_ logs after, "Epoch i/n" only when there are several; evaluate's list
+    starts with the loss."""
+    x, labels = data()
+    y = np.eye(3, dtype="float32")[labels]
+    start = mlp(keras).get_weights()
+    results, listed = {}, {}
+    for library in (keras, kerasbook):
+        model = mlp(library)
+        model.set_weights(start)
+        model.compile("sgd", "categorical_crossentropy", metrics=["mae", "accuracy"])
+        capsys.readouterr()
+        history = model.fit(x, y, epochs=epochs, validation_split=0.25, shuffle=False, verbose=2)
+        printed = re.sub(r"\d+(\.\d+)?(s|ms|us)\b", "<t>", capsys.readouterr().out)
+        listed[library] = model.evaluate(x, y, verbose=0)
+        results[library] = (printed, list(history.history),
+                            list(model.evaluate(x, y, verbose=0, return_dict=True)))
+    assert results[kerasbook] == results[keras]
+    assert results[kerasbook][1] == ["accuracy", "loss", "mae", "val_accuracy", "val_loss", "val_mae"]
+    assert ("Epoch 1/" in results[kerasbook][0]) == (epochs > 1)
+    np.testing.assert_allclose(listed[kerasbook], listed[keras], rtol=1e-5)  # loss, mae, accuracy

@@ -441,7 +441,7 @@ class ProgbarLogger(Callback):
         self.epochs = self.params.get("epochs", 1)
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.verbose:
+        if self.verbose and self.epochs > 1:  # Keras names no epoch when there is only one
             print(f"Epoch {epoch + 1}/{self.epochs}")
         self._start()
 

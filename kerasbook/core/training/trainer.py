@@ -196,7 +196,7 @@ class Trainer:
                 callback_list.on_train_batch_end(batch_index, logs)
                 if self.stop_training:
                     break
-            epoch_logs = _to_python(logs, self._compile_metrics.log_names())
+            epoch_logs = _to_python(logs)
             self._write_back(groups, values)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val_x, val_y, val_weight = _unpack_validation(validation_data)
@@ -230,11 +230,9 @@ class Trainer:
             values, logs = step(values, *self._place(data_lib.take((x, y, sample_weight), index)))
             callback_list.on_test_batch_end(batch_index, logs)
         self._write_back(groups[3:], values[3:])
-        logs = _to_python(logs, self._compile_metrics.log_names())
+        logs = _to_python(logs)
         callback_list.on_test_end(logs)
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
+        return _result(logs, return_dict, self._compile_metrics.log_names())
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         x = self._standardize_inputs(x)
@@ -274,7 +272,7 @@ class Trainer:
         self._compile_metrics.reset(groups[3])
         values, logs = self._step("train", groups)(self._step_inputs(groups), *self._place((x, y, sample_weight)))
         self._write_back(groups, values)
-        return _result(_to_python(logs, self._compile_metrics.log_names()), return_dict)
+        return _result(_to_python(logs), return_dict, self._compile_metrics.log_names())
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         return self.evaluate(x, y, batch_size=data_lib.num_samples(("x", self._standardize_inputs(x))),
@@ -421,16 +419,20 @@ def _verbosity(verbose):
     return 1 if verbose == "auto" else int(verbose)
 
 
-def _to_python(logs, order=()):
-    """Logs as floats, in Keras's order (a jitted step returns its dict with keys sorted)."""
-    keys = [k for k in order if k in logs] + sorted(k for k in logs if k not in order)
-    return {k: float(logs[k]) for k in keys}
+def _to_python(logs):
+    """Logs as floats, sorted by name as Keras gives them (`accuracy` before `loss`): the epoch logs,
+    history, the progress line and evaluate's dict."""
+    return {k: float(logs[k]) for k in sorted(logs)}
 
 
-def _result(logs, return_dict):
+def _result(logs, return_dict, order):
+    """evaluate's answer: the logs, or as a list in `order` (the loss, each output's loss, then the
+    metrics, as Keras lists them), or the loss alone when there is nothing else."""
     if return_dict:
         return logs
-    return logs["loss"] if len(logs) == 1 else list(logs.values())
+    if len(logs) == 1:
+        return logs["loss"]
+    return [logs[k] for k in order if k in logs] + [logs[k] for k in sorted(logs) if k not in order]
 
 
 def _unpack_validation(validation_data):
