@@ -59,6 +59,14 @@ CASES = [
     ("CosineSimilarity", REAL_TRUE, REAL_PRED, {}),
     ("CosineSimilarity", REAL_TRUE, REAL_PRED, {"axis": 1, "name": "cos"}),
     ("LogCoshError", REAL_TRUE, REAL_PRED, {}),
+    ("PearsonCorrelation", REAL_TRUE, REAL_PRED, {}),
+    ("PearsonCorrelation", REAL_TRUE, REAL_PRED, {"axis": 1, "name": "r"}),
+    ("ConcordanceCorrelation", REAL_TRUE, REAL_PRED, {}),
+    ("ConcordanceCorrelation", REAL_TRUE, REAL_TRUE + 0.1 * REAL_PRED, {"axis": 1}),
+    ("TruePositives", BINARY, SIGMOID, {}),
+    ("FalsePositives", BINARY, SIGMOID, {"thresholds": [0.2, 0.7]}),
+    ("TrueNegatives", ONE_HOT, PROBS, {"thresholds": 0.1}),
+    ("FalseNegatives", BINARY, SIGMOID, {}),
 ]
 
 
@@ -110,7 +118,8 @@ def test_update_inside_jit_is_stateless():
 
 def test_get_names_as_keras_reports_them():
     for name in ["mae", "MSE", "mean_absolute_error", "bce", "msle", "MAPE", "kl_divergence", "log_cosh_error",
-                 "cosine_similarity", "categorical_hinge", "sparse_top_k_categorical_accuracy", "Poisson"]:
+                 "cosine_similarity", "categorical_hinge", "sparse_top_k_categorical_accuracy", "Poisson",
+                 "true_negatives", "PearsonCorrelation", "concordance_correlation"]:
         ours, theirs = metrics.get(name), keras.metrics.get(name)
         assert (type(ours).__name__, ours.name) == (type(theirs).__name__, theirs.name)
     for name in ["logcosh", "kld", "huber"]:  # names Keras's metrics.get does not know either
@@ -177,7 +186,9 @@ def test_public_names_cover_keras_common_metrics():
     common = {"BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
               "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "CosineSimilarity", "LogCoshError",
               "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "SparseTopKCategoricalAccuracy",
-              "sparse_top_k_categorical_accuracy", *KERAS_FUNCTIONS}
+              "sparse_top_k_categorical_accuracy", "PearsonCorrelation", "ConcordanceCorrelation",
+              "pearson_correlation", "concordance_correlation", "TruePositives", "FalsePositives",
+              "TrueNegatives", "FalseNegatives", *KERAS_FUNCTIONS}
     assert common <= set(dir(keras.metrics)) and common <= set(dir(metrics))
 
 

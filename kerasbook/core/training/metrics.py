@@ -200,6 +200,29 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     return hits.astype("float32").reshape(shape if len(shape) > 1 else (-1,))
 
 
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Pearson's r along `axis`: the mean product of the standardized targets and predictions."""
+    y_true, y_pred = _aligned(jnp.asarray(y_true, "float32"), jnp.asarray(y_pred, "float32"))
+    y_true = y_true - jnp.mean(y_true, axis=axis, keepdims=True)
+    y_pred = y_pred - jnp.mean(y_pred, axis=axis, keepdims=True)
+    y_true = y_true / jnp.std(y_true, axis=axis, keepdims=True)
+    y_pred = y_pred / jnp.std(y_pred, axis=axis, keepdims=True)
+    return jnp.mean(y_true * y_pred, axis=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance along `axis`: like Pearson's r, but also penalizing a shift or a scale
+    between targets and predictions. (As Keras computes it: the covariance term centres the targets
+    on the predictions' mean.)"""
+    y_true, y_pred = _aligned(jnp.asarray(y_true, "float32"), jnp.asarray(y_pred, "float32"))
+    true_mean = jnp.mean(y_true, axis=axis, keepdims=True)
+    pred_mean = jnp.mean(y_pred, axis=axis, keepdims=True)
+    norm = (jnp.var(y_true, axis=axis, keepdims=True) + jnp.var(y_pred, axis=axis, keepdims=True)
+            + jnp.square(true_mean - pred_mean))
+    covariance = (y_true - pred_mean) * (y_pred - pred_mean)
+    return jnp.mean(2 * covariance / (norm + 1e-7), axis=axis)
+
+
 def _cosine_similarity(y_true, y_pred, axis=-1):
     """The similarity itself (1 for the same direction): the loss of that name is its negative."""
     return -losses_lib.cosine_similarity(y_true, y_pred, axis=axis)
@@ -276,6 +299,9 @@ CategoricalHinge = _wrapper_class("CategoricalHinge", losses_lib.categorical_hin
 CosineSimilarity = _wrapper_class("CosineSimilarity", _cosine_similarity, "cosine_similarity", config=(),
                                   axis=-1)
 LogCoshError = _wrapper_class("LogCoshError", losses_lib.log_cosh, "logcosh")
+PearsonCorrelation = _wrapper_class("PearsonCorrelation", pearson_correlation, "pearson_correlation", axis=-1)
+ConcordanceCorrelation = _wrapper_class("ConcordanceCorrelation", concordance_correlation,
+                                        "concordance_correlation", axis=-1)
 
 
 class RootMeanSquaredError(Mean):
@@ -307,7 +333,10 @@ class _Confusion(Metric):
         self.thresholds = [float(t) for t in (thresholds if isinstance(thresholds, (list, tuple))
                                               else [thresholds])]
         for cell in self._cells:
-            setattr(self, cell, self.add_variable(shape=(len(self.thresholds),), name=cell))
+            setattr(self, cell, self.add_variable(shape=(len(self.thresholds),), name=self._variable_name(cell)))
+
+    def _variable_name(self, cell):
+        return cell
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = jnp.asarray(y_true, "float32")
@@ -328,7 +357,7 @@ class _Confusion(Metric):
         actual = (y_true.reshape(-1) > 0.5).astype("float32")[None, :]
         weight = weight.reshape(-1)[None, :]
         counts = {"true_positives": predicted * actual, "false_positives": predicted * (1 - actual),
-                  "false_negatives": (1 - predicted) * actual}
+                  "false_negatives": (1 - predicted) * actual, "true_negatives": (1 - predicted) * (1 - actual)}
         for cell in self._cells:
             variable = getattr(self, cell)
             variable.assign(variable.value + jnp.sum(counts[cell] * weight, axis=1))
@@ -367,12 +396,41 @@ class Recall(_Confusion):
         return self._ratio(self.false_negatives.value)
 
 
+class _ConfusionCount(_Confusion):
+    """One cell of the confusion matrix, counted per threshold (a variable Keras calls `accumulator`)."""
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, None, None, name, dtype)
+
+    def _variable_name(self, cell):
+        return "accumulator"
+
+    def result(self):
+        counts = getattr(self, self._cells[0]).value
+        return counts[0] if len(self.thresholds) == 1 else counts
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "thresholds": self.init_thresholds}
+
+
+def _count_class(class_name, cell):
+    return type(class_name, (_ConfusionCount,), {"_cells": (cell,), "__doc__":
+                f"The (weighted) number of {cell.replace('_', ' ')}, per threshold."})
+
+
+TruePositives = _count_class("TruePositives", "true_positives")
+FalsePositives = _count_class("FalsePositives", "false_positives")
+TrueNegatives = _count_class("TrueNegatives", "true_negatives")
+FalseNegatives = _count_class("FalseNegatives", "false_negatives")
+
+
 _CLASSES = {cls.__name__: cls for cls in [
     Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError,
     MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity,
     LogCoshError, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
-    KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, Precision, Recall]}
+    KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, Precision, Recall, TruePositives,
+    FalsePositives, TrueNegatives, FalseNegatives, PearsonCorrelation, ConcordanceCorrelation]}
 # The names `get` (and so compile) knows, as Keras's: class names, their snake_case, a few short ones.
 _BY_NAME = {**_CLASSES, **{naming.to_snake_case(name): cls for name, cls in _CLASSES.items()},
             "acc": Accuracy, "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy, "mse": MeanSquaredError,
