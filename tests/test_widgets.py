@@ -372,3 +372,14 @@ def test_a_single_change_in_a_cell_redraws_at_once(cell_runner, monkeypatch):
     renders = live.renders
     cell_runner("model.layers[0].trainable = True\nmodel.layers[0].trainable = False\nlive.close()")
     assert live.renders == renders and observer_count(model) == 0
+
+
+def test_a_widget_made_outside_a_cell_redraws_at_once_while_a_shell_exists(cell_runner):
+    """An IPython shell that exists but runs no cell (one made by another test, or a script that
+    embeds IPython) will send no cell end, so no change may wait for one."""
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="a"), layers.Dense(2, name="b")])
+    live = LiveSummary(model)
+    model.layers[0].trainable = False
+    model.pop()  # a moment after the last redraw: inside a cell this would wait for the cell's end
+    assert "b (Dense)" not in live.value and "Non-trainable params: 15" in live.value
+    live.close()

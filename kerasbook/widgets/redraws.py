@@ -18,25 +18,22 @@ import time
 INTERVAL = 0.25  # seconds
 
 _stale = {}  # id(watch) -> watch: changed since it last redrew; redrawn when the cell ends
-_shell = None  # the IPython shell whose cell events we follow
-_in_cell = False
+_shell = None  # the IPython shell whose cell-end event we follow
 
 
 def follow_cells():
-    """Listen to the cell events of the running IPython, if any (once per shell)."""
-    global _shell, _in_cell
+    """Listen to the end of cells in the running IPython, if any (once per shell)."""
+    global _shell
     shell = _ipython()
     if shell is None or shell is _shell:
         return
-    shell.events.register("pre_execute", _cell_started)
-    shell.events.register("post_execute", _cell_ended)
+    shell.events.register("post_execute", redraw_stale)
     _shell = shell
-    _in_cell = True  # widgets are made by code in a cell, so this cell's post_execute will come
 
 
 def request(watch):
     """`watch`'s model changed: call `watch.redraw()` now, or later if it redrew a moment ago."""
-    if _in_cell and time.monotonic() - watch.drawn_at < INTERVAL and _shell is _ipython():
+    if time.monotonic() - watch.drawn_at < INTERVAL and _cell_running():
         _stale[id(watch)] = watch
     else:
         _stale.pop(id(watch), None)
@@ -61,15 +58,14 @@ def redraw_stale():
         raise errors[0]
 
 
-def _cell_started():
-    global _in_cell
-    _in_cell = True
+def _cell_running():
+    """True while the followed IPython runs a cell's code, so that its `post_execute` will come.
 
-
-def _cell_ended():
-    global _in_cell
-    _in_cell = False
-    redraw_stale()
+    IPython hands the displayhook the running cell's result and takes it back when the code ends;
+    a shell that merely exists (made by a test, or idle between cells) has none.
+    """
+    shell = _ipython()
+    return shell is not None and shell is _shell and getattr(shell.displayhook, "exec_result", None) is not None
 
 
 def _ipython():
