@@ -40,7 +40,7 @@ def test_runtime_and_extra_dependencies_are_declared():
     project = PYPROJECT["project"]
     assert project["requires-python"] == ">=3.11"
     assert {"jax", "jaxlib", "optax", "h5py", "numpy", "ipywidgets", "ipython", "graphviz",
-            "matplotlib"} <= names(project["dependencies"])
+            "matplotlib", "pillow"} <= names(project["dependencies"])
     assert "ipywidgets>=8" in project["dependencies"]
     assert {"keras", "pytest", "pytest-timeout", "nbval", "nbformat", "nbclient", "ipykernel", "jupyterlab",
             "playwright"} <= names(project["optional-dependencies"]["test"])
