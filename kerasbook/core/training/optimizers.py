@@ -99,6 +99,10 @@ class Optimizer:
             return self._learning_rate.value
         return jnp.asarray(self._learning_rate(self.iterations.value), "float32")
 
+    def _step_number(self):
+        """The step about to run, counted from 1, as the bias corrections of the Adam family use it."""
+        return jnp.asarray(self.iterations.value, "float32") + 1.0
+
     # -- state ---------------------------------------------------------------------------------
     def build(self, variables):
         """Create the slots of `variables` (once per variable: a second call only adds new ones)."""
@@ -307,7 +311,7 @@ class Adam(Optimizer):
         return layout + [[("nu_max", "velocity_hat")]] if self.amsgrad else layout
 
     def _transform(self, learning_rate):
-        step = jnp.asarray(self.iterations.value, "float32") + 1.0
+        step = self._step_number()
         return optax.chain(_scale_by_keras_adam(self.beta_1, self.beta_2, self.epsilon, step, self.amsgrad),
                            optax.scale_by_learning_rate(learning_rate))
 
@@ -416,8 +420,11 @@ def _scale_by_keras_nadam(b1, b2, epsilon, step):
     return optax.GradientTransformation(init, update)
 
 
-class Nadam(Optimizer):
-    """Adam with Nesterov momentum (Dozat's schedule of the momentum, as Keras)."""
+class _MomentsWithKerasRule(Optimizer):
+    """Nadam and Adamax: Adam's arguments (beta_1, beta_2, epsilon), a moment rule of Keras's own
+    (`_rule`, an optax transformation), and the learning rate applied after it."""
+
+    _rule = None  # a staticmethod: (beta_1, beta_2, epsilon, step) -> optax transformation
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
@@ -425,21 +432,26 @@ class Nadam(Optimizer):
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
+    def _transform(self, learning_rate):
+        return optax.chain(self._rule(self.beta_1, self.beta_2, self.epsilon, self._step_number()),
+                           optax.scale_by_learning_rate(learning_rate))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class Nadam(_MomentsWithKerasRule):
+    """Adam with Nesterov momentum (Dozat's schedule of the momentum, as Keras)."""
+
+    _rule = staticmethod(_scale_by_keras_nadam)
+
     def _slot_layout(self):
         return [[("mu", "momentum"), ("nu", "velocity")]]
 
     def _scalar_layout(self):
         # Keras keeps this number last, in a variable it calls just "variable"; ours says what it is.
         return [("u_product", "u_product", 1.0)]
-
-    def _transform(self, learning_rate):
-        step = jnp.asarray(self.iterations.value, "float32") + 1.0
-        return optax.chain(_scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon, step),
-                           optax.scale_by_learning_rate(learning_rate))
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 def _scale_by_keras_adamax(b1, b2, epsilon, step):
@@ -459,26 +471,13 @@ def _scale_by_keras_adamax(b1, b2, epsilon, step):
     return optax.GradientTransformation(init, update)
 
 
-class Adamax(Optimizer):
+class Adamax(_MomentsWithKerasRule):
     """Adam with the infinity norm: the velocity is the running maximum of `|g|` (decayed by beta_2)."""
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+    _rule = staticmethod(_scale_by_keras_adamax)
 
     def _slot_layout(self):
         return [[("mu", "momentum"), ("nu", "norm")]]
-
-    def _transform(self, learning_rate):
-        step = jnp.asarray(self.iterations.value, "float32") + 1.0
-        return optax.chain(_scale_by_keras_adamax(self.beta_1, self.beta_2, self.epsilon, step),
-                           optax.scale_by_learning_rate(learning_rate))
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 class Adadelta(Optimizer):
