@@ -97,6 +97,12 @@ class ModelWatch:
         finally:
             self.drawn_at = time.monotonic()
 
+    def sync(self):
+        """Redraw now if a change is still waiting for its redraw (call before reading the widget)."""
+        if redraws.is_stale(self):
+            redraws.discard(self)
+            self.redraw()
+
     def close(self):
         self._closed = True
         redraws.discard(self)

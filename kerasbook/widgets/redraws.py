@@ -40,6 +40,11 @@ def request(watch):
         watch.redraw()
 
 
+def is_stale(watch):
+    """True if `watch` changed and waits for the end of the cell to redraw."""
+    return id(watch) in _stale
+
+
 def discard(watch):
     """Forget a stale watch (its widget was closed)."""
     _stale.pop(id(watch), None)
