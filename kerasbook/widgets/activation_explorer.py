@@ -13,6 +13,7 @@ import ipywidgets
 import numpy as np
 
 from kerasbook.viz import activations, diagrams
+from kerasbook.widgets.features import Features
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
@@ -27,8 +28,7 @@ class ActivationExplorer(ipywidgets.VBox):
         self._sample = sample
         self._tiles = tiles
         self._activations = None  # title -> NumPy array of that call's (first) output
-        self.features = None  # the feature-extraction model, rebuilt only when the graph changes
-        self._feature_nodes = ()
+        self._features = Features()
         self.extractions = 0  # how many times the feature model ran (tests read it)
         self.layer = ipywidgets.Dropdown(description="layer", options=[])
         self.channel = ipywidgets.IntSlider(description="channel", min=0, max=0, continuous_update=True)
@@ -45,6 +45,11 @@ class ActivationExplorer(ipywidgets.VBox):
     @property
     def model(self):
         return self._watch.model
+
+    @property
+    def features(self):
+        """The feature-extraction model (one output per call), or None before the first run."""
+        return self._features.model
 
     def refresh(self):
         """Compute every activation again (the model changed) and redraw."""
@@ -63,15 +68,9 @@ class ActivationExplorer(ipywidgets.VBox):
             self._layer_changed()
 
     def _compute(self, model):
-        from kerasbook.core.models.model import Model
-        nodes = tuple(n for n in model._nodes if not n.is_input)
-        if self.features is None or nodes != self._feature_nodes:
-            self.features = Model(model.inputs, [n.output_tensors[0] for n in nodes],
-                                  name=f"{model.name}_features")
-            self._feature_nodes = nodes
-        values = self.features(self._x)
-        self.extractions += 1
-        self._activations = {diagrams.node_title(n): np.asarray(v) for n, v in zip(nodes, values)}
+        activations = self._features.compute(model, self._x)
+        self.extractions = self._features.runs
+        self._activations = {diagrams.node_title(n): a for n, a in activations.items()}
         return self._activations
 
     def activation(self, title=None):
@@ -110,7 +109,7 @@ class ActivationExplorer(ipywidgets.VBox):
         if getattr(self, "_watch", None) is None:  # __init__ refused the model: nothing to close
             return
         self._watch.close()
-        self.features = self._feature_nodes = None  # they hold the model's layers
+        self._features.forget()  # the feature model holds the model's layers
         for widget in (self.layer, self.channel, self.caption, self.image):
             widget.close()
         super().close()
