@@ -70,7 +70,7 @@ def test_plot_model_defaults_draw_what_keras_draws():
     assert "<b>Dense</b>" in source and "<b>shared</b>" not in source  # Keras: no names by default
     assert "splines=ortho" in source and "dpi=200" in source
     named = keras.utils.model_to_dot(model, splines="spline").source  # model_to_dot: names by default
-    assert "<b>shared</b> (Dense)" in named and "splines=spline" in named
+    assert "<b>shared</b>&#160;(Dense)" in named and "splines=spline" in named
     # show_trainable marks only layers with weights, as Keras
     marked = keras.utils.model_to_dot(model, show_trainable=True).source
     assert marked.count(">Trainable<") == 3  # shared, inner and d2; not x or cat
@@ -113,7 +113,7 @@ def test_plot_model_files_and_inline_svg(tmp_path):
 def test_node_graph_one_box_per_call_with_shared_colour_and_history_edges():
     graph = diagrams.node_graph(shared_and_nested_model())
     source = graph.source
-    assert "<b>shared</b> [node 0]" in source and "<b>shared</b> [node 1]" in source
+    assert "<b>shared</b>&#160;[node 0]" in source and "<b>shared</b>&#160;[node 1]" in source
     assert source.count(diagrams._SHARED) == 4  # both rows (in, out) of both shared boxes
     assert edges(source) == [("x[0]", "shared[0]"), ("shared[0]", "shared[1]"),
                              ("shared[1]", "inner[0]"), ("shared[0]", "d2[0]"),

@@ -13,11 +13,13 @@ import html
 import os
 
 
-# Colours: plain layers, inputs, layers called more than once (shared), nested-model clusters.
-_HEADER = "#263238"
-_INPUT = "#cfd8dc"
-_NODE = "#e3f2fd"
-_SHARED = "#ffcc80"
+from kerasbook.viz import call_graph
+
+# Colours: box headers, inputs, plain layers, layers called more than once (shared).
+_HEADER = call_graph.HEADER
+_INPUT = call_graph.INPUT
+_NODE = call_graph.NODE
+_SHARED = call_graph.SHARED
 
 
 class Diagram:
@@ -63,9 +65,7 @@ def _graphviz():
     return graphviz
 
 
-def _is_graph_model(layer):
-    """Functional and Sequential models have a node graph to draw; subclassed models are one box."""
-    return hasattr(layer, "_nodes") and hasattr(layer, "_graph_layers") and bool(layer._nodes)
+_is_graph_model = call_graph.is_graph_model
 
 
 def _require_built(model):
@@ -75,15 +75,10 @@ def _require_built(model):
                          "not connected: start it with keras.Input(shape=...) or call build() first.")
 
 
-def shape_text(shape):
-    """`(None, 32)`; a 1-tuple keeps its comma, `(None,)`."""
-    return f"({', '.join(str(d) for d in shape)}{',' if len(shape) == 1 else ''})"
-
-
-def _shapes_text(tensors):
-    """One tensor's shape, or `[(None, 4), (None, 8)]` for several."""
-    parts = [shape_text(tuple(x.shape)) for x in tensors]
-    return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+shape_text = call_graph.shape_text
+_shapes_text = call_graph.shapes_text
+node_box_id = call_graph.node_box_id
+node_title = call_graph.node_title
 
 
 def _label(title, rows, header_colour=_HEADER, body_colour="white"):
@@ -169,7 +164,7 @@ def _write(dot, to_file):
 def _layer_box(layer, options):
     name = html.escape(layer.name)
     kind = html.escape(type(layer).__name__)
-    title = f"<b>{name}</b> ({kind})" if options["show_layer_names"] else f"<b>{kind}</b>"
+    title = f"<b>{name}</b>&#160;({kind})" if options["show_layer_names"] else f"<b>{kind}</b>"
     rows = []
     nodes = layer._inbound_nodes
     if options["show_shapes"]:
@@ -237,78 +232,29 @@ def _draw_layers(graph, model, prefix, options):
     return [i for i in inputs if i is not None] or outputs[:1], outputs
 
 
-# -- node_graph: one box per call ----------------------------------------------------------------
+# -- node_graph: one box per call (laid out in call_graph.py) -------------------------------------
 
-def node_graph(model, expand_nested=False, rankdir="TB"):
+def node_graph(model, expand_nested=False, rankdir="TB", folded=(), fold_repeats=False,
+               edge_shapes=False):
     """The node graph: one box per call of a layer, `name [node i]` with that call's shapes.
 
-    A shared layer gets one (orange) box per call. With `expand_nested`, a nested model's call is
-    drawn as a cluster holding the nested model's own nodes. Returns a `Diagram` (SVG in Jupyter).
+    A shared layer gets one (orange) box per call, left to right by node index. With `expand_nested`,
+    a nested model's call is drawn as a cluster holding the nested model's own nodes (unless its title
+    is in `folded`); with `fold_repeats`, the runs of identical blocks whose titles are in `folded`
+    are one box each. `edge_shapes` writes each arrow's tensor shape on it. Returns a `Diagram` (SVG
+    in Jupyter) whose `.boxes` describes every box by its SVG id.
     """
     _require_built(model)
     graphviz = _graphviz()
     dot = graphviz.Digraph(name=f"{model.name}_nodes", graph_attr={"rankdir": rankdir},
-                           node_attr={"shape": "plaintext", "fontname": "Helvetica"})
+                           node_attr={"shape": "plaintext", "fontname": "Helvetica"},
+                           edge_attr={"fontname": "Helvetica"})
     if _is_graph_model(model):
-        _draw_nodes(dot, model, "", expand_nested)
+        boxes = call_graph.draw_calls(dot, model, expand_nested, folded, fold_repeats, edge_shapes)
     else:
         dot.node(model.name, label=_label(f"<b>{html.escape(model.name)}</b>",
                                           [f"{type(model).__name__}: subclassed, no node graph"]))
-    return Diagram(dot, f"{model.name} (nodes)")
-
-
-def node_box_id(node, prefix=""):
-    """The stable id of a node's box: `prefix` + `layer_name[i]`."""
-    return f"{prefix}{node.operation.name}[{node.operation._inbound_nodes.index(node)}]"
-
-
-def node_title(node):
-    """How a node is named to people: `dense [node 1]`."""
-    return f"{node.operation.name} [node {node.operation._inbound_nodes.index(node)}]"
-
-
-def _node_box(node, shared):
-    layer = node.operation
-    index = layer._inbound_nodes.index(node)
-    title = (f"<b>{html.escape(layer.name)}</b> [node {index}]<br/>"
-             f'<font point-size="10">{html.escape(type(layer).__name__)}</font>')
-    rows = [] if node.is_input else [f"in: {_shapes_text(node.input_tensors)}"]
-    rows.append(f"out: {_shapes_text(node.output_tensors)}")
-    colour = _INPUT if node.is_input else (_SHARED if shared else _NODE)
-    return _label(title, rows, body_colour=colour)
-
-
-def _draw_nodes(graph, model, prefix, expand_nested):
-    """Draw `model._nodes` into `graph`; return the box ids of its input nodes and output makers."""
-    from collections import Counter
-    calls = Counter(id(node.operation) for node in model._nodes)
-    boxes = {}  # id(node) -> (entry ids, exit ids)
-    for node in model._nodes:
-        box = node_box_id(node, prefix)
-        if expand_nested and _is_graph_model(node.operation):
-            inner = node.operation
-            with graph.subgraph(name=f"cluster_{box}") as cluster:
-                cluster.attr(label=f"{node_title(node)} ({type(inner).__name__})", style="dashed",
-                             color="#546e7a")
-                boxes[id(node)] = _draw_nodes(cluster, inner, box + "/", expand_nested)
-        else:
-            graph.node(box, label=_node_box(node, calls[id(node.operation)] > 1))
-            boxes[id(node)] = ([box], [box])
-    for node in model._nodes:
-        targets = boxes[id(node)][0]
-        for k, x in enumerate(node.input_tensors):
-            history = x._keras_history
-            parent = history.operation._inbound_nodes[history.node_index]
-            if id(parent) not in boxes:
-                continue
-            sources = boxes[id(parent)][1]
-            graph.edge(sources[min(history.tensor_index, len(sources) - 1)],
-                       targets[min(k, len(targets) - 1)])
-    inputs = [boxes[id(x._keras_history.operation._inbound_nodes[x._keras_history.node_index])][0][0]
-              for x in model.inputs]
-    outputs = []
-    for x in model.outputs:
-        history = x._keras_history
-        exits = boxes[id(history.operation._inbound_nodes[history.node_index])][1]
-        outputs.append(exits[min(history.tensor_index, len(exits) - 1)])
-    return inputs, outputs
+        boxes = {}
+    diagram = Diagram(dot, f"{model.name} (nodes)")
+    diagram.boxes = boxes
+    return diagram

@@ -1,0 +1,256 @@
+"""The node graph: one box per call of a layer, laid out by graphviz (`node_graph`).
+
+Each box is one `Node`, titled `name [node i]` with the shapes of that call; a layer called twice
+(a shared layer) gets two orange boxes, ordered left to right by node index. Arrows are read off the
+`_keras_history` of each input tensor, the links the engine follows to run the model.
+
+Beyond the static picture, the same layout serves the interactive `GraphView`:
+
+- every box carries a stable `id` in the SVG (`shared[1]`, `encoder[0]/code[0]`: names and node
+  indices, never `id()`), and `Diagram.boxes` describes each one (title, kind, the Node);
+- a nested model's call can be drawn as a cluster of its own nodes or *folded* into one box;
+- a run of identical blocks (`repeats.py`) can be folded into one box marked `x8`;
+- arrows can carry the shape of the tensor they carry (`edge_shapes=True`).
+
+The same model gives the same DOT text and the same SVG, which tests and notebooks compare.
+"""
+
+import html
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from kerasbook.viz.repeats import find_repeats
+
+# Colours: box headers, inputs, plain calls, calls of a shared layer, nested models, folded repeats.
+HEADER = "#263238"
+INPUT = "#cfd8dc"
+NODE = "#e3f2fd"
+SHARED = "#ffcc80"
+NESTED = "#e1bee7"
+REPEAT = "#c8e6c9"
+_FILL = {"input": INPUT, "layer": NODE, "shared": SHARED, "nested": NESTED, "repeat": REPEAT}
+
+
+@dataclass
+class Box:
+    """One box of the drawing, as the inspector describes it (never graphviz's own ids)."""
+    id: str                 # the SVG element's id: "shared[1]", "encoder[0]/code[0]"
+    title: str              # how people name it: "shared [node 1]", "encoder [node 0] / code [node 0]"
+    kind: str               # "input", "layer", "shared", "nested" or "repeat"
+    node: object = None     # the Node (the first one of a folded repeat)
+    inputs: list = field(default_factory=list)   # shape texts of that call's inputs
+    outputs: list = field(default_factory=list)  # ... and of its outputs
+    expanded: bool = False  # a nested model drawn as a cluster of its own nodes
+    count: int = 1          # how many identical blocks a folded repeat stands for
+    members: list = field(default_factory=list)  # titles of the calls a folded repeat hides
+
+    @property
+    def layer(self):
+        return None if self.node is None else self.node.operation
+
+
+def shape_text(shape):
+    """`(None, 32)`; a 1-tuple keeps its comma, `(None,)`."""
+    return f"({', '.join(str(d) for d in shape)}{',' if len(shape) == 1 else ''})"
+
+
+def shapes_text(tensors):
+    """One tensor's shape, or `[(None, 4), (None, 8)]` for several."""
+    parts = [shape_text(tuple(x.shape)) for x in tensors]
+    return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+
+
+def node_box_id(node, prefix=""):
+    """The stable id of a node's box: `prefix` + `layer_name[i]`."""
+    return f"{prefix}{node.operation.name}[{node.operation._inbound_nodes.index(node)}]"
+
+
+def node_title(node):
+    """How a node is named to people: `dense [node 1]`."""
+    return f"{node.operation.name} [node {node.operation._inbound_nodes.index(node)}]"
+
+
+def is_graph_model(layer):
+    """Functional and Sequential models have a node graph to draw; subclassed models are one box."""
+    return hasattr(layer, "_nodes") and hasattr(layer, "_graph_layers") and bool(layer._nodes)
+
+
+def label(name, detail, kind_name, rows, fill):
+    """An HTML-like graphviz label: the name (bold) and its detail, the class on a row of its own
+    (so a bold name's underscore never runs into the class name), then one row per line of text.
+
+    The space after the bold name is a no-break space: browsers drop a plain one at the start of an
+    SVG text element, which gave "left[node 0]".
+    """
+    head = f'<font color="white"><b>{html.escape(name)}</b>{"&#160;" + html.escape(detail) if detail else ""}</font>'
+    cells = [f'<tr><td bgcolor="{HEADER}" sides="LTR" cellpadding="4">{head}</td></tr>',
+             f'<tr><td bgcolor="{HEADER}" sides="LBR" cellpadding="3">'
+             f'<font color="white" point-size="10">{html.escape(kind_name)}</font></td></tr>']
+    cells += [f'<tr><td bgcolor="{fill}">{html.escape(row)}</td></tr>' for row in rows]
+    return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="6">'
+            + "".join(cells) + "</table>>")
+
+
+class _Options:
+    def __init__(self, expand_nested, folded, fold_repeats, edge_shapes):
+        self.expand_nested = expand_nested
+        self.folded = set(folded or ())
+        self.fold_repeats = fold_repeats
+        self.edge_shapes = edge_shapes
+
+
+def draw_calls(dot, model, expand_nested=False, folded=(), fold_repeats=False, edge_shapes=False):
+    """Draw `model`'s node graph into the graphviz `dot`; return `{box id: Box}` in drawing order.
+
+    `folded`: titles of nested-model calls to draw as one box, and of repeat runs to fold (with
+    `fold_repeats`, see `repeat_title`).
+    """
+    boxes = {}
+    _draw_level(dot, model, "", "", _Options(expand_nested, folded, fold_repeats, edge_shapes), boxes)
+    return boxes
+
+
+def repeat_runs(model, prefix=""):
+    """`{title: (start, length, count)}` for the runs of identical blocks in `model._nodes`."""
+    nodes = model._nodes
+    return {repeat_title(nodes, run, prefix): run for run in find_repeats(nodes)}
+
+
+def repeat_title(nodes, run, prefix=""):
+    start, length, count = run
+    first, last = nodes[start], nodes[start + length * count - 1]
+    return f"{prefix}{first.operation.name} … {last.operation.name} (x{count})"
+
+
+def _draw_level(graph, model, prefix, title_prefix, options, boxes):
+    """Draw one model's nodes; return `{id(node): (entry box ids, exit box ids)}`'s ends for its
+    inputs and outputs, so an outer level can wire a cluster in."""
+    nodes = model._nodes
+    calls = Counter(id(node.operation) for node in nodes)
+    ends = {}  # id(node) -> (entry ids, exit ids)
+    runs, hidden = _folded_runs(nodes, title_prefix, options)
+    for node in nodes:
+        if id(node) in runs:
+            _draw_repeat(graph, nodes, *runs[id(node)], prefix, title_prefix, boxes, ends)
+        if id(node) in hidden:
+            continue
+        box, title, layer = node_box_id(node, prefix), title_prefix + node_title(node), node.operation
+        if options.expand_nested and is_graph_model(layer) and title not in options.folded:
+            with graph.subgraph(name=f"cluster_{box}") as cluster:
+                cluster.attr(label=f"{node_title(node)} ({type(layer).__name__})", style="dashed",
+                             color="#546e7a", id=box, **{"class": "kb-nested"})
+                boxes[box] = _box(box, title, "nested", node, expanded=True)
+                ends[id(node)] = _draw_level(cluster, layer, box + "/", title + " / ", options, boxes)
+            continue
+        kind = ("input" if node.is_input else "nested" if hasattr(layer, "_nodes")
+                else "shared" if calls[id(layer)] > 1 else "layer")
+        boxes[box] = _box(box, title, kind, node)
+        _draw_box(graph, boxes[box], node_title(node))
+        ends[id(node)] = ([box], [box])
+    _draw_edges(graph, nodes, ends, options)
+    _order_calls(graph, model, nodes, ends)
+    return _model_ends(model, ends)
+
+
+def _box(box, title, kind, node, **extra):
+    inputs = [shape_text(tuple(x.shape)) for x in node.input_tensors]
+    outputs = [shape_text(tuple(x.shape)) for x in node.output_tensors]
+    return Box(box, title, kind, node, inputs, outputs, **extra)
+
+
+def _draw_box(graph, box, short_title):
+    node = box.node
+    name, _, detail = short_title.partition(" ")
+    rows = [] if node.is_input else [f"in: {shapes_text(node.input_tensors)}"]
+    rows.append(f"out: {shapes_text(node.output_tensors)}")
+    graph.node(box.id, label=label(name, detail, type(node.operation).__name__, rows, _FILL[box.kind]),
+               id=box.id, **{"class": f"kb-{box.kind}"})
+
+
+def _folded_runs(nodes, title_prefix, options):
+    """`{id(first node): (title, run)}` for the runs of identical blocks to draw folded, and the ids
+    of every node they hide."""
+    runs, hidden = {}, set()
+    if not options.fold_repeats:
+        return runs, hidden
+    for run in find_repeats(nodes):
+        title = repeat_title(nodes, run, title_prefix)
+        if title in options.folded:
+            start, length, count = run
+            runs[id(nodes[start])] = (title, run)
+            hidden.update(id(n) for n in nodes[start:start + length * count])
+    return runs, hidden
+
+
+def _draw_repeat(graph, nodes, title, run, prefix, title_prefix, boxes, ends):
+    """One box for a folded run of identical blocks, marked with their count ("x8")."""
+    start, length, count = run
+    members = nodes[start:start + length * count]
+    box = f"{prefix}x{count}({node_box_id(members[0])})"  # no colon: graphviz reads "a:b" as a port
+    boxes[box] = Box(box, title, "repeat", members[0], count=count,
+                     inputs=[shape_text(tuple(x.shape)) for x in members[0].input_tensors],
+                     outputs=[shape_text(tuple(x.shape)) for x in members[-1].output_tensors],
+                     members=[title_prefix + node_title(n) for n in members])
+    classes = ", ".join(dict.fromkeys(type(n.operation).__name__ for n in members[:length]))
+    rows = [f"{length} calls each: {classes}" if len(classes) < 60 else f"{length} calls each",
+            f"{members[0].operation.name} … {members[-1].operation.name}",
+            f"in: {shapes_text(members[0].input_tensors)}",
+            f"out: {shapes_text(members[-1].output_tensors)}"]
+    graph.node(box, label=label(f"x{count}", "identical blocks", "folded: click to unfold", rows, REPEAT),
+               id=box, **{"class": "kb-repeat"})
+    for member in members:
+        ends[id(member)] = ([box], [box])
+
+
+def _draw_edges(graph, nodes, ends, options):
+    drawn = set()
+    for node in nodes:
+        targets = ends[id(node)][0]
+        for k, x in enumerate(node.input_tensors):
+            history = x._keras_history
+            parent = history.operation._inbound_nodes[history.node_index]
+            if id(parent) not in ends:
+                continue
+            sources = ends[id(parent)][1]
+            edge = (sources[min(history.tensor_index, len(sources) - 1)], targets[min(k, len(targets) - 1)])
+            if edge[0] == edge[1] or edge in drawn:  # inside a folded repeat, or drawn already
+                continue
+            drawn.add(edge)
+            attrs = {"label": shape_text(tuple(x.shape)), "fontsize": "10"} if options.edge_shapes else {}
+            graph.edge(*edge, **attrs)
+
+
+def _order_calls(graph, model, nodes, ends):
+    """Calls of one layer at the same depth (and the model's inputs) in one rank, left to right by
+    node index (by input order): an invisible arrow between two boxes of one rank puts its tail left."""
+    depth = {}
+    for node in nodes:
+        depth[id(node)] = 1 + max((depth.get(id(p), 0) for p in node.parent_nodes), default=-1)
+    rows = defaultdict(list)
+    for node in nodes:
+        rows[(id(node.operation), depth[id(node)])].append(node)
+    input_row = [x._keras_history.operation._inbound_nodes[x._keras_history.node_index] for x in model.inputs]
+    for row in [input_row] + [r for r in rows.values() if len(r) > 1]:
+        drawn = [ends[id(n)] for n in row if id(n) in ends]
+        single = [entry[0][0] for entry in drawn if entry[0] == entry[1] and len(entry[0]) == 1]
+        single = list(dict.fromkeys(single))
+        if len(single) < 2:
+            continue
+        with graph.subgraph() as same:
+            same.attr(rank="same")
+            for a, b in zip(single, single[1:]):
+                same.edge(a, b, style="invis")
+
+
+def _model_ends(model, ends):
+    def node_of(x):
+        history = x._keras_history
+        return history.operation._inbound_nodes[history.node_index], history.tensor_index
+
+    inputs = [ends[id(node_of(x)[0])][0][0] for x in model.inputs]
+    outputs = []
+    for x in model.outputs:
+        node, index = node_of(x)
+        exits = ends[id(node)][1]
+        outputs.append(exits[min(index, len(exits) - 1)])
+    return inputs, outputs
