@@ -160,9 +160,10 @@ class Trainer:
 
         steps = -(-n // batch_size)
         history = callbacks_lib.History()
+        verbose = _verbosity(verbose, callbacks)
         callback_list = callbacks_lib.CallbackList(
-            list(callbacks or []) + [history], add_progbar=_verbosity(verbose) != 0, model=self,
-            verbose=_verbosity(verbose), epochs=epochs, steps=steps)
+            list(callbacks or []) + [history], add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps)
         groups = self._state_variables()
         step = self._step("train", groups)
         # Compile every batch shape the epoch will see, one after the other in a background thread
@@ -415,8 +416,12 @@ def _batch_spec(batch, size):
         lambda a: None if a is None else jax.ShapeDtypeStruct((size,) + a.shape[1:], a.dtype), batch)
 
 
-def _verbosity(verbose):
-    return 1 if verbose == "auto" else int(verbose)
+def _verbosity(verbose, callbacks=()):
+    """Keras's "auto" is 1 (the progress bar), except when a callback shows the progress itself (a
+    TrainingMonitor in a notebook says so with `shows_progress`): then 0, so it is not shown twice."""
+    if verbose == "auto":
+        return 0 if any(getattr(c, "shows_progress", False) for c in callbacks or ()) else 1
+    return int(verbose)
 
 
 def _to_python(logs):
