@@ -23,7 +23,7 @@ _SUBMODULES = {
     "optimizers": "kerasbook.core.training.optimizers",
     "callbacks": "kerasbook.core.training.callbacks",
     "saving": "kerasbook.core.saving",
-    "utils": "kerasbook.core.utils",
+    "utils": "kerasbook.utils",
     "backend": "kerasbook.core.backend",
     "config": "kerasbook.core.backend",
     "datasets": "kerasbook.core.datasets",

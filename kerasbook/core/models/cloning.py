@@ -1,7 +1,6 @@
 """`clone_model`: the same architecture with new layers, so new, freshly initialized weights."""
 
 from kerasbook.core.layers.input_layer import InputLayer
-from kerasbook.core.saving import functional_config
 
 
 def _fresh_copy(layer):
@@ -9,6 +8,7 @@ def _fresh_copy(layer):
 
 
 def clone_model(model, input_tensors=None, clone_function=None):
+    from kerasbook.core.saving import functional_config  # saving imports the models: not at import time
     from kerasbook.core.models.functional import Functional
     from kerasbook.core.models.sequential import Sequential
     clone_function = clone_function or _fresh_copy

@@ -5,7 +5,10 @@
 - `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL)
 - `keras_tensors.py` is_keras_tensor, get_source_inputs
 - saving's names (custom_object_scope, serialize_keras_object, ...), as Keras re-exports them here
-- the model diagram (drawn by `kerasbook.viz`) and cached downloads (`kerasbook/core/utils_files.py`)
+- cached downloads (`kerasbook/core/utils_files.py`)
+
+The model diagrams (`plot_model`, `model_to_dot`) are drawing, which the engine never imports: the
+public `keras.utils` (`kerasbook/utils.py`) adds them on top of this module.
 """
 
 from kerasbook.core.saving.serialization import (CustomObjectScope, custom_object_scope,
@@ -36,29 +39,6 @@ def clear_session(free_memory=True):
     if free_memory:
         import gc
         gc.collect()
-
-
-def plot_model(model, to_file=None, show_shapes=False, show_dtype=False, show_layer_names=False,
-               rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False,
-               show_trainable=False, splines="ortho", **kwargs):
-    """Draw the model's layers as a graph (graphviz); Keras's arguments, see `kerasbook.viz.diagrams`."""
-    from kerasbook.viz import diagrams
-    return diagrams.plot_model(model, to_file=to_file, show_shapes=show_shapes, show_dtype=show_dtype,
-                               show_layer_names=show_layer_names, rankdir=rankdir,
-                               expand_nested=expand_nested, dpi=dpi,
-                               show_layer_activations=show_layer_activations,
-                               show_trainable=show_trainable, splines=splines, **kwargs)
-
-
-def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
-                 expand_nested=False, dpi=200, subgraph=False, show_layer_activations=False,
-                 show_trainable=False, splines="ortho", **kwargs):
-    from kerasbook.viz import diagrams
-    return diagrams.model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
-                                 show_layer_names=show_layer_names, rankdir=rankdir,
-                                 expand_nested=expand_nested, dpi=dpi, subgraph=subgraph,
-                                 show_layer_activations=show_layer_activations,
-                                 show_trainable=show_trainable, splines=splines, **kwargs)
 
 
 def get_file(fname=None, origin=None, **kwargs):
