@@ -28,9 +28,9 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     import os
     import zipfile
     from kerasbook.core.saving import keras_file, legacy_h5, weights_file
+    from kerasbook.core.saving import limits
     filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No weights file at {filepath}.")
+    limits.check_regular_file(filepath, "weights file")  # a pipe or a device would hang the reads below
     if legacy_h5.is_legacy_h5(filepath):
         legacy_h5.load_legacy_h5_weights(model, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
         return

@@ -13,7 +13,7 @@ import zipfile
 
 import h5py
 
-from kerasbook.core.saving import weights_file
+from kerasbook.core.saving import limits, weights_file
 from kerasbook.core.saving.atomic import atomic_path
 from kerasbook.core.saving.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -57,7 +57,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         raise ValueError(f"{filepath} is in the legacy Keras 2 HDF5 model format, which kerasbook does not "
                          "load as a whole model; build the model and use load_weights() instead.")
     config, weights = _read_archive(filepath)
-    model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    try:
+        model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    except RecursionError:
+        raise ValueError(f"{filepath}: its config.json nests objects too deeply to be a model.") from None
+    except ValueError as error:  # what the config holds that no model can be made of: name the file
+        raise ValueError(f"{filepath}: {error}") from error
     if compile and config.get("compile_config"):
         model.compile_from_config(config["compile_config"])
     _read_weights(model, weights, filepath)
@@ -72,8 +77,7 @@ def load_weights_from_zip(model, filepath, skip_mismatch=False):
 
 def _read_archive(filepath):
     """(config dict, weights bytes) of a `.keras` file, or an error saying what is wrong with it."""
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No model file at {filepath}.")
+    limits.check_regular_file(filepath, "model file")
     try:
         archive = zipfile.ZipFile(filepath)
     except zipfile.BadZipFile:  # no zip directory at the end: another format, or cut short
@@ -85,6 +89,8 @@ def _read_archive(filepath):
         missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
         if missing:
             raise ValueError(f"{filepath} is not a complete .keras file: it lacks {sorted(missing)}.")
+        limits.check_zip_member(archive, "config.json", filepath, limits.MAX_CONFIG_BYTES)
+        limits.check_zip_member(archive, "model.weights.h5", filepath)
         try:
             config = archive.read("config.json")
             weights = archive.read("model.weights.h5")
@@ -94,6 +100,8 @@ def _read_archive(filepath):
         config = json.loads(config)
     except ValueError as error:
         raise ValueError(f"{filepath} is damaged: its config.json is not valid JSON ({error}).") from None
+    except RecursionError:
+        raise ValueError(f"{filepath}: its config.json nests objects too deeply to be a model.") from None
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"{filepath}: its config.json does not describe a model (no class_name).")
     return config, weights

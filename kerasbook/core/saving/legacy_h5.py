@@ -12,6 +12,8 @@ import warnings
 import h5py
 import numpy as np
 
+from kerasbook.core.saving import limits
+
 
 def _names(group, attribute):
     values = group.attrs.get(attribute, [])
@@ -32,18 +34,38 @@ def load_legacy_h5_weights(model, path, skip_mismatch=False, by_name=False):
     """Set `model`'s weights from a Keras 2 `.h5` file; nothing is assigned unless everything fits.
 
     A layer whose weights differ in number or shape is an error naming the layer, the weight and
-    both shapes (with `skip_mismatch=True`, a warning, and that layer keeps its weights)."""
+    both shapes (with `skip_mismatch=True`, a warning, and that layer keeps its weights). Shapes are
+    compared with what the datasets declare before any is read (see `limits.py`)."""
+    limits.check_regular_file(path, "weights file")
     try:
         f = h5py.File(path, "r")
     except (OSError, ValueError) as error:
         raise ValueError(f"Cannot read weights from {path}: not an HDF5 file, or damaged ({error}).") from None
     with f:
-        root = f["model_weights"] if "model_weights" in f else f
-        if "layer_names" not in root.attrs:
-            raise ValueError(f"{path} is not a Keras 2 weights file: its root has no 'layer_names' attribute.")
-        saved = {name: [np.asarray(root[name][w]) for w in _names(root[name], "weight_names")]
-                 for name in _names(root, "layer_names")}
-    saved = {name: values for name, values in saved.items() if values}  # layers with weights
+        _assign(model, _saved_datasets(f, path), path, skip_mismatch, by_name)
+
+
+def _saved_datasets(f, path):
+    """{layer name: [dataset, ...]} for the layers of the file that have weights; nothing read yet."""
+    root = f["model_weights"] if "model_weights" in f else f
+    if "layer_names" not in root.attrs:
+        raise ValueError(f"{path} is not a Keras 2 weights file: its root has no 'layer_names' attribute.")
+    saved = {}
+    for name in _names(root, "layer_names"):
+        group = root.get(name)
+        if not isinstance(group, h5py.Group):
+            raise ValueError(f'{path}: the file lists layer "{name}", but holds no group of weights for it.')
+        datasets = [limits.checked_dataset(group, w, path) for w in _names(group, "weight_names")]
+        if any(d is None for d in datasets):
+            raise ValueError(f'{path}: layer "{name}" lists weights {_names(group, "weight_names")} that '
+                             "the file does not hold.")
+        if datasets:
+            saved[name] = datasets
+    return saved
+
+
+def _assign(model, saved, path, skip_mismatch, by_name):
+    """Check every matched layer's weights against the file's datasets, then read and assign."""
     layers = [layer for layer in model.layers if layer.weights]
     if by_name:
         pairs = [(layer, name, saved[name]) for layer in layers for name in [layer.name] if name in saved]
@@ -64,9 +86,9 @@ def load_legacy_h5_weights(model, path, skip_mismatch=False, by_name=False):
         message = f'{path}: layer "{layer.name}" (saved as "{saved_name}") {mismatch}'
         if not skip_mismatch:
             raise ValueError(message)
-        warnings.warn(message + " Skipped (skip_mismatch=True).", stacklevel=2)
-    for layer, values in assignments:
-        layer.set_weights(values)
+        warnings.warn(message + " Skipped (skip_mismatch=True).", stacklevel=4)
+    for layer, datasets in assignments:
+        layer.set_weights([np.asarray(d) for d in datasets])
 
 
 def _mismatch(layer, values):

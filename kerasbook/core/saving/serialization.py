@@ -231,8 +231,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwar
     if class_name == "function":
         return find_function(config["config"], custom_objects)
     if class_name == "__numpy__":
-        import numpy as np
-        return np.array(config["config"]["value"], dtype=config["config"]["dtype"])
+        from kerasbook.core.saving import limits
+        return limits.config_array(config["config"]["value"], config["config"]["dtype"])
     if class_name == "__lambda__":
         from kerasbook.core.saving import lambdas
         return lambdas.deserialize_function(config, safe_mode)

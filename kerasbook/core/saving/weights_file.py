@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 
 from kerasbook.core import naming
+from kerasbook.core.saving import limits
 
 
 def _sort_key(attr):
@@ -95,7 +96,9 @@ def read(model, group, source, skip_mismatch=False):
     """Assign every variable from `group`, or none: all shapes are checked before any is assigned.
 
     A missing group or a wrong shape is an error naming the layer (with `skip_mismatch=True`, a
-    warning, and that variable keeps its value)."""
+    warning, and that variable keeps its value). Shapes are compared with what each dataset
+    declares before it is read, so a file cannot make this allocate more than the model's weights
+    (see `limits.py`)."""
     def problem(message):
         if not skip_mismatch:
             raise ValueError(f"{source}: {message}")
@@ -109,7 +112,7 @@ def read(model, group, source, skip_mismatch=False):
         if not variables:
             continue
         stored = group.get(key)
-        if stored is None:
+        if not isinstance(stored, h5py.Group):
             problem(f'no weights for layer "{owner}" (expected the group "{key}"). Was the file saved '
                     "from a model with the same architecture?")
             continue
@@ -118,12 +121,13 @@ def read(model, group, source, skip_mismatch=False):
                     f"{len(stored)} in \"{key}\".")
             continue
         for i, variable in enumerate(variables):
-            value = np.asarray(stored[str(i)])
-            if value.shape != tuple(variable.shape):
+            dataset = limits.checked_dataset(stored, str(i), source)
+            if dataset is None or dataset.shape != tuple(variable.shape):
+                held = "no dataset" if dataset is None else f"shape {dataset.shape}"
                 problem(f'layer "{owner}", variable "{variable.name}" has shape {tuple(variable.shape)}, '
-                        f"but the file holds shape {value.shape}.")
+                        f'but the file holds {held} in "{key}/{i}".')
                 continue
-            assignments.append((variable, value))
+            assignments.append((variable, np.asarray(dataset)))
     for variable, value in assignments:
         variable.assign(value)
     model._notify("weights")
@@ -133,18 +137,18 @@ def _optimizer_values(optimizer, model, stored, source):
     """The optimizer's (variable, value) pairs. A file saved after training holds its slots too,
     so the optimizer is built first; a state that still does not fit is skipped with a warning,
     as Keras does (the model's weights load all the same)."""
-    if stored is None:
+    if not isinstance(stored, h5py.Group):
         return []
     if len(stored) > len(optimizer.variables) and not optimizer.built:
         optimizer.build(model.trainable_variables)
-    values = [np.asarray(stored[str(i)]) for i in range(len(stored))]
+    datasets = [limits.checked_dataset(stored, str(i), source) for i in range(len(stored))]
     variables = optimizer.variables
-    if [v.shape for v in values] != [tuple(v.shape) for v in variables]:
+    if [d.shape if d is not None else None for d in datasets] != [tuple(v.shape) for v in variables]:
         warnings.warn(f'{source}: skipped the state of optimizer "{optimizer.name}": it has '
-                      f"{len(variables)} variables, but the file holds {len(values)} of other shapes.",
+                      f"{len(variables)} variables, but the file holds {len(datasets)} of other shapes.",
                       stacklevel=4)
         return []
-    return list(zip(variables, values))
+    return [(variable, np.asarray(dataset)) for variable, dataset in zip(variables, datasets)]
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -161,6 +165,7 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def load_weights(model, filepath, skip_mismatch=False):
+    limits.check_regular_file(filepath, "weights file")
     try:
         f = h5py.File(filepath, "r")
     except (OSError, ValueError) as error:
