@@ -278,3 +278,77 @@ def test_readable_size_writes_sizes_as_keras_does():
     from keras.src.utils.summary_utils import readable_memory_size
     for size in (0, 1023, 1024, 17 * 1024, 3 * GIB, 60000 * 60000 * 4):
         assert limits.readable_size(size) == readable_memory_size(size)
+
+
+# -- interrupted saves -------------------------------------------------------------------------
+
+SAVER = r"""
+import os, sys
+os.environ.setdefault("KERAS_BACKEND", "jax")
+import kerasbook
+from kerasbook import layers
+model = kerasbook.Sequential([kerasbook.Input((1000,)), layers.Dense(1000), layers.Dense(1000)])
+model.save(sys.argv[1])
+print("ready", flush=True)
+while True:
+    model.save(sys.argv[1])
+"""
+
+
+def partials(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def test_saves_killed_midway_leave_no_partial_file_after_the_next_save(tmp_path):
+    """kill -9 during a save leaves its partial file (nothing can remove it then); the next save of
+    the same target, in any process, removes every partial file whose process has ended, and keeps
+    the others."""
+    target = tmp_path / "m.keras"
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    for _ in range(3):
+        saver = subprocess.Popen([sys.executable, "-c", SAVER, str(target)], stdout=subprocess.PIPE, env=env)
+        assert saver.stdout.readline().strip() == b"ready"
+        before = set(partials(tmp_path))
+        while not set(partials(tmp_path)) - before:  # kill it while it writes
+            pass
+        saver.kill()
+        saver.wait()
+    left = partials(tmp_path)
+    assert left == [p for p in left if f".{saver.pid}." in p] and len(left) == 1, left  # the last kill's
+    with zipfile.ZipFile(target) as archive:  # ...and the file saved before each kill is whole
+        assert archive.testzip() is None
+    other = tmp_path / f".m.keras.{os.getpid()}.0123abcd.part.keep"  # not a partial of this target
+    other.write_bytes(b"x")
+    running = tmp_path / f".m.keras.{os.getppid()}.89abcdef.part"  # a save still running elsewhere
+    running.write_bytes(b"x")
+    other_target = tmp_path / ".m.keras.bak.1.0123abcd.part"  # a partial of m.keras.bak
+    other_target.write_bytes(b"x")
+    lazy_model(3, 2).save(target)
+    assert partials(tmp_path) == sorted([running.name, other_target.name])
+    assert other.exists()
+
+
+def test_no_partial_file_is_left_by_an_exception_during_a_save(tmp_path):
+    model = lazy_model(3, 2)
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    from kerasbook.core.saving import keras_file, weights_file
+    for save, name in ((keras_file.save_model, "m.keras"), (weights_file.save_weights, "m.weights.h5")):
+        for error in (KeyboardInterrupt, OSError, MemoryError):
+            def fail(*args, error=error):
+                raise error("injected")
+            original = zipfile.ZipFile.writestr if name == "m.keras" else weights_file.write
+            if name == "m.keras":
+                zipfile.ZipFile.writestr = fail
+            else:
+                weights_file.write = fail
+            try:
+                with pytest.raises(error):
+                    save(model, tmp_path / name)
+            finally:
+                if name == "m.keras":
+                    zipfile.ZipFile.writestr = original
+                else:
+                    weights_file.write = original
+    assert partials(tmp_path) == []
+    assert kerasbook.models.load_model(tmp_path / "m.keras").get_config() == model.get_config()
