@@ -56,6 +56,9 @@ class Widget(anywidget.AnyWidget):
         return repr(self)
 
     def _repr_mimebundle_(self, **kwargs):
+        watch = getattr(self, "_watch", None)  # the ModelWatch of a widget that shows a model
+        if watch is not None:
+            watch.sync()  # a widget nobody saw may be out of date: it is about to be seen
         data, metadata = super()._repr_mimebundle_(**kwargs)
         data["text/plain"] = self.fallback_text()
         data["text/html"] = self.fallback_html()

@@ -12,12 +12,21 @@ weak reference and the watch holds the model only through a weak reference, so:
 After "add", "pop" or "build" the set of sub-layers may have changed, so the watch subscribes again
 (before its next redraw).
 When the widget redraws (at once, or once at the end of a burst of changes) is up to `redraws.py`.
+
+A widget displayed nowhere costs nothing. A kerasbook widget (`base.Widget`) counts its open views
+(`views`, reported by its front-end). When the model changes while no view is open, the watch does
+not redraw: it goes dormant, taking its callback off every layer, so the next change calls nothing.
+A dormant watch comes back (subscribes again and redraws) when a view opens, or when Python reads
+the widget (`sync()`, which the widgets' public reads and display bundles call). A cell that made
+100 summaries and forgot them thus pays once, at the first change after, and never again. Widgets
+of other kinds (plain ipywidgets) cannot tell who sees them, and always redraw.
 """
 
 import time
 import weakref
 
 from kerasbook.widgets import redraws
+from kerasbook.widgets.base import Widget
 
 _STRUCTURE_CHANGES = frozenset({"add", "pop", "build"})
 
@@ -26,10 +35,16 @@ class ModelWatch:
     def __init__(self, model, on_change):
         self._model = weakref.ref(model)
         self.name = model.name  # still known once the model is gone
-        if hasattr(on_change, "__self__"):  # a widget's method: do not keep the widget alive
+        owner = getattr(on_change, "__self__", None)
+        if owner is not None:  # a widget's method: do not keep the widget alive
             self._on_change = weakref.WeakMethod(on_change)
         else:
             self._on_change = lambda: on_change
+        # Only a kerasbook widget knows whether a view shows it; it wakes us when one opens.
+        self._widget = weakref.ref(owner) if isinstance(owner, Widget) else None
+        if self._widget is not None:
+            owner.observe(self._views_changed, names="views")
+        self.dormant = False  # unsubscribed because nobody saw a change; sync() wakes it
         self._layers = []  # weak references to the layers holding our callback
         self.drawn_at = float("-inf")  # time.monotonic() when the last redraw it asked for ended
         self._resubscribe = False  # the set of sub-layers may have changed since the last redraw
@@ -80,7 +95,34 @@ class ModelWatch:
         # Resubscribing walks every layer, so it waits for the redraw: in a burst of add() calls
         # the widget is stale anyway until then, and the new layers' own changes add nothing.
         self._resubscribe |= what in _STRUCTURE_CHANGES
-        redraws.request(self)
+        if self.dormant:  # a callback list copied before we left it
+            return
+        if self._unseen():
+            self._sleep()
+        else:
+            redraws.request(self)
+
+    def _unseen(self):
+        widget = self._widget() if self._widget is not None else None
+        return widget is not None and widget.views == 0
+
+    def _sleep(self):
+        """Stop watching until someone looks: the widget is out of date from now on."""
+        self.dormant = True
+        redraws.discard(self)
+        self.unsubscribe()
+
+    def changed(self):
+        """What the widget shows changed though no layer said so (it now shows another model):
+        redraw now if someone sees the widget, else when someone does."""
+        if self._unseen():
+            self._sleep()
+        else:
+            self.redraw()
+
+    def _views_changed(self, change):
+        if change["new"] > 0:
+            self.sync()
 
     def redraw(self):
         """Tell the widget to draw the model as it is now."""
@@ -98,8 +140,13 @@ class ModelWatch:
             self.drawn_at = time.monotonic()
 
     def sync(self):
-        """Redraw now if a change is still waiting for its redraw (call before reading the widget)."""
-        if redraws.is_stale(self):
+        """Redraw now if a change is still waiting for its redraw, or if the watch went dormant
+        (call before reading the widget)."""
+        if self.dormant and not self._closed:
+            self.dormant = False
+            self._resubscribe = True  # layers may have come and gone while nobody watched
+            self.redraw()
+        elif redraws.is_stale(self):
             redraws.discard(self)
             self.redraw()
 
