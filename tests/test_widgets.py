@@ -291,6 +291,31 @@ def test_activation_explorer_refuses_a_subclassed_model():
         ActivationExplorer(Net(name="sub"), np.ones((1, 2)))
 
 
+def test_training_monitor_tracks_fit():
+    model = small_model("trained")
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    x = np.random.default_rng(2).random((32, 4)).astype("float32")
+    y = x[:, :2]
+    monitor = TrainingMonitor()
+    seen = {"progress": [], "curves": []}  # what the widget showed while fit was still running
+    watcher = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen["progress"].append(monitor.progress.value),
+        on_epoch_end=lambda epoch, logs: seen["curves"].append(monitor.curves.value))
+    history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0,
+                        callbacks=[monitor, watcher])
+    assert seen["progress"] == list(range(1, 10))  # 3 batches an epoch, moved every batch
+    assert len(set(seen["curves"])) == 3 and all(png[:4] == b"\x89PNG" for png in seen["curves"])
+    assert monitor.progress.value == monitor.progress.max == 3 * 3
+    assert monitor.progress.bar_style == "success"
+    assert sorted(monitor.history) == ["loss", "mae", "val_loss", "val_mae"]
+    np.testing.assert_allclose(monitor.history["loss"], history.history["loss"], rtol=1e-6)
+    assert monitor.curves.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "epoch 3: loss=" in monitor.status.value
+    assert repr(monitor) == "<TrainingMonitor: 3 epochs, tracking ['loss', 'mae', 'val_loss', 'val_mae']>"
+    assert monitor.model is model
+    monitor.close()
+
+
 # -- in a notebook: a burst of changes in one cell redraws a few times, not once per change ----------
 
 @pytest.fixture
