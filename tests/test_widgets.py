@@ -18,6 +18,16 @@ def small_model(name="net"):
                             name=name)
 
 
+def shown(widget):
+    """The widget as a notebook shows it: its front-end reports an open view (base.Widget), so the
+    widget keeps redrawing on every change instead of waiting until someone looks. (A widget that
+    is not a base.Widget cannot count its views, and redraws anyway.)"""
+    from kerasbook.widgets.base import Widget
+    if isinstance(widget, Widget):
+        widget._on_front_end_message(widget, {"kind": "view", "open": True}, [])
+    return widget
+
+
 def conv_like_model():
     """A functional model whose outputs are (T, F) and 1-D, with a shared layer called twice."""
     x = keras.Input((5, 4), name="seq")
@@ -29,7 +39,7 @@ def conv_like_model():
 
 def test_live_summary_follows_add_pop_freeze_and_weights():
     model = small_model()
-    widget = LiveSummary(model)
+    widget = shown(LiveSummary(model))
     assert "<td>a (Dense)</td>" in widget.value and "Trainable params: 23" in widget.value
     model.add(layers.Dense(5, name="c"))
     assert "<td>c (Dense)</td>" in widget.value and "Total params: 38" in widget.value
@@ -52,7 +62,7 @@ def test_live_summary_follows_building_and_load_weights(tmp_path):
     model(np.ones((1, 4), "float32"))  # built by a call on data
     assert "<td>(1, 3)</td>" in widget.value and "Total params: 23" in widget.value  # as Keras
     other = keras.Sequential([layers.Dense(3, name="a"), layers.Dense(2, name="b")], name="later")
-    later = LiveSummary(other)
+    later = shown(LiveSummary(other))
     other.build((None, 4))
     assert "Total params: 23" in later.value
     model.save_weights(tmp_path / "w.weights.h5")
@@ -68,7 +78,7 @@ def test_live_summary_follows_building_and_load_weights(tmp_path):
 def test_live_summary_text_plain_is_the_summary_text_and_repr_is_short():
     model = small_model()
     widget = LiveSummary(model)
-    bundle = widget._repr_mimebundle_()
+    bundle, _ = widget._repr_mimebundle_()
     assert bundle["text/plain"] == summary_text(model)
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert repr(widget) == '<LiveSummary of model "net">'
@@ -78,7 +88,8 @@ def test_live_summary_text_plain_is_the_summary_text_and_repr_is_short():
 def test_close_removes_every_observer_and_popped_layers_are_released():
     model = small_model()
     assert observer_count(model) == 0
-    widgets = [LiveSummary(model), GraphView(model), ActivationExplorer(model, np.ones((1, 4), "float32"))]
+    widgets = [shown(LiveSummary(model)), GraphView(model),
+               shown(ActivationExplorer(model, np.ones((1, 4), "float32")))]
     assert observer_count(model) == 3 * 3  # model, a, b
     popped = model.pop()
     assert popped._observers == []  # a popped layer is no longer watched
@@ -330,15 +341,16 @@ def test_a_single_change_in_a_cell_redraws_at_once(cell_runner, monkeypatch):
     from kerasbook.widgets import redraws
     ns = cell_runner("model = keras.Sequential([keras.Input((4,)), layers.Dense(3, name='a'),"
                      " layers.Dense(2, name='b')], name='net')\nlive = LiveSummary(model)")
-    live, model = ns["live"], ns["model"]
-    ns = cell_runner("model.layers[0].trainable = False\nshown = live.value")
+    live, model = shown(ns["live"]), ns["model"]
+    # live.html is what the front-end has been sent (live.value would bring it up to date first).
+    ns = cell_runner("model.layers[0].trainable = False\nshown = live.html")
     assert "Non-trainable params: 15" in ns["shown"]  # drawn during the cell, not only at its end
     time.sleep(redraws.INTERVAL)  # a student reads, then runs the next cell
-    ns = cell_runner("model.pop()\nshown = live.value")
+    ns = cell_runner("model.pop()\nshown = live.html")
     assert "b (Dense)" not in ns["shown"] and "Total params: 15" in ns["shown"]
     # Soon after a redraw a change waits for the cell's end; it is drawn when the cell ends.
     monkeypatch.setattr(redraws, "INTERVAL", 60.0)  # "soon", even on a busy machine
-    ns = cell_runner("model.add(layers.Dense(5, name='c'))\nshown = live.value")
+    ns = cell_runner("model.add(layers.Dense(5, name='c'))\nshown = live.html")
     assert "c (Dense)" not in ns["shown"] and "<td>c (Dense)</td>" in live.value
     # Outside a cell (a button's callback, say) no cell end would come: a change draws at once.
     model.pop()
