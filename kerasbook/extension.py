@@ -125,10 +125,10 @@ def _magics(ipython):
         _lookup(ipython, line, "summary").summary()
 
     def graph(line):
-        """%graph model: draw the model's layers (plot_model with shapes and names)."""
-        from kerasbook.viz import diagrams
-        display(diagrams.plot_model(_lookup(ipython, line, "graph"), show_shapes=True,
-                                    show_layer_names=True))
+        """%graph model: the inspector, GraphView(model): click a call of a layer to see its shapes,
+        weights and config."""
+        from kerasbook.widgets import GraphView
+        display(GraphView(_lookup(ipython, line, "graph")))
 
     def nodes(line):
         """%nodes model: draw the node graph, one box per call of a layer."""

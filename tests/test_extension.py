@@ -67,7 +67,7 @@ def test_magics(shell, capsys):
     shell.run_line_magic("summary", "m")
     assert capsys.readouterr().out == summary_text(shell.user_ns["m"]) + "\n"
     shell.run_line_magic("graph", "m")
-    assert capsys.readouterr().out.strip() == "<Diagram m: 2 boxes>"
+    assert capsys.readouterr().out.strip() == 'GraphView of model "m": 1 call, selected dense [node 0]'
     shell.run_line_magic("nodes", "m")
     assert capsys.readouterr().out.strip() == "<Diagram m (nodes): 2 boxes>"
     with pytest.raises(NameError, match="no model named 'nothing'"):

@@ -19,7 +19,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import call_context, masks, naming, state, symbolic, tracking, tree
+from kerasbook.core import call_context, call_trace, masks, naming, state, symbolic, tracking, tree
 from kerasbook.core.input_spec import check_input
 from kerasbook.core.layer_nodes import NodeAccessors
 from kerasbook.core.node import Node
@@ -299,11 +299,13 @@ class Layer(NodeAccessors):
         outermost = call_context.current() is None
         if outermost and state.current_scope() is None:
             self._clear_losses()
+        traced = call_trace.begin(self, args)  # None unless a call is being traced (GraphView)
         with call_context.enter(training):
             outputs = self.call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 for x in tree.flatten(outputs):
                     self.add_loss(self.activity_regularizer(x))
+        call_trace.end(traced, outputs)
         symbolic.record(self, outputs)
         if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
             output_mask = self.compute_mask(args[0], previous_mask)

@@ -37,16 +37,20 @@ class Box:
     id: str                 # the SVG element's id: "shared[1]", "encoder[0]/code[0]"
     title: str              # how people name it: "shared [node 1]", "encoder [node 0] / code [node 0]"
     kind: str               # "input", "layer", "shared", "nested" or "repeat"
-    node: object = None     # the Node (the first one of a folded repeat)
+    node: object = None     # the Node (the first one of a folded repeat; None for a traced call)
     inputs: list = field(default_factory=list)   # shape texts of that call's inputs
     outputs: list = field(default_factory=list)  # ... and of its outputs
     expanded: bool = False  # a nested model drawn as a cluster of its own nodes
     count: int = 1          # how many identical blocks a folded repeat stands for
-    members: list = field(default_factory=list)  # titles of the calls a folded repeat hides
+    members: list = field(default_factory=list)       # titles of the calls a folded repeat hides
+    member_nodes: list = field(default_factory=list)  # ... and their nodes
+    layer: object = None    # the layer called (the node's, unless traced)
+    call_index: int = None  # a traced call: which call of its layer (0, 1, ...)
+    call: object = None     # a traced call: its `call_trace.Call` record (arrays in, arrays out)
 
-    @property
-    def layer(self):
-        return None if self.node is None else self.node.operation
+    def __post_init__(self):
+        if self.layer is None and self.node is not None:
+            self.layer = self.node.operation
 
 
 def shape_text(shape):
@@ -190,7 +194,7 @@ def _draw_repeat(graph, nodes, title, run, prefix, title_prefix, boxes, ends):
     boxes[box] = Box(box, title, "repeat", members[0], count=count,
                      inputs=[shape_text(tuple(x.shape)) for x in members[0].input_tensors],
                      outputs=[shape_text(tuple(x.shape)) for x in members[-1].output_tensors],
-                     members=[title_prefix + node_title(n) for n in members])
+                     members=[title_prefix + node_title(n) for n in members], member_nodes=list(members))
     classes = ", ".join(dict.fromkeys(type(n.operation).__name__ for n in members[:length]))
     rows = [f"{length} calls each: {classes}" if len(classes) < 60 else f"{length} calls each",
             f"{members[0].operation.name} … {members[-1].operation.name}",
@@ -254,3 +258,46 @@ def _model_ends(model, ends):
         exits = ends[id(node)][1]
         outputs.append(exits[min(index, len(exits) - 1)])
     return inputs, outputs
+
+
+# -- a subclassed model: the calls recorded while it ran once (core/call_trace.py) ---------------
+
+def draw_traced(dot, calls):
+    """Draw the sub-layer calls recorded during one call of a subclassed model, in call order.
+
+    `calls[0]` is the model's own call; its direct sub-layer calls (depth 1) become boxes titled
+    `name [call j]`. An arrow joins the call that returned an array to each call that received that
+    very array; a call fed only by computations outside any layer gets a dashed arrow from the call
+    before it (the order is all that is known). Returns `{box id: Box}`.
+    """
+    boxes, made_by, previous = {}, {}, None
+    for k, x in enumerate(calls[0].inputs):
+        box = f"input[{k}]"
+        boxes[box] = Box(box, f"input {k}", "input", outputs=[shape_text(tuple(x.shape))])
+        dot.node(box, label=label(f"input {k}", "", "the array given", boxes[box].outputs, INPUT),
+                 id=box, **{"class": "kb-input"})
+        made_by[id(x)] = previous = box
+    top = [call for call in calls[1:] if call.depth == 1]
+    totals, seen = Counter(id(call.layer) for call in top), Counter()
+    for call in top:
+        index = seen[id(call.layer)]
+        seen[id(call.layer)] += 1
+        box, layer = f"{call.layer.name}[{index}]", call.layer
+        kind = "nested" if hasattr(layer, "_nodes") else "shared" if totals[id(layer)] > 1 else "layer"
+        inputs = [shape_text(tuple(x.shape)) for x in call.inputs]
+        outputs = [shape_text(tuple(x.shape)) for x in call.outputs]
+        boxes[box] = Box(box, f"{layer.name} [call {index}]", kind, inputs=inputs, outputs=outputs,
+                         layer=layer, call_index=index, call=call)
+        rows = [f"in: {inputs[0] if len(inputs) == 1 else '[' + ', '.join(inputs) + ']'}",
+                f"out: {outputs[0] if len(outputs) == 1 else '[' + ', '.join(outputs) + ']'}"]
+        dot.node(box, label=label(layer.name, f"[call {index}]", type(layer).__name__, rows, _FILL[kind]),
+                 id=box, **{"class": f"kb-{kind}"})
+        sources = list(dict.fromkeys(made_by[id(x)] for x in call.inputs if id(x) in made_by))
+        for source in sources:
+            dot.edge(source, box)
+        if not sources and previous is not None:
+            dot.edge(previous, box, style="dashed")
+        for x in call.outputs:
+            made_by[id(x)] = box
+        previous = box
+    return boxes

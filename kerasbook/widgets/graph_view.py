@@ -1,110 +1,368 @@
-"""`GraphView(model)`: the node graph, and what one call of a layer saw and holds.
+"""`GraphView(model, x=None)`: the inspector. Click a call of a layer in the graph, read what it did.
 
-Pick a node ("dense [node 1]") to read its layer's config, the shapes at that call, and the layer's
-weights with a few statistics. The drawing and the list follow the model when it changes.
+The kernel lays the node graph out with graphviz (`viz/call_graph.py`: one box per call, stable SVG
+ids) and sends the SVG with a description of every box; the front-end (`static/graph_view.js`) makes
+the boxes clickable, pans, zooms and fits the drawing, and shows the side panel the kernel fills for
+the selected call: its shapes, parameters, weights (histograms), config and, given a sample `x`, its
+activation, computed for all calls at once by one feature-extraction model (`features.py`).
 
-With `expand_nested=True` the drawing opens each call of a nested model into a box holding that
-model's own nodes, and the list follows it: after "encoder [node 0]" come the nodes inside it,
-named after the call they are drawn in ("encoder [node 0] / conv [node 0]").
+Folding a nested model or a run of identical blocks, or writing shapes on the arrows, lays the
+graph out again in the kernel: graphviz does the layout, the browser never guesses one.
 """
 
 import html
-import json
+import weakref
 
-import ipywidgets
 import numpy as np
+import traitlets
 
-from kerasbook.viz import diagrams
+from kerasbook.viz import activations, diagrams
+from kerasbook.viz.call_graph import repeat_runs
+from kerasbook.widgets import graph_panel
+from kerasbook.widgets.base import STATIC, Widget, png_img, static_text
+from kerasbook.widgets.features import Features
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
-class GraphView(ipywidgets.VBox):
-    def __init__(self, model, expand_nested=False, **kwargs):
-        self._watch = ModelWatch(model, self.refresh)
+class GraphView(Widget):
+    """The node graph of a model, one box per call of a layer, that you click to inspect.
+
+    Click a box (or call `select`) to see, for THAT call: the layer's name and class, the node index,
+    the input and output shapes of the call, the parameter count, each weight's shape with a histogram
+    of its values, the config as a table and, when a sample `x` is given, the activation of the call.
+    Drag to pan, Ctrl+wheel (or the +/- buttons) to zoom, "fit" to see the whole width again. Nested
+    models are clusters you can fold into one box; runs of identical blocks (Xception's middle flow)
+    start folded into one box marked "x8". The view follows the model as it changes.
+
+    Example::
+
+        view = keras.widgets.GraphView(siamese, x)   # x: a batch the model accepts, e.g. x[:1]
+        view                                         # shows the inspector
+        view.select("shared", node_index=1)          # the second call of the shared layer
+        view.selected                                # 'shared [node 1]'
+
+    Args:
+        model: a functional or Sequential model; a subclassed model needs `x`, since only a call
+            shows which sub-layers it uses (its boxes are titled `name [call j]`).
+        x: optional input batch, to show each call's activation for its first example.
+        expand_nested: draw nested models as clusters of their own calls (default) or as one box.
+
+    `selected` is the title of the selected box: `"shared [node 1]"`, a call inside a nested model
+    `"encoder [node 0] / code [node 0]"`, a traced call `"dense [call 0]"`. Setting it selects.
+    """
+
+    _esm = STATIC / "graph_view.js"
+    _css = static_text("theme.css", "graph_view.css")
+
+    svg = traitlets.Unicode("", help="The graph as graphviz laid it out.").tag(sync=True)
+    boxes = traitlets.Dict(help="SVG id -> what the box stands for (title, class, shapes, ...).").tag(sync=True)
+    selected = traitlets.Unicode("", help="The title of the selected box, e.g. 'shared [node 1]'.").tag(sync=True)
+    panel = traitlets.Dict(help="The side panel's content for the selected call.").tag(sync=True)
+    activation = traitlets.Bytes(b"", help="PNG of the selected call's activation.").tag(sync=True)
+    folded = traitlets.List(traitlets.Unicode(), help="Titles of nested calls and repeats drawn folded.").tag(sync=True)
+    edge_shapes = traitlets.Bool(False, help="Write each tensor's shape on its arrow.").tag(sync=True)
+    note = traitlets.Unicode("", help="What the view cannot show, and why.").tag(sync=True)
+
+    def __init__(self, model, x=None, expand_nested=True, **kwargs):
+        super().__init__(**kwargs)
         self._expand_nested = expand_nested
-        self.graph = ipywidgets.HTML()
-        self.selector = ipywidgets.Dropdown(description="node", options=[])
-        self.details = ipywidgets.HTML()
-        super().__init__([self.graph, self.selector, self.details], **kwargs)
-        self.selector.observe(self._show_selected, names="value")
+        self._x = None if x is None else _checked_sample(model, x)
+        self._features = Features()
+        self._activations = None  # id(node) or box id -> NumPy array of that call's first output
+        self._diagram = None
+        self._traced = None  # the recorded calls of a subclassed model
+        self.layouts = 0  # how many times graphviz laid the graph out (tests read it)
+        if not _has_graph(model) and not _is_unbuilt_sequential(model):
+            if x is None:
+                raise ValueError(
+                    f'GraphView: model "{model.name}" ({type(model).__name__}) is subclassed, so it has no '
+                    "graph of layer calls until it runs: give a sample input, GraphView(model, x), and "
+                    "the view records the sub-layer calls of one call of the model.")
+            self._traced = _trace(model, self._x)
+        self._watch = ModelWatch(model, self.refresh)
+        self.folded = list(repeat_runs(model)) if _has_graph(model) else []
+        self.observe(self._layout_changed, names=["folded", "edge_shapes"])
+        self.observe(self._selection_changed, names="selected")
         replace_previous(self)
         self.refresh()
 
+    # -- reading it -----------------------------------------------------------------------------
+
     @property
     def model(self):
+        """The model shown, or None once it has been deleted."""
         return self._watch.model
 
-    def nodes(self):
-        """The nodes to pick from, as `(title, node)` pairs in graph order (nested ones included
-        when the drawing shows them)."""
-        model = self._watch.model
-        return [] if model is None else list(_titled_nodes(model, "", self._expand_nested))
+    def titles(self):
+        """The titles of the boxes drawn, in drawing order."""
+        self._watch.sync()
+        return [box.title for box in self._box_objects().values()]
+
+    def select(self, name, node_index=0):
+        """Select a call: `select("shared", 1)` (a layer's name and node index), or a box's title
+        (`select("encoder [node 0] / code [node 0]")`). A call inside a folded box unfolds it.
+        Returns the view, so that a cell ending with it shows it."""
+        self._watch.sync()
+        title = self._find(name, node_index)
+        if title is None and self._unfold_to(name, node_index):
+            title = self._find(name, node_index)
+        if title is None:
+            raise ValueError(self._not_found(name, node_index))
+        self.selected = title
+        return self
+
+    def details(self):
+        """The side panel's data for the selected call (a dict), as the model is now."""
+        self._watch.sync()
+        return self.panel
+
+    # -- drawing ------------------------------------------------------------------------------
 
     def refresh(self):
+        """Lay the graph out again and refill the panel (the model changed)."""
+        self._activations = None
         model = self._watch.model
         if model is None:
-            self.graph.value = f"<i>{self._watch.gone}</i>"
-            self.selector.options = []
+            self._clear(self._watch.gone)
+        elif self._traced is not None:
+            self._traced = _trace(model, self._x)  # new weights: new activations
+            self._layout(model)
+        elif _is_unbuilt_sequential(model):
+            self._clear(f'Sequential model "{model.name}" has no graph yet: its layers are not connected '
+                        "until it knows its input shape. Start it with keras.Input(shape=...), call "
+                        "model.build((None, ...)), or call it on data; this view then draws it.")
+        else:
+            self._layout(model)
+
+    def _clear(self, note):
+        self._diagram, self.svg, self.boxes, self.panel, self.activation = None, "", {}, {}, b""
+        self.note = note
+
+    def _layout(self, model):
+        graphviz_model = self._traced is None
+        if graphviz_model:
+            self._diagram = diagrams.node_graph(model, expand_nested=self._expand_nested,
+                                                folded=self.folded, fold_repeats=True,
+                                                edge_shapes=self.edge_shapes)
+        else:
+            self._diagram = _traced_diagram(model, self._traced)
+        self.layouts += 1
+        boxes = self._diagram.boxes
+        self.note = ""
+        self.boxes = {box_id: _box_json(box) for box_id, box in boxes.items()}
+        self.svg = self._diagram.svg()
+        titles = [box.title for box in boxes.values()]
+        if self.selected in titles:
+            self._fill_panel()
+        else:
+            self.selected = _default_selection(boxes.values())  # fills the panel through the observer
+
+    def _layout_changed(self, change):
+        model = self._watch.model
+        if model is not None and self._diagram is not None:
+            self._layout(model)
+
+    def _selection_changed(self, change):
+        self._fill_panel()
+
+    def _box_objects(self):
+        return {} if self._diagram is None else self._diagram.boxes
+
+    def _selected_box(self):
+        for box in self._box_objects().values():
+            if box.title == self.selected:
+                return box
+        return None
+
+    def _fill_panel(self):
+        box = self._selected_box()
+        if box is None:
+            self.panel, self.activation = {}, b""
             return
-        self.graph.value = diagrams.node_graph(model, expand_nested=self._expand_nested).svg()
-        previous = self.selector.value
-        titles = [title for title, _ in self.nodes()]
-        self.selector.options = titles
-        self.selector.value = previous if previous in titles else (titles[-1] if titles else None)
-        self._show_selected()
+        panel = graph_panel.call_panel(box)
+        panel["foldable"] = box.kind == "repeat" or (box.kind == "nested" and _has_graph(box.layer)
+                                                      and self._expand_nested)
+        panel["folded"] = box.title in self.folded
+        array = self._activation_of(box)
+        if array is None:
+            panel["activation"] = ("Give a sample, GraphView(model, x), to see what this call computed."
+                                   if self._x is None else "No activation for this box (it is not one call "
+                                   "of the model drawn: a nested call's inside, an input, or a folded run).")
+            self.activation = b""
+        else:
+            panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}; "
+                                   f"min {array.min():.4g}, max {array.max():.4g}, mean {array.mean():.4g}")
+            self.activation = activations.activation_image(array, quick=True, batched=False)
+        self.panel = panel
 
-    def select(self, title):
-        self.selector.value = title
+    def _activation_of(self, box):
+        """The selected call's output for the first example of `x` (None without `x`)."""
+        if self._x is None or box.kind == "input" or box.kind == "repeat":
+            return None
+        if self._traced is not None:
+            outputs = box.call.outputs if box.call is not None else []
+            return np.asarray(outputs[0])[0] if outputs and np.ndim(outputs[0]) > 0 else None
+        if box.node is None or "/" in box.id:  # inside a nested model: not an output of the feature model
+            return None
+        if self._activations is None:
+            model = self._watch.model
+            self._activations = {id(n): a for n, a in self._features.compute(model, self._x).items()}
+        array = self._activations.get(id(box.node))
+        return None if array is None else (array[0] if array.ndim > 0 else array)
 
-    def _show_selected(self, change=None):
-        title = self.selector.value
-        chosen = dict(self.nodes()).get(title)
-        self.details.value = "" if chosen is None else node_details_html(chosen, title)
+    # -- folding ------------------------------------------------------------------------------
+
+    def toggle_fold(self, title):
+        """Fold a nested model's cluster (or a run of identical blocks) into one box, or unfold it."""
+        self.folded = ([t for t in self.folded if t != title] if title in self.folded
+                       else self.folded + [title])
+
+    def _unfold_to(self, name, node_index):
+        """Unfold the folded boxes that hide the call; True if one did."""
+        hiding = [box.title for box in self._box_objects().values() if box.title in self.folded
+                  and (any(_matches(node.operation, node.operation._inbound_nodes.index(node), name, node_index)
+                           or name == title for node, title in zip(box.member_nodes, box.members))
+                       or (box.kind == "nested" and not box.expanded and _inside(box.layer, name)))]
+        if hiding:
+            self.folded = [t for t in self.folded if t not in hiding]
+        return bool(hiding)
+
+    def on_front_end_message(self, content, buffers):
+        if content.get("kind") == "fold":
+            self.toggle_fold(content["title"])
+
+    def _find(self, name, node_index):
+        """The title of the drawn box for that call (or titled `name`), else None."""
+        for box in self._box_objects().values():
+            if box.title == name or (box.kind != "repeat" and _matches(box.layer, _call_index(box), name, node_index)):
+                return box.title
+        return None
+
+    def _not_found(self, name, node_index):
+        model = self._watch.model
+        layers = ([b.layer for b in self._box_objects().values() if b.layer is not None] if self._traced
+                  else [] if model is None else [l for l in model._flatten_layers() if l is not model])
+        names = list(dict.fromkeys(layer.name for layer in layers))
+        same = [layer for layer in layers if layer.name == name]
+        if same:
+            calls = len(same) if self._traced else len(same[0]._inbound_nodes)
+            return (f"GraphView: layer {name!r} was called {calls} time(s), so node_index is 0 to "
+                    f"{calls - 1}, not {node_index}.")
+        return f"GraphView: no layer named {name!r}; the layers are {names}."
+
+    # -- where no widget runs -----------------------------------------------------------------
+
+    def fallback_html(self):
+        self._watch.sync()
+        if self._diagram is None:
+            return f"<p class='kerasbook'><i>{html.escape(self.note)}</i></p>"
+        picture = _svg_img(self._diagram.svg(), f"node graph of {self._watch.name}")
+        image = png_img(self.activation, "activation", width=240) if self.activation else ""
+        panel = graph_panel.panel_html(self.panel, image) if self.panel else ""
+        return (f"<div class='kerasbook'><div style='max-width:100%;overflow:auto'>{picture}</div>"
+                f"{panel}</div>")
+
+    def fallback_text(self):
+        self._watch.sync()
+        if self._diagram is None:
+            return f'GraphView of model "{self._watch.name}": {self.note}'
+        calls = sum(len(b.members) or 1 for b in self._diagram.boxes.values()
+                    if b.kind != "input" and not b.expanded)
+        return f'GraphView of model "{self._watch.name}": {calls} call{"s" if calls != 1 else ""}, selected {self.selected}'
 
     def close(self):
         if getattr(self, "_watch", None) is not None:
             self._watch.close()
-        for child in (self.graph, self.selector, self.details):
-            child.close()
+        self._features.forget()  # the feature model holds the model's layers
         super().close()
 
     def __repr__(self):
         return f'<GraphView of model "{self._watch.name}">'
 
 
-def _titled_nodes(model, prefix, expand_nested):
-    """`(title, node)` for each node of `model`, each nested model's nodes after its call."""
-    for node in getattr(model, "_nodes", []):
-        title = prefix + diagrams.node_title(node)
-        yield title, node
-        if expand_nested and getattr(node.operation, "_nodes", None):  # a functional model inside
-            yield from _titled_nodes(node.operation, title + " / ", expand_nested)
+# -- helpers ------------------------------------------------------------------------------------
+
+def _has_graph(model):
+    return bool(getattr(model, "_nodes", None)) and hasattr(model, "_graph_layers")
 
 
-def node_details_html(node, title=None):
-    """One call of a layer: its config, the shapes at that call, and the layer's weights.
-
-    `title` names the node as the list does (a nested node with the call it is inside).
-    """
-    layer = node.operation
-    try:
-        config = json.dumps(layer.get_config(), indent=1, default=str)
-    except Exception as error:  # a custom layer without get_config
-        config = f"(no config: {error})"
-    shapes = [("inputs", [x.shape for x in node.input_tensors]),
-              ("outputs", [x.shape for x in node.output_tensors])]
-    shape_rows = "".join(f"<tr><td>{k}</td><td>{html.escape(', '.join(map(diagrams.shape_text, v)) or '-')}"
-                         f"</td></tr>" for k, v in shapes)
-    weight_rows = "".join(_weight_row(v) for v in layer.weights) if layer.built else ""
-    weights = (f"<table><tr><th>weight</th><th>shape</th><th>mean</th><th>std</th><th>min</th>"
-               f"<th>max</th></tr>{weight_rows}</table>" if weight_rows else "<p>no weights</p>")
-    return (f"<div class='kerasbook-node'><b>{html.escape(title or diagrams.node_title(node))}</b> "
-            f"({html.escape(type(layer).__name__)})<table>{shape_rows}</table>{weights}"
-            f"<details><summary>config</summary><pre>{html.escape(config)}</pre></details></div>")
+def _is_unbuilt_sequential(model):
+    from kerasbook.core.models.sequential import Sequential
+    return isinstance(model, Sequential) and not _has_graph(model)
 
 
-def _weight_row(variable):
-    values = np.asarray(variable.numpy(), dtype="float64")
-    stats = [values.mean(), values.std(), values.min(), values.max()] if values.size else [0] * 4
-    cells = "".join(f"<td>{s:.4g}</td>" for s in stats)
-    return f"<tr><td>{html.escape(variable.path)}</td><td>{diagrams.shape_text(variable.shape)}</td>{cells}</tr>"
+def _default_selection(boxes):
+    """The first call that has weights (what a student wants to look at), else the first call."""
+    boxes = [b for b in boxes if b.kind != "input" and not b.expanded]
+    for box in boxes:
+        if box.kind != "repeat" and getattr(box.layer, "built", False) and box.layer.weights:
+            return box.title
+    return boxes[0].title if boxes else ""
+
+
+def _call_index(box):
+    if box.call_index is not None:
+        return box.call_index
+    return None if box.node is None else box.layer._inbound_nodes.index(box.node)
+
+
+def _matches(layer, index, name, node_index):
+    return layer is not None and layer.name == name and index == node_index
+
+
+def _inside(model, name):
+    """Whether a layer called `name` is inside `model` (a folded nested model)."""
+    return any(layer.name == name for layer in model._flatten_layers() if layer is not model)
+
+
+def _box_json(box):
+    layer = box.layer
+    return {"title": box.title, "name": getattr(layer, "name", box.title),
+            "class": "input" if layer is None else type(layer).__name__, "kind": box.kind,
+            "inputs": box.inputs, "outputs": box.outputs, "count": box.count, "expanded": box.expanded,
+            "params": graph_panel.parameters(box)}
+
+
+def _svg_img(svg, alt):
+    """The SVG as an `<img>` with a data URL: Jupyter's sanitizer drops inline `<svg>` in untrusted
+    notebooks but keeps images."""
+    import base64
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{html.escape(alt)}">'
+
+
+def _checked_sample(model, x):
+    """`x` as NumPy arrays, checked against the model's input shapes (a missing batch axis named)."""
+    inputs = getattr(model, "inputs", None) or []
+    xs = x if isinstance(x, (list, tuple)) else [x]
+    xs = [np.asarray(a) for a in xs]
+    for array, expected in zip(xs, inputs):
+        shape = tuple(expected.shape)
+        fits = array.ndim == len(shape) and all(e is None or e == a for e, a in zip(shape, array.shape))
+        if not fits:
+            hint = (f" It lacks the batch axis: pass x[None] (or np.expand_dims(x, 0)) for one example."
+                    if array.ndim == len(shape) - 1 and all(e is None or e == a for e, a in zip(shape[1:], array.shape))
+                    else " The first axis is the batch: x[:1] for one example.")
+            raise ValueError(f'GraphView: x has shape {array.shape}, but model "{model.name}" expects an '
+                             f"input of shape {diagrams.shape_text(shape)} (None: any size).{hint}")
+    return xs if isinstance(x, (list, tuple)) else xs[0]
+
+
+def _trace(model, x):
+    """Run a subclassed model once on `x`, eagerly, recording its sub-layer calls."""
+    from kerasbook.core import call_context, call_trace
+    if not model.built:
+        model(x)  # building traces the call abstractly: those calls are not the ones to draw
+    with call_trace.recording() as calls, call_context.enter(False):
+        model(x)
+    return calls
+
+
+def _traced_diagram(model, calls):
+    graphviz = diagrams._graphviz()
+    dot = graphviz.Digraph(name=f"{model.name}_calls", graph_attr={"rankdir": "TB"},
+                           node_attr={"shape": "plaintext", "fontname": "Helvetica"})
+    from kerasbook.viz.call_graph import draw_traced
+    diagram = diagrams.Diagram(dot, f"{model.name} (traced calls)")
+    diagram.boxes = draw_traced(dot, calls)
+    return diagram

@@ -1,0 +1,229 @@
+"""GraphView driven from Python: select a call, read its panel, fold, trace a subclassed model."""
+
+import numpy as np
+import pytest
+
+import kerasbook as keras
+from kerasbook import layers
+from kerasbook.core import call_trace
+from kerasbook.widgets import GraphView, observer_count
+
+
+def siamese():
+    """A shared layer whose two calls see different shapes, so the panel must show THAT call's."""
+    short, long = keras.Input((3, 5), name="short"), keras.Input((7, 5), name="long")
+    shared = layers.Dense(2, name="shared")
+    flat = layers.Concatenate(axis=1, name="join")([shared(short), shared(long)])
+    return keras.Model([short, long], layers.Dense(1, name="score")(flat), name="siamese")
+
+
+def nested():
+    encoder = keras.Sequential([keras.Input((6,), name="pixels"), layers.Dense(4, name="code")],
+                               name="encoder")
+    x = keras.Input((6,), name="x")
+    return keras.Model(x, layers.Dense(2, name="head")(encoder(x)), name="outer")
+
+
+def test_default_selection_is_the_first_call_with_weights_and_select_shows_that_call():
+    model = siamese()
+    view = GraphView(model)
+    assert view.selected == "shared [node 0]"  # not the last node, not an input
+    assert view.titles() == ["short [node 0]", "long [node 0]", "shared [node 0]", "shared [node 1]",
+                             "join [node 0]", "score [node 0]"]
+    panel = view.select("shared", node_index=1).details()
+    assert view.selected == "shared [node 1]"
+    assert (panel["name"], panel["class"], panel["node"], panel["kind"]) == ("shared", "Dense", 1, "shared")
+    assert panel["inputs"] == ["(None, 7, 5)"] and panel["outputs"] == ["(None, 7, 2)"]
+    view.select("shared [node 0]")
+    assert view.details()["inputs"] == ["(None, 3, 5)"] and view.details()["outputs"] == ["(None, 3, 2)"]
+    assert view.details()["params"] == 12
+    view.close()
+
+
+def test_panel_weights_have_histograms_and_the_config_reads_like_code():
+    model = siamese()
+    view = GraphView(model)
+    panel = view.details()
+    kernel = model.get_layer("shared").kernel.numpy()
+    weight = panel["weights"][0]
+    assert (weight["path"], weight["shape"]) == ("shared/kernel", "(5, 2)")
+    assert sum(weight["counts"]) == kernel.size and len(weight["counts"]) == 24
+    assert weight["low"] == float(f"{kernel.min():.4g}") and weight["high"] == float(f"{kernel.max():.4g}")
+    config = dict(panel["config"])
+    assert config["units"] == "2" and config["activation"] == "linear" and config["dtype"] == "float32"
+    assert config["kernel_initializer"].startswith("GlorotUniform(seed=None")
+    assert config["bias_initializer"] == "Zeros()"
+    view.close()
+
+
+def test_the_panel_shows_the_activation_of_the_selected_call_for_a_sample():
+    model = siamese()
+    rng = np.random.default_rng(0)
+    x = [rng.random((2, 3, 5), dtype="float32"), rng.random((2, 7, 5), dtype="float32")]
+    view = GraphView(model, x)
+    view.select("shared", 1)
+    expected = model.get_layer("shared").get_output_at(1)
+    out = keras.Model(model.inputs, expected)(x)[0]
+    assert view.activation[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"shape (7, 2); min {np.min(out):.4g}, max {np.max(out):.4g}" in view.details()["activation"]
+    first = view.activation
+    view.select("shared", 0)
+    assert view.activation != first and "shape (3, 2)" in view.details()["activation"]
+    assert view._features.runs == 1  # all calls computed once
+    without = GraphView(model)
+    assert without.activation == b"" and "GraphView(model, x)" in without.details()["activation"]
+    view.close(), without.close()
+
+
+def test_selected_set_from_the_front_end_fills_the_panel():
+    view = GraphView(siamese())
+    view.selected = "score [node 0]"  # what a click does: the front-end sets the trait
+    assert view.details()["outputs"] == ["(None, 10, 1)"] and view.details()["class"] == "Dense"
+    view.close()
+
+
+def test_bad_names_and_node_indices_say_what_exists():
+    view = GraphView(siamese())
+    with pytest.raises(ValueError, match=r"no layer named 'nope'; the layers are \['short', 'long', "
+                                         r"'shared', 'join', 'score'\]"):
+        view.select("nope")
+    with pytest.raises(ValueError, match=r"'shared' was called 2 time\(s\), so node_index is 0 to 1, not 5"):
+        view.select("shared", 5)
+    view.close()
+
+
+def test_a_sample_of_the_wrong_shape_names_the_expected_shape_and_the_batch_axis():
+    x = keras.Input((4,), name="x")
+    model = keras.Model(x, layers.Dense(2)(x), name="small")
+    with pytest.raises(ValueError, match=r"x has shape \(4,\), but model \"small\" expects an input of "
+                                         r"shape \(None, 4\).*lacks the batch axis: pass x\[None\]"):
+        GraphView(model, np.ones(4, "float32"))
+    with pytest.raises(ValueError, match=r"shape \(2, 5\).*\(None, 4\)"):
+        GraphView(model, np.ones((2, 5), "float32"))
+    assert observer_count(model) == 0  # a refused view watches nothing
+
+
+def test_a_model_without_a_graph_says_so_and_how_to_build_it():
+    model = keras.Sequential([layers.Dense(3, name="d")], name="later")
+    view = GraphView(model)
+    assert "has no graph yet" in view.note and "keras.Input(shape=...)" in view.note
+    assert view.svg == "" and "has no graph yet" in view.fallback_text()
+    model.build((None, 5))  # the view follows: now there is a graph
+    assert view.titles() == ["input_layer [node 0]", "d [node 0]"] or view.titles()[-1] == "d [node 0]"
+    assert view.selected == "d [node 0]" and view.note == ""
+    view.close()
+
+    class Net(keras.Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(ValueError, match=r"subclassed.*GraphView\(model, x\)"):
+        GraphView(Net(name="net"))
+
+
+def test_nested_models_fold_and_unfold_and_select_unfolds():
+    model = nested()
+    view = GraphView(model)
+    assert "encoder [node 0] / code [node 0]" in view.titles()
+    assert view.boxes["encoder[0]"]["expanded"] is True
+    view.toggle_fold("encoder [node 0]")
+    assert view.folded == ["encoder [node 0]"] and "encoder [node 0] / code [node 0]" not in view.titles()
+    assert view.boxes["encoder[0]"]["expanded"] is False and 'id="encoder[0]" class="node kb&#45;nested"' in view.svg
+    view.select("code")  # inside the folded model: unfolds it
+    assert view.folded == [] and view.selected == "encoder [node 0] / code [node 0]"
+    assert view.details()["inputs"] == ["(None, 6)"] and view.details()["outputs"] == ["(None, 4)"]
+    view.on_front_end_message({"kind": "fold", "title": "encoder [node 0]"}, [])  # the panel's button
+    assert view.folded == ["encoder [node 0]"]
+    view.close()
+
+
+def repeated(count=4):
+    x = inputs = keras.Input((6,), name="x")
+    for i in range(count):
+        h = layers.Activation("relu", name=f"r{i}")(layers.Dense(6, name=f"d{i}a")(x))
+        x = layers.add([layers.Dense(6, name=f"d{i}b")(h), x], name=f"add{i}")
+    return keras.Model(inputs, layers.Dense(2, name="head")(x), name="tower")
+
+
+def test_runs_of_identical_blocks_start_folded_and_unfold_on_select():
+    view = GraphView(repeated())
+    assert view.folded == ["d0a … add3 (x4)"]
+    assert view.titles() == ["x [node 0]", "d0a … add3 (x4)", "head [node 0]"]
+    panel = view.select("d0a … add3 (x4)").details()
+    assert panel["kind"] == "repeat" and panel["count"] == 4 and panel["calls"] == 16
+    assert panel["params"] == 4 * 2 * (6 * 6 + 6)
+    view.select("d2b")
+    assert view.folded == [] and view.selected == "d2b [node 0]" and len(view.titles()) == 18
+    view.close()
+
+
+def test_a_subclassed_model_is_traced_in_call_order_with_shapes_and_links():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.embed = layers.Dense(4, name="embed")
+            self.head = layers.Dense(2, name="head")
+
+        def call(self, x):
+            h = self.embed(x)
+            return self.head(h * 2) + self.head(h)  # head: twice; h * 2 is made outside any layer
+
+    net = Net()
+    view = GraphView(net, np.ones((3, 5), "float32"))
+    assert view.titles() == ["input 0", "embed [call 0]", "head [call 0]", "head [call 1]"]
+    assert view.boxes["head[1]"]["kind"] == "shared" and view.boxes["embed[0]"]["outputs"] == ["(3, 4)"]
+    source = view._diagram.source
+    assert '"input[0]" -> "embed[0]"' in source and '"embed[0]" -> "head[1]"\n' in source
+    assert '"embed[0]" -> "head[0]" [style=dashed]' in source  # fed by h * 2: only the order is known
+    panel = view.select("head", 1).details()
+    assert panel["node"] == 1 and panel["inputs"] == ["(3, 4)"] and panel["weights"][0]["shape"] == "(4, 2)"
+    assert view.activation[:4] == b"\x89PNG"
+    view.close()
+
+
+def test_call_trace_records_nothing_outside_recording_and_nests():
+    dense = layers.Dense(2)
+    with call_trace.recording() as calls:
+        dense(np.ones((1, 3), "float32"))
+    assert [(c.layer, c.depth, c.outputs[0].shape) for c in calls] == [(dense, 0, (1, 2))]
+    dense(np.ones((1, 3), "float32"))
+    assert len(calls) == 1
+
+
+def test_edge_shapes_lay_the_graph_out_again_with_shapes_on_arrows():
+    view = GraphView(siamese())
+    layouts = view.layouts
+    view.edge_shapes = True  # the front-end's checkbox
+    assert view.layouts == layouts + 1 and "(None, 3, 2)</text>" in view.svg.split('class="edge"', 1)[1]
+    view.close()
+
+
+def test_the_view_follows_the_model_and_keeps_the_selection():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="a")], name="grow")
+    view = GraphView(model)
+    view.select("a")
+    model.add(layers.Dense(5, name="late"))
+    assert view.titles()[-1] == "late [node 0]" and view.selected == "a [node 0]"
+    model.pop()
+    assert "late [node 0]" not in view.titles()
+    view.close()
+    assert observer_count(model) == 0
+
+
+def test_fallbacks_hold_the_graph_as_an_image_and_the_selected_call():
+    model = siamese()
+    view = GraphView(model, [np.ones((1, 3, 5), "float32"), np.ones((1, 7, 5), "float32")])
+    view.select("shared", 1)
+    assert view.fallback_text() == 'GraphView of model "siamese": 4 calls, selected shared [node 1]'
+    page = view.fallback_html()
+    assert '<img src="data:image/svg+xml;base64,' in page and "<svg" not in page
+    assert "<b>shared [node 1]</b>" in page and "<td>(None, 7, 5)</td>" in page
+    assert '<img src="data:image/png;base64,' in page  # the activation
+    assert page == view.fallback_html()  # deterministic
+    bundle, _ = view._repr_mimebundle_()
+    assert bundle["text/plain"] == view.fallback_text() and "application/vnd.jupyter.widget-view+json" in bundle
+    view.close()
+
+
+def test_docstring_has_an_example():
+    assert "Example::" in GraphView.__doc__ and "view.select(" in GraphView.__doc__
