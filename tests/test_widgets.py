@@ -88,7 +88,7 @@ def test_live_summary_text_plain_is_the_summary_text_and_repr_is_short():
 def test_close_removes_every_observer_and_popped_layers_are_released():
     model = small_model()
     assert observer_count(model) == 0
-    widgets = [shown(LiveSummary(model)), GraphView(model),
+    widgets = [shown(LiveSummary(model)), shown(GraphView(model)),
                shown(ActivationExplorer(model, np.ones((1, 4), "float32")))]
     assert observer_count(model) == 3 * 3  # model, a, b
     popped = model.pop()
