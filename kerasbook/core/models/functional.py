@@ -6,6 +6,7 @@ in a bigger graph, like any layer. Inputs and outputs may be a tensor, a list or
 """
 
 from kerasbook.core import tracking, tree
+from kerasbook.core.models import input_check
 from kerasbook.core.models.graph import map_graph, run_graph
 from kerasbook.core.models.model import Model
 from kerasbook.core.tensor import KerasTensor
@@ -81,8 +82,16 @@ class Functional(Model):
                              f"on {len(flat)}.")
         return flat
 
+    def _standardize_inputs(self, x):
+        """Data for fit, evaluate or predict, checked against the Inputs before it is cut into batches."""
+        x = super()._standardize_inputs(x)
+        if self.inputs:  # a Sequential model not built yet learns its input shape from the data
+            input_check.check_data(self, self._flatten_inputs(x), self.inputs)
+        return x
+
     def call(self, inputs, training=None, mask=None):
-        values = run_graph(self._nodes, self.inputs, self._flatten_inputs(inputs), self.outputs)
+        given = input_check.conform(self, self._flatten_inputs(inputs), self.inputs)
+        values = run_graph(self._nodes, self.inputs, given, self.outputs)
         return tree.pack_sequence_as(self._outputs_struct, values)
 
     def compute_output_spec(self, inputs, training=None, mask=None):
