@@ -214,18 +214,53 @@ def test_activation_image_is_png_and_pyplot_untouched():
     assert pyplot.get_fignums() == before  # no stray figure shows up in a notebook cell
 
 
-def test_quick_activation_images_are_drawn_with_numpy():
+def test_quick_activation_images_have_big_crisp_tiles_on_one_scale_with_a_colour_bar():
     from PIL import Image
     import io
 
-    def size(data):
-        return Image.open(io.BytesIO(data)).size
+    from kerasbook.viz import pictures
+
+    def decoded(data):
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
     maps = np.random.default_rng(3).random((1, 12, 12, 8)).astype("float32")
-    # 4 channels -> 2 x 2 tiles of 12 px enlarged to 48 px, 2 px gaps
-    assert size(activations.activation_image(maps, quick=True, channels=range(0, 4))) == (98, 98)
-    bars = np.asarray(Image.open(io.BytesIO(activations.activation_image(
-        np.array([[1.0, -1.0]]), quick=True))))
-    assert bars.shape[1] == 2 * 16
-    assert tuple(bars[5, 8, :3]) == (30, 136, 229) and tuple(bars[-5, 24, :3]) == (251, 140, 0)
-    assert size(activations.activation_image(np.ones((1, 4096)), quick=True)) == (256, 256)
+    maps[..., 1] *= 0.1  # a weak channel
+    picture = decoded(activations.activation_image(maps, quick=True, channels=range(0, 4), batched=True))
+    table = activations.colour_table("viridis")
+    low, high = float(maps[0, ..., :4].min()), float(maps[0, ..., :4].max())  # one scale for the 4 shown
+    for channel in (0, 1):
+        # Each map pixel is an 8 x 8 square (12 px enlarged to 96 px) coloured on the shared scale.
+        tile = table[pictures.enlarge(activations.quantize(maps[0, ..., channel], low, high), 8)]
+        assert tile.shape[:2] == (96, 96) and _find(picture, tile), channel
+    weak = activations.quantize(maps[0, ..., 1], low, high)
+    assert weak.max() < 40  # the weak channel stays dark: not stretched to its own range
+    # The colour bar: the colormap from its first colour to its last, in one row of the picture.
+    rows = [r for r in range(picture.shape[0]) if (picture[r] == table[0]).all(-1).any()
+            and (picture[r] == table[255]).all(-1).any()]
+    assert rows
+    bars = decoded(activations.activation_image(np.array([[1.0, -1.0]]), quick=True))
+    assert (bars == pictures.BAR_UP).all(-1).any() and (bars == pictures.BAR_DOWN).all(-1).any()
+    heat = decoded(activations.activation_image(np.random.default_rng(0).random((1, 6, 10)), quick=True))
+    assert heat.shape[1] > 10 * 24  # cells of 24 px with axes and a colour bar
+
+
+def _find(picture, tile):
+    """Whether `tile` appears whole, pixel for pixel, somewhere in `picture`."""
+    h, w = tile.shape[:2]
+    for y, x in np.argwhere((picture[: -h + 1, : -w + 1] == tile[0, 0]).all(-1)):
+        if np.array_equal(picture[y:y + h, x:x + w], tile):
+            return True
+    return False
+
+
+def test_plot_activation_tiles_share_a_colour_scale_with_a_colour_bar():
+    maps = np.random.default_rng(0).random((6, 6, 4)).astype("float32")
+    maps[..., 2] *= 0.01
+    figure = activations.plot_activation(maps, batched=False)
+    images = [ax.images[0] for ax in figure.axes if ax.images]
+    assert {(im.norm.vmin, im.norm.vmax) for im in images} == {(float(maps.min()), float(maps.max()))}
+    assert all(im.get_interpolation() == "nearest" for im in images)
+    assert any(ax.get_ylabel().startswith("activation") for ax in figure.axes)  # the colour bar
+    separate = activations.plot_activation(maps, batched=False, per_channel=True)
+    scales = {(ax.images[0].norm.vmin, ax.images[0].norm.vmax) for ax in separate.axes if ax.images}
+    assert len(scales) == 4

@@ -1,13 +1,21 @@
-"""Pictures of what a layer computed: feature maps, sequence heatmaps, dense activations.
+"""What a layer computed, ready to draw: feature maps, sequences, units; and pictures of them.
 
 The picture depends on the activation's shape (without the batch axis):
 
-- `(H, W, C)`, a convolution's output: a grid of `H x W` tiles, one per channel (a range of channels).
-- `(T, F)`, a sequence's output: a heatmap, time steps down, features across.
-- `(N,)`, a dense layer's output: one bar per unit (a line when there are many units).
+- `(H, W, C)`, a convolution's output: one `H x W` tile per channel, a page of channels at a time.
+- `(T, F)`, a sequence's output (RNN, embedding, Conv1D): a heat map, time steps down, units across.
+- `(N,)`, a dense layer's output: one bar per unit, on labelled axes.
 
-A leading batch axis of size 1 is dropped; for a bigger batch, `sample` picks the example.
-matplotlib draws without a screen (its `Agg` backend), so this works in tests and widgets alike.
+Colour always has a legend: the tiles of a layer share ONE colour scale (the layer's minimum to its
+maximum for this sample), shown as a colour bar, so a dead channel looks dead next to a strong one.
+`per_channel=True` stretches each tile to its own range instead (to see the pattern of a weak channel).
+
+Pixels are quantized to 256 levels (`quantize`) on that scale; a front-end colours them through the
+same 256-colour table (`colour_table`) and enlarges them without smoothing, so a 26-pixel map shown
+at 104 pixels is 26 crisp squares across, not a blur.
+
+`activation_image` (PNG bytes, drawn with NumPy and Pillow) and `plot_activation` (a matplotlib
+Figure) draw the same things for places without a front-end: a widget's fallback, a test, a script.
 """
 
 import io
@@ -15,35 +23,196 @@ import math
 
 import numpy as np
 
+MIN_TILE = 64  # px: no feature-map tile is drawn smaller than this
+MAX_SIDE = 256  # px: bigger maps are subsampled before they are sent or drawn
+_TABLES = {}
+_NAMES = {}  # class names by unit, once loaded ("imagenet")
 
-def _figure(width, height):
-    """A matplotlib Figure not managed by pyplot: nothing leaks into a notebook's implicit plots."""
-    from matplotlib.figure import Figure
-    return Figure(figsize=(width, height), layout="constrained")
+
+# -- the data a picture is made of -----------------------------------------------------------------
+
+def kind_of(shape):
+    """How an activation of `shape` (no batch axis) is drawn: "maps", "sequence", "units" or "other"."""
+    return {3: "maps", 2: "sequence", 1: "units", 0: "units"}.get(len(shape), "other")
 
 
-def plot_activation(array, channels=None, sample=0, title=None, max_tiles=64, columns=None,
-                    cmap="viridis", batched=None):
-    """A Figure of one activation. `channels`: a `range`/`(start, stop)` of channels for conv maps.
+def colour_table(cmap="viridis"):
+    """The colormap as a `(256, 3)` uint8 table: level `i` of a quantized map has colour `table[i]`."""
+    if cmap not in _TABLES:
+        from matplotlib import colormaps
+        _TABLES[cmap] = (colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).round().astype("uint8")
+    return _TABLES[cmap]
 
-    `batched=True` says the first axis is the batch (else guessed: 4-D, or a first axis of size 1).
+
+def value_range(array):
+    """`(low, high)` as Python floats, finite values only (`(0.0, 0.0)` when there are none)."""
+    finite = array[np.isfinite(array)] if not np.all(np.isfinite(array)) else array
+    if finite.size == 0:
+        return 0.0, 0.0
+    return float(finite.min()), float(finite.max())
+
+
+def quantize(array, low, high):
+    """Values -> uint8 levels 0..255 on the scale `low`..`high` (a flat scale gives level 0)."""
+    span = high - low
+    scale = 255.0 / span if span > 0 else 0.0
+    levels = (np.asarray(array, "float32") - low) * scale + 0.5  # + 0.5: round to the nearest level
+    return np.clip(np.nan_to_num(levels), 0, 255).astype("uint8")
+
+
+def nice_ticks(low, high, count=5):
+    """Round numbers (1, 2, 2.5 or 5 times a power of ten apart) between `low` and `high` (`[low]`
+    when the range is flat): what an axis or a colour bar is labelled with."""
+    if not high > low:
+        return [low]
+    raw = (high - low) / max(count - 1, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9)
+    ticks = [round(i * step, 12) for i in range(first, math.floor(high / step + 1e-9) + 1)]
+    return [0.0 if t == 0 else t for t in ticks]
+
+
+def index_ticks(n, count=8):
+    """Whole numbers 0..n-1 for an axis of `n` units or time steps: every one up to `count`, else
+    multiples of 1, 2 or 5 times a power of ten (`[0, 200, 400, 600, 800]` for 1000 units)."""
+    if n <= count:
+        return list(range(n))
+    raw = (n - 1) / (count - 1)
+    power = 10 ** max(0, math.floor(math.log10(raw)))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return list(range(0, n, step))
+
+
+def tick_text(value):
+    """A tick label: few digits, no trailing zeros (`0.25`, `1e+03`, `-3`)."""
+    return f"{value:.3g}"
+
+
+def page_count(channels, per_page):
+    return max(1, math.ceil(channels / per_page))
+
+
+def maps_page(maps, page=0, per_page=16, per_channel=False, max_side=MAX_SIDE):
+    """One page of channels of `(H, W, C)` maps, quantized for drawing.
+
+    Returns a dict: `channels` (their numbers), `levels` (uint8, `(n, h, w)`: channel first, maps
+    larger than `max_side` subsampled), `low`/`high` (the shared scale: all C channels of this
+    sample), `ranges` (each shown channel's own `[low, high]`), `per_channel`, `page`, `pages`.
     """
-    array = np.asarray(array, dtype="float32")
+    height, width, count = maps.shape
+    pages = page_count(count, per_page)
+    page = min(max(int(page), 0), pages - 1)
+    channels = list(range(page * per_page, min((page + 1) * per_page, count)))
+    step = max(1, math.ceil(max(height, width) / max_side))
+    shown = np.moveaxis(maps[::step, ::step, channels[0]:channels[-1] + 1], -1, 0)
+    low, high = value_range(maps)
+    ranges = [value_range(tile) for tile in shown]
+    if per_channel:
+        levels = np.stack([quantize(tile, lo, hi) for tile, (lo, hi) in zip(shown, ranges)])
+    else:
+        levels = quantize(shown, low, high)
+    return {"channels": channels, "levels": levels, "low": low, "high": high, "ranges": ranges,
+            "per_channel": bool(per_channel), "page": page, "pages": pages, "count": count}
+
+
+def tile_zoom(height, width, tile_size=96):
+    """How many screen pixels a map pixel takes: a whole number (crisp squares) making the longer side
+    about `tile_size` and never under MIN_TILE; below 1 (a smooth reduction) for maps bigger than that."""
+    side = max(height, width, 1)
+    tile_size = max(tile_size, MIN_TILE)
+    if side >= tile_size:
+        return tile_size / side
+    return max(round(tile_size / side), math.ceil(MIN_TILE / side))
+
+
+def top_classes(scores, k=5, class_names=None):
+    """The `k` highest scores as `[(unit, name, score)]`, best first. Names from `class_names`, else
+    ImageNet's (through `decode_predictions`) for 1000 scores, else `None` (the class file is not in
+    the Keras cache and there is no network: the unit numbers still say which classes)."""
+    scores = np.asarray(scores, "float32").reshape(-1)
+    best = [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
+    names = {}
+    if class_names is not None:
+        names = {i: str(class_names[i]) for i in best if i < len(class_names)}
+    elif scores.size == 1000:
+        names = _imagenet_names(scores)
+    return [(i, names.get(i), float(scores[i])) for i in best]
+
+
+def _imagenet_names(scores):
+    """ImageNet's class names by unit, loaded by `decode_predictions` (Keras's class index file).
+    Tried once: offline, without the file in the Keras cache, every later call answers `{}` at once."""
+    from kerasbook.core.applications import imagenet_utils
+    if "imagenet" not in _NAMES:
+        try:
+            imagenet_utils.decode_predictions(scores[None], top=1)  # loads CLASS_INDEX
+            _NAMES["imagenet"] = {int(unit): name for unit, (_wnid, name) in imagenet_utils.CLASS_INDEX.items()}
+        except (OSError, ValueError):
+            _NAMES["imagenet"] = {}
+    return _NAMES["imagenet"]
+
+
+def input_picture(sample):
+    """The model's input for one sample, as the front-end shows it: `("image", uint8 (H, W, 3))` for
+    `(H, W, 1|3|4)` arrays, else `("heatmap", uint8 levels (rows, columns), low, high)`."""
+    array = np.asarray(sample, "float32")
+    if array.ndim == 3 and array.shape[-1] in (1, 3, 4):
+        low, high = value_range(array)
+        levels = quantize(array[..., :3], low, high)
+        if levels.shape[-1] == 1:
+            levels = np.repeat(levels, 3, axis=-1)
+        return {"kind": "image", "levels": levels, "low": low, "high": high}
+    grid = array.reshape(1, -1) if array.ndim <= 1 else array.reshape(array.shape[0], -1)
+    low, high = value_range(grid)
+    return {"kind": "heatmap", "levels": quantize(grid, low, high), "low": low, "high": high}
+
+
+def sequence_levels(array):
+    """A `(T, F)` activation on its own scale: `(uint8 levels, low, high)`."""
+    low, high = value_range(array)
+    return quantize(array, low, high), low, high
+
+
+# -- PNG pictures (no front-end needed) -----------------------------------------------------------
+
+def activation_image(array, dpi=80, quick=False, channels=None, sample=0, batched=None,
+                     cmap="viridis", per_channel=False, tile_size=96, max_tiles=16, **kwargs):
+    """An activation as PNG bytes.
+
+    `quick=True` (widgets): drawn with NumPy and Pillow at the size it is shown, tiles of at least
+    64 px enlarged without smoothing, channel numbers, one colour scale with its colour bar; bars on
+    labelled axes; sequences as a heat map with a colour bar. `channels`: a range of channels (else
+    the first `max_tiles`). `quick=False`: the `plot_activation` figure, drawn by matplotlib.
+    """
+    if not quick:
+        return figure_png(plot_activation(array, channels=channels, sample=sample, batched=batched,
+                                          cmap=cmap, per_channel=per_channel, **kwargs), dpi=dpi)
+    from kerasbook.viz import pictures
+    array = _one_sample(np.asarray(array, "float32"), sample, batched)
+    kind = kind_of(array.shape)
+    if kind == "maps":
+        chosen = channel_range(channels, array.shape[-1], max_tiles)
+        page = maps_page(array[..., chosen.start:chosen.stop], per_page=len(chosen), per_channel=per_channel)
+        page["channels"] = list(chosen)
+        rgb = pictures.maps(page, cmap, tile_size)
+    elif kind == "sequence":
+        rgb = pictures.heatmap(*sequence_levels(array), cmap)
+    elif kind == "units":
+        rgb = pictures.bars(array.reshape(-1))
+    else:
+        raise ValueError(f"activation_image draws (H, W, C), (T, F) or (N,) activations (after the batch "
+                         f"axis); received an array of shape {array.shape}.")
+    return pictures.png(rgb)
+
+
+def _one_sample(array, sample, batched):
+    """Drop the batch axis: `batched=True` says it is there (else guessed: 4-D, or a first axis of 1)."""
     if batched or (batched is None and (array.ndim == 4 or (array.ndim > 1 and array.shape[0] == 1))):
         if not 0 <= sample < array.shape[0]:
-            raise ValueError(f"plot_activation: sample {sample} is out of range for a batch of "
-                             f"{array.shape[0]}.")
-        array = array[sample]
-    if array.ndim == 3:
-        return _feature_maps(array, channels, title, max_tiles, columns, cmap)
-    if array.ndim == 2:
-        return _heatmap(array, title, cmap)
-    if array.ndim == 1:
-        return _units(array, title)
-    if array.ndim == 0:
-        return _units(array.reshape(1), title)
-    raise ValueError(f"plot_activation draws (H, W, C), (T, F) or (N,) activations (after the batch "
-                     f"axis); received an array of shape {array.shape}.")
+            raise ValueError(f"sample {sample} is out of range for a batch of {array.shape[0]}.")
+        return array[sample]
+    return array
 
 
 def channel_range(channels, count, max_tiles=64):
@@ -54,25 +223,60 @@ def channel_range(channels, count, max_tiles=64):
         channels = range(channels, channels + 1)
     elif isinstance(channels, tuple):
         channels = range(*channels)
-    channels = range(max(channels.start, 0), min(channels.stop, count), channels.step or 1)
+    channels = range(max(channels.start, 0), min(channels.stop, count))
     if len(channels) == 0:
         raise ValueError(f"plot_activation: no channels to draw in {channels} (the activation has "
                          f"{count} channels).")
     return channels
 
 
-def _feature_maps(array, channels, title, max_tiles, columns, cmap):
-    height, width, count = array.shape
-    chosen = channel_range(channels, count, max_tiles)
+# -- matplotlib figures ---------------------------------------------------------------------------
+
+def _figure(width, height):
+    """A matplotlib Figure not managed by pyplot: nothing leaks into a notebook's implicit plots."""
+    from matplotlib.figure import Figure
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def plot_activation(array, channels=None, sample=0, title=None, max_tiles=64, columns=None,
+                    cmap="viridis", batched=None, per_channel=False):
+    """A Figure of one activation. `channels`: a `range`/`(start, stop)` of channels for conv maps.
+
+    Feature maps share one colour scale (their colour bar beside them) unless `per_channel=True`.
+    `batched=True` says the first axis is the batch (else guessed: 4-D, or a first axis of size 1).
+    """
+    array = np.asarray(array, dtype="float32")
+    try:
+        array = _one_sample(array, sample, batched)
+    except ValueError as error:
+        raise ValueError(f"plot_activation: {error}") from None
+    if array.ndim == 3:
+        return _feature_maps(array, channels, title, max_tiles, columns, cmap, per_channel)
+    if array.ndim == 2:
+        return _heatmap(array, title, cmap)
+    if array.ndim in (0, 1):
+        return _units(array.reshape(-1), title)
+    raise ValueError(f"plot_activation draws (H, W, C), (T, F) or (N,) activations (after the batch "
+                     f"axis); received an array of shape {array.shape}.")
+
+
+def _feature_maps(array, channels, title, max_tiles, columns, cmap, per_channel):
+    chosen = channel_range(channels, array.shape[-1], max_tiles)
     columns = columns or math.ceil(math.sqrt(len(chosen)))
     rows = math.ceil(len(chosen) / columns)
-    figure = _figure(min(1.6 * columns, 12), min(1.6 * rows, 12) + (0.3 if title else 0))
+    # 1.1 inches a tile: 88 px at the 80 dpi of figure_png, so no tile is under 64 px.
+    figure = _figure(1.1 * columns + 1.0, 1.1 * rows + 0.3 + (0.3 if title else 0))
     axes = figure.subplots(rows, columns, squeeze=False)
+    low, high = value_range(array[..., chosen.start:chosen.stop])
+    image = None
     for ax in axes.flat:
         ax.set_axis_off()
     for ax, c in zip(axes.flat, chosen):
-        ax.imshow(array[:, :, c], cmap=cmap, interpolation="nearest")
+        scale = value_range(array[..., c]) if per_channel else (low, high)
+        image = ax.imshow(array[:, :, c], cmap=cmap, interpolation="nearest", vmin=scale[0], vmax=scale[1])
         ax.set_title(f"ch {c}", fontsize=8)
+    if not per_channel:
+        figure.colorbar(image, ax=axes, shrink=0.8, label="activation (one scale for all tiles)")
     if title:
         figure.suptitle(title)
     return figure
@@ -83,9 +287,9 @@ def _heatmap(array, title, cmap):
     figure = _figure(6, 3.5)
     ax = figure.subplots()
     image = ax.imshow(array, aspect="auto", cmap=cmap, interpolation="nearest")
-    ax.set_xlabel(f"feature (0-{features - 1})")
+    ax.set_xlabel(f"unit (0-{features - 1})")
     ax.set_ylabel(f"time step (0-{steps - 1})")
-    figure.colorbar(image, ax=ax)
+    figure.colorbar(image, ax=ax, label="activation")
     if title:
         ax.set_title(title)
     return figure
@@ -106,104 +310,9 @@ def _units(array, title):
 
 
 def figure_png(figure, dpi=80):
-    """A Figure as PNG bytes (what an `ipywidgets.Image` shows)."""
+    """A Figure as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def activation_image(array, dpi=80, quick=False, channels=None, sample=0, batched=None,
-                     cmap="viridis", **kwargs):
-    """An activation as PNG bytes (what an `ipywidgets.Image` shows).
-
-    `quick=False`: the `plot_activation` figure, with titles and axes. `quick=True`: feature maps and
-    heatmaps are tiled and coloured with NumPy instead (no axes), about ten times faster, for widgets
-    that redraw as a slider moves. 1-D activations become bars (up to 256 units) or, for more units,
-    a near-square grid of cells (4096 units: 64 x 64).
-    """
-    if not quick:
-        return figure_png(plot_activation(array, channels=channels, sample=sample, batched=batched,
-                                          cmap=cmap, **kwargs), dpi=dpi)
-    array = np.asarray(array, dtype="float32")
-    if batched or (batched is None and (array.ndim == 4 or (array.ndim > 1 and array.shape[0] == 1))):
-        array = array[sample]
-    if array.ndim == 3:
-        return _png(_colour(feature_mosaic(array, channels, **kwargs), cmap))
-    if array.ndim == 2:
-        return _png(_colour(_upscale(_normalize(array), 256), cmap))
-    array = array.reshape(-1)
-    if array.size <= 256:
-        return _png(_bars(array))
-    side = math.ceil(math.sqrt(array.size))
-    grid = np.full(side * side, np.nan, "float32")
-    grid[:array.size] = _normalize(array)
-    return _png(_colour(_upscale(grid.reshape(side, side), 256), cmap))
-
-
-def _bars(values, height=120, bar=None):
-    """A bar chart drawn in NumPy: one column of pixels per unit, blue up, orange down from zero."""
-    bar = bar or max(2, min(16, 512 // values.size))
-    low, high = min(values.min(), 0.0), max(values.max(), 0.0)
-    span = (high - low) or 1.0
-    rows = np.arange(height)[:, None]
-    zero = (high / span) * (height - 1)
-    level = (high - values[None, :]) / span * (height - 1)
-    filled = (rows >= np.minimum(level, zero)) & (rows <= np.maximum(level, zero))
-    rgb = np.full((height, values.size, 3), 255, "uint8")
-    rgb[filled & (values[None, :] >= 0)] = (30, 136, 229)
-    rgb[filled & (values[None, :] < 0)] = (251, 140, 0)
-    rgb[int(round(zero))] = (96, 96, 96)
-    rgb = np.repeat(rgb, bar, axis=1)
-    rgb[:, ::bar] = np.where(rgb[:, ::bar] == 96, 96, 255)  # a white gap between bars
-    return rgb
-
-
-def feature_mosaic(maps, channels=None, max_tiles=16, columns=None, tile_size=112, gap=2):
-    """`(H, W, C)` maps -> one 2-D image of tiles in [0, 1] (each channel scaled to its own range),
-    NaN in the gaps between tiles. Big maps are subsampled to at most `tile_size` pixels a side."""
-    height, width, count = maps.shape
-    chosen = list(channel_range(channels, count, max_tiles))[:max_tiles]
-    step = max(1, math.ceil(max(height, width) / tile_size))
-    tiles = np.moveaxis(maps[::step, ::step, chosen], -1, 0)
-    tiles = _normalize(tiles, axis=(1, 2))
-    if max(height, width) < 48:  # tiny maps: enlarge so each pixel is visible
-        tiles = _upscale(tiles, 48, axes=(1, 2))
-    columns = columns or math.ceil(math.sqrt(len(chosen)))
-    rows = math.ceil(len(chosen) / columns)
-    th, tw = tiles.shape[1:]
-    mosaic = np.full((rows * (th + gap) - gap, columns * (tw + gap) - gap), np.nan, "float32")
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, columns)
-        mosaic[r * (th + gap): r * (th + gap) + th, c * (tw + gap): c * (tw + gap) + tw] = tile
-    return mosaic
-
-
-def _normalize(array, axis=None):
-    low = np.min(array, axis=axis, keepdims=True)
-    span = np.max(array, axis=axis, keepdims=True) - low
-    return (array - low) / np.where(span == 0, 1, span)
-
-
-def _upscale(array, size, axes=(0, 1)):
-    factor = max(1, size // max(array.shape[a] for a in axes))
-    for a in axes:
-        array = np.repeat(array, factor, axis=a)
-    return array
-
-
-def _colour(image, cmap):
-    """Values in [0, 1] (NaN: white) -> RGB uint8 through a matplotlib colormap's lookup table."""
-    from matplotlib import colormaps
-    table = (colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype("uint8")
-    rgb = table[np.clip(np.nan_to_num(image) * 255, 0, 255).astype("uint8")]
-    rgb[np.isnan(image)] = 255
-    return rgb
-
-
-def _png(rgb):
-    from PIL import Image
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()

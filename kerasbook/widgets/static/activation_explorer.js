@@ -1,0 +1,262 @@
+// ActivationExplorer's front-end: draws what the kernel prepared, and sends back what the student picks.
+//
+// The kernel sends `view` (what to draw: kind, channels, scale, tick labels) and `levels` (uint8, one
+// byte a pixel, already on the colour scale). Each level is coloured through `colours` (the colormap's
+// 256 RGB entries) into a canvas of the map's own size, which is then drawn onto a visible canvas
+// sized for its CSS size times devicePixelRatio with smoothing off: every map pixel becomes a crisp
+// square, at any zoom and on any screen. Text (channel numbers, ticks, captions) is HTML, so it is as
+// sharp as the rest of the page and follows the JupyterLab theme.
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "style") Object.assign(node.style, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function bytes(model, name) {
+  const value = model.get(name);  // binary traits arrive as a DataView (or ArrayBuffer when restored)
+  if (!value) return new Uint8Array(0);
+  return value.buffer ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value);
+}
+
+// Levels (or RGB triples) -> an RGBA canvas of the map's own size, `height` x `width`.
+function sourceCanvas(levels, height, width, table, rgb = false) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(width, height);
+  const out = image.data;
+  for (let i = 0, n = width * height; i < n; i++) {
+    if (rgb) {
+      out[4 * i] = levels[3 * i]; out[4 * i + 1] = levels[3 * i + 1]; out[4 * i + 2] = levels[3 * i + 2];
+    } else {
+      const c = 3 * levels[i];
+      out[4 * i] = table[c]; out[4 * i + 1] = table[c + 1]; out[4 * i + 2] = table[c + 2];
+    }
+    out[4 * i + 3] = 255;
+  }
+  context.putImageData(image, 0, 0);
+  return canvas;
+}
+
+// A visible canvas showing `source` at cssWidth x cssHeight CSS pixels, one canvas pixel per device
+// pixel. Enlarging: nearest neighbour (crisp squares). Reducing (a 224-px map in a 96-px tile): smoothed.
+function shown(source, cssWidth, cssHeight, className = "kb-raster") {
+  const ratio = window.devicePixelRatio || 1;
+  const canvas = h("canvas", { class: className });
+  canvas.width = Math.max(1, Math.round(cssWidth * ratio));
+  canvas.height = Math.max(1, Math.round(cssHeight * ratio));
+  canvas.style.width = `${canvas.width / ratio}px`;
+  canvas.style.height = `${canvas.height / ratio}px`;
+  const context = canvas.getContext("2d");
+  context.imageSmoothingEnabled = cssWidth < source.width;
+  context.drawImage(source, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+// A horizontal colour bar with its tick labels (`ticks`: [[text, position 0..1]]).
+function colourBar(table, ticks, label, width = 256) {
+  const strip = new Uint8Array(width);
+  for (let i = 0; i < width; i++) strip[i] = Math.round((i * 255) / (width - 1));
+  const canvas = shown(sourceCanvas(strip, 1, width, table), width, 12, "kb-colourbar");
+  const marks = h("div", { class: "kb-ticks", style: { width: `${width}px` } });
+  for (const [text, position] of ticks) {
+    marks.append(h("span", { style: { left: `${position * 100}%` } }, text));
+  }
+  return h("div", { class: "kb-bar" }, canvas, marks, h("div", { class: "kb-muted" }, label));
+}
+
+function option(value, text, selected) {
+  const node = h("option", { value: String(value) }, text);
+  node.selected = selected;
+  return node;
+}
+
+function select(label, values, current, onchange) {
+  const menu = h("select", { onchange: () => onchange(menu.value) },
+    ...values.map(([value, text]) => option(value, text, String(value) === String(current))));
+  return h("label", { class: "kb-control" }, label, menu);
+}
+
+// -- the picture of one activation, by kind ------------------------------------------------------
+
+function drawMaps(model, view, table) {
+  const levels = bytes(model, "levels");
+  const [height, width] = view.tile;
+  const size = height * width;
+  const cssWidth = Math.round(width * view.zoom), cssHeight = Math.round(height * view.zoom);
+  const grid = h("div", { class: "kb-tiles" });
+  view.channels.forEach((channel, i) => {
+    const source = sourceCanvas(levels.subarray(i * size, (i + 1) * size), height, width, table);
+    let title = `ch ${channel}`;
+    if (view.per_channel) {
+      const [low, high] = view.ranges[i];
+      title += ` · ${low.toPrecision(3)}…${high.toPrecision(3)}`;
+    }
+    grid.append(h("figure", { class: "kb-tile" },
+      h("figcaption", {}, title), shown(source, cssWidth, cssHeight)));
+  });
+  const label = view.per_channel ? "each tile from its own minimum (0) to its maximum (1)"
+    : `one colour scale for all ${view.count} channels`;
+  return h("div", {}, colourBar(table, view.ticks, label), pager(model, view), grid);
+}
+
+// Pages of channels: previous / next and a menu naming each page's channels.
+function pager(model, view) {
+  const go = (page) => { model.set("page", Math.min(Math.max(page, 0), view.pages - 1)); model.save_changes(); };
+  const pages = [];
+  for (let p = 0; p < view.pages; p++) {
+    const last = Math.min((p + 1) * model.get("tiles"), view.count) - 1;
+    pages.push([p, `channels ${p * model.get("tiles")}–${last}`]);
+  }
+  const previous = h("button", { class: "kb-previous", title: "previous page", onclick: () => go(view.page - 1) }, "◀");
+  const next = h("button", { class: "kb-next", title: "next page", onclick: () => go(view.page + 1) }, "▶");
+  previous.disabled = view.page === 0;
+  next.disabled = view.page >= view.pages - 1;
+  return h("div", { class: "kb-pager" }, previous,
+    select("", pages, view.page, (value) => go(Number(value))), next,
+    h("span", { class: "kb-muted kb-page" }, `page ${view.page + 1} of ${view.pages}`));
+}
+
+function drawSequence(model, view, table, cssWidth = 520) {
+  const levels = bytes(model, "levels");
+  const cell = Math.max(1, Math.min(24, Math.floor(cssWidth / view.columns)));
+  const rowHeight = Math.max(1, Math.min(24, Math.max(cell, Math.floor(240 / view.rows))));
+  const canvas = shown(sourceCanvas(levels, view.rows, view.columns, table),
+    view.columns * cell, view.rows * rowHeight);
+  return h("div", {}, colourBar(table, view.ticks, "activation"),
+    axes(canvas, view.rows * rowHeight, view.columns * cell, view, rowHeight, cell));
+}
+
+// A heat map with tick numbers down its left side (rows) and under it (columns).
+function axes(canvas, height, width, view, rowHeight, cell) {
+  const left = h("div", { class: "kb-yticks", style: { height: `${height}px` } },
+    ...view.row_ticks.map((t) => h("span", { style: { top: `${(t + 0.5) * rowHeight}px` } }, String(t))));
+  const bottom = h("div", { class: "kb-xticks", style: { width: `${width}px` } },
+    ...view.column_ticks.map((t) => h("span", { style: { left: `${(t + 0.5) * cell}px` } }, String(t))));
+  return h("div", { class: "kb-axes" },
+    h("div", { class: "kb-muted kb-ylabel" }, `${view.down} ↓`),
+    h("div", { class: "kb-plot" }, left, canvas),
+    h("div", { class: "kb-plot" }, h("div", { class: "kb-yticks" }), bottom),
+    h("div", { class: "kb-muted kb-xlabel" }, `${view.across} →`));
+}
+
+// A bar chart of units, value ticks on the left, unit numbers (or class names) below.
+function drawUnits(view, cssWidth = 520, cssHeight = 180) {
+  const ratio = window.devicePixelRatio || 1;
+  const canvas = h("canvas", { class: "kb-raster kb-chart" });
+  canvas.width = Math.round(cssWidth * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
+  canvas.style.width = `${canvas.width / ratio}px`;
+  canvas.style.height = `${canvas.height / ratio}px`;
+  const context = canvas.getContext("2d");
+  context.scale(ratio, ratio);
+  const style = getComputedStyle(document.querySelector(".kb-explorer") || document.body);
+  const up = style.getPropertyValue("--kb-accent").trim() || "#1976d2";
+  const down = style.getPropertyValue("--kb-warn").trim() || "#f57c00";
+  const axis = style.getPropertyValue("--kb-fg-muted").trim() || "#616e7c";
+  const n = view.values.length, low = view.low, high = view.high > view.low ? view.high : view.low + 1;
+  const y = (v) => ((high - v) / (high - low)) * cssHeight;
+  const step = cssWidth / n;
+  view.values.forEach((v, i) => {
+    context.fillStyle = v >= 0 ? up : down;
+    const top = Math.min(y(0), y(v)), bottom = Math.max(y(0), y(v));
+    context.fillRect(i * step, top, Math.max(step - (step >= 3 ? 1 : 0), 0.5), Math.max(bottom - top, 0.5));
+  });
+  context.fillStyle = axis;
+  context.fillRect(0, Math.round(y(0)), cssWidth, 1);
+  const left = h("div", { class: "kb-yticks kb-values", style: { height: `${cssHeight}px` } },
+    ...view.y_ticks.map(([text, value]) => h("span", { style: { top: `${y(value)}px` } }, text)));
+  const bottom = h("div", { class: "kb-xticks", style: { width: `${cssWidth}px` } },
+    ...view.x_ticks.map(([i, text]) => h("span", { style: { left: `${(i + 0.5) * step}px` } }, text)));
+  return h("div", { class: "kb-axes" },
+    h("div", { class: "kb-muted kb-ylabel" }, view.y_label),
+    h("div", { class: "kb-plot" }, left, canvas),
+    h("div", { class: "kb-plot" }, h("div", { class: "kb-yticks kb-values" }), bottom),
+    h("div", { class: "kb-muted kb-xlabel" }, `${view.x_label} →`));
+}
+
+function topClasses(top) {
+  return h("table", { class: "kb-top" },
+    h("tr", {}, h("th", {}, "unit"), h("th", {}, "class"), h("th", {}, "score")),
+    ...top.map(([unit, name, score]) => h("tr", {}, h("td", {}, String(unit)),
+      h("td", {}, name ?? "—"), h("td", {}, score.toPrecision(3)))));
+}
+
+function drawInput(model, table) {
+  const view = model.get("input_view");
+  if (!view || !view.kind) return h("div");
+  const [height, width] = view.size;
+  const levels = bytes(model, "input_levels");
+  const source = sourceCanvas(levels, height, width, table, view.kind === "image");
+  const picture = shown(source, width * view.zoom, height * view.zoom);
+  const parts = [h("div", { class: "kb-muted" }, `input (${view.shape.join(", ")})`), picture];
+  if (view.kind !== "image") parts.push(colourBar(table, view.ticks, "input value", 160));
+  return h("div", { class: "kb-input" }, ...parts);
+}
+
+export default {
+  render({ model, el }) {
+    el.classList.add("kerasbook", "kb-explorer");
+    const controls = h("div", { class: "kb-controls" });
+    const caption = h("div", { class: "kb-caption" });
+    const input = h("div", { class: "kb-input-panel" });
+    const output = h("div", { class: "kb-output-panel" });
+    el.append(controls, caption, h("div", { class: "kb-body" }, input, output));
+    const set = (name, value) => { model.set(name, value); model.save_changes(); };
+
+    function drawControls() {
+      const view = model.get("view");
+      const parts = [select("layer", model.get("layers").map((t) => [t, t]), model.get("layer"), (v) => set("layer", v))];
+      if (model.get("samples") > 1) {
+        const samples = [...Array(model.get("samples")).keys()].map((i) => [i, String(i)]);
+        parts.push(select("sample", samples, model.get("sample"), (v) => set("sample", Number(v))));
+      }
+      if (view.kind === "maps") {
+        const sizes = [64, 96, 128, 192, 256].map((s) => [s, `${s} px`]);
+        parts.push(select("tile size", sizes, model.get("tile_size"), (v) => set("tile_size", Number(v))));
+        parts.push(select("tiles a page", [8, 16, 32, 64].map((n) => [n, String(n)]), model.get("tiles"),
+          (v) => set("tiles", Number(v))));
+        const box = h("input", { type: "checkbox", onchange: () => set("per_channel", box.checked) });
+        box.checked = model.get("per_channel");
+        parts.push(h("label", { class: "kb-control" }, box, "scale each channel on its own"));
+      }
+      controls.replaceChildren(...parts);
+    }
+
+    function drawOutput() {
+      const view = model.get("view");
+      const table = bytes(model, "colours");
+      caption.textContent = view.caption || "";
+      drawControls();
+      let picture;
+      if (view.kind === "maps") picture = drawMaps(model, view, table);
+      else if (view.kind === "sequence") picture = drawSequence(model, view, table);
+      else if (view.kind === "units") {
+        picture = h("div", { class: "kb-units" }, drawUnits(view), view.top ? topClasses(view.top) : "");
+      } else picture = h("div", { class: "kb-muted" }, view.message || "");
+      output.replaceChildren(picture);
+    }
+
+    const drawIn = () => input.replaceChildren(drawInput(model, bytes(model, "colours")));
+    model.on("change:view", drawOutput);
+    model.on("change:layers", drawControls);
+    model.on("change:input_view", drawIn);
+    drawIn();
+    drawOutput();
+    model.send({ kind: "view", open: true });
+    return () => {
+      model.off("change:view", drawOutput);
+      model.off("change:layers", drawControls);
+      model.off("change:input_view", drawIn);
+      model.send({ kind: "view", open: false });
+    };
+  },
+};
