@@ -88,7 +88,7 @@ def test_live_summary_text_plain_is_the_summary_text_and_repr_is_short():
 def test_close_removes_every_observer_and_popped_layers_are_released():
     model = small_model()
     assert observer_count(model) == 0
-    widgets = [shown(LiveSummary(model)), GraphView(model),
+    widgets = [shown(LiveSummary(model)), shown(GraphView(model)),
                shown(ActivationExplorer(model, np.ones((1, 4), "float32")))]
     assert observer_count(model) == 3 * 3  # model, a, b
     popped = model.pop()
@@ -152,83 +152,7 @@ def test_widgets_do_not_keep_the_model_alive():
         widget.close()
 
 
-def test_graph_view_lists_every_call_and_shows_shapes_config_and_weights():
-    model = conv_like_model()
-    view = GraphView(model)
-    assert view.selector.options == ("seq [node 0]", "shared [node 0]", "shared [node 1]",
-                                     "flat [node 0]", "head [node 0]")
-    assert view.graph.value.lstrip().startswith("<?xml") and "shared" in view.graph.value
-    view.select("shared [node 1]")
-    assert "<b>shared [node 1]</b>" in view.details.value
-    assert "(None, 5, 4)" in view.details.value and "shared/kernel" in view.details.value
-    assert "&quot;units&quot;: 4" in view.details.value
-    kernel = model.get_layer("shared").kernel.numpy()
-    assert f"{kernel.mean():.4g}" in view.details.value
-    assert repr(view) == '<GraphView of model "fm">'
-    view.close()
-
-
-def test_graph_view_shows_the_shapes_of_the_chosen_call():
-    shared = layers.Dense(2, name="shared")
-    short, long = keras.Input((3, 5), name="short"), keras.Input((7, 5), name="long")
-    model = keras.Model([short, long], [shared(short), shared(long)], name="two_calls")
-    view = GraphView(model)
-    view.select("shared [node 0]")
-    assert "(None, 3, 5)" in view.details.value and "(None, 3, 2)" in view.details.value
-    assert "(None, 7, 5)" not in view.details.value
-    view.select("shared [node 1]")
-    assert "(None, 7, 5)" in view.details.value and "(None, 7, 2)" in view.details.value
-    assert "(None, 3, 5)" not in view.details.value
-    assert "shared/kernel" in view.details.value and "(5, 2)" in view.details.value
-    view.close()
-
-
-def test_graph_view_follows_sequential_add():
-    model = small_model()
-    view = GraphView(model)
-    model.add(layers.Dense(7, name="late"))
-    assert view.selector.options[-1] == "late [node 0]" and "<title>late[0]</title>" in view.graph.value
-    view.select("late [node 0]")
-    model.pop()  # the chosen node is gone: the last one left is shown instead
-    assert view.selector.options[-1] == "b [node 0]" and "<title>late[0]</title>" not in view.graph.value
-    assert view.selector.value == "b [node 0]" and "<b>b [node 0]</b>" in view.details.value
-    view.close()
-
-
-def test_graph_view_expand_nested_lists_and_explains_the_nested_models_nodes():
-    encoder = keras.Sequential([keras.Input((6,), name="pixels"), layers.Dense(4, name="code")],
-                               name="encoder")
-    block_in = keras.Input((2,), name="block_in")
-    block = keras.Model(block_in, layers.Dense(2, name="inner")(block_in), name="block")
-    x = keras.Input((6,), name="x")
-    model = keras.Model(x, block(block(layers.Dense(2, name="head")(encoder(x)))), name="outer")
-    flat = GraphView(model)
-    assert flat.selector.options == ("x [node 0]", "encoder [node 0]", "head [node 0]", "block [node 0]",
-                                     "block [node 1]")
-    view = GraphView(model, expand_nested=True)
-    # Each nested node follows the call whose box it is drawn in (a model called twice: two boxes).
-    assert view.selector.options == (
-        "x [node 0]", "encoder [node 0]", "encoder [node 0] / pixels [node 0]",
-        "encoder [node 0] / code [node 0]", "head [node 0]",
-        "block [node 0]", "block [node 0] / block_in [node 0]", "block [node 0] / inner [node 0]",
-        "block [node 1]", "block [node 1] / block_in [node 0]", "block [node 1] / inner [node 0]")
-    assert "<title>encoder[0]/code[0]</title>" in view.graph.value
-    view.select("encoder [node 0] / code [node 0]")
-    details = view.details.value
-    assert "<b>encoder [node 0] / code [node 0]</b> (Dense)" in details
-    assert "<td>inputs</td><td>(None, 6)</td>" in details and "<td>outputs</td><td>(None, 4)</td>" in details
-    kernel = encoder.get_layer("code").kernel.numpy()
-    assert "code/kernel</td><td>(6, 4)" in details and f"<td>{kernel.std():.4g}</td>" in details
-    assert "&quot;units&quot;: 4" in details and "&quot;trainable&quot;: true" in details
-    encoder.get_layer("code").trainable = False  # a change inside the nested model is shown too
-    assert view.selector.value == "encoder [node 0] / code [node 0]"
-    assert "&quot;trainable&quot;: false" in view.details.value
-    view.select("block [node 1] / inner [node 0]")
-    assert "<b>block [node 1] / inner [node 0]</b>" in view.details.value
-    assert "inner/kernel</td><td>(2, 2)" in view.details.value
-    for widget in (flat, view):
-        widget.close()
-
+# GraphView's own tests (select, panel, folding, traced calls, fallbacks): tests/test_graph_view.py
 
 # ActivationExplorer: tests/test_activation_explorer.py (what it draws, pages, scales, inputs).
 
@@ -240,31 +164,6 @@ def test_activation_explorer_refuses_a_subclassed_model():
 
     with pytest.raises(ValueError, match="node graph"):
         ActivationExplorer(Net(name="sub"), np.ones((1, 2)))
-
-
-def test_training_monitor_tracks_fit():
-    model = small_model("trained")
-    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
-    x = np.random.default_rng(2).random((32, 4)).astype("float32")
-    y = x[:, :2]
-    monitor = TrainingMonitor()
-    seen = {"progress": [], "curves": []}  # what the widget showed while fit was still running
-    watcher = keras.callbacks.LambdaCallback(
-        on_train_batch_end=lambda batch, logs: seen["progress"].append(monitor.progress.value),
-        on_epoch_end=lambda epoch, logs: seen["curves"].append(monitor.curves.value))
-    history = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0,
-                        callbacks=[monitor, watcher])
-    assert seen["progress"] == list(range(1, 10))  # 3 batches an epoch, moved every batch
-    assert len(set(seen["curves"])) == 3 and all(png[:4] == b"\x89PNG" for png in seen["curves"])
-    assert monitor.progress.value == monitor.progress.max == 3 * 3
-    assert monitor.progress.bar_style == "success"
-    assert sorted(monitor.history) == ["loss", "mae", "val_loss", "val_mae"]
-    np.testing.assert_allclose(monitor.history["loss"], history.history["loss"], rtol=1e-6)
-    assert monitor.curves.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "epoch 3: loss=" in monitor.status.value
-    assert repr(monitor) == "<TrainingMonitor: 3 epochs, tracking ['loss', 'mae', 'val_loss', 'val_mae']>"
-    assert monitor.model is model
-    monitor.close()
 
 
 # -- in a notebook: a burst of changes in one cell redraws a few times, not once per change ----------
@@ -302,7 +201,7 @@ def test_a_loop_of_add_calls_in_a_cell_redraws_a_few_times_and_ends_on_the_final
     assert live.renders - before < 10
     # The cell's end drew the final model, without a manual refresh.
     assert live.value == summary_html(model) and "Total params: 27,200" in live.value
-    assert view.selector.options[-1] == "d99 [node 0]" and "<title>d99[0]</title>" in view.graph.value
+    assert view.titles()[-1] == "d99 [node 0]" and 'id="d99[0]"' in view.svg
     assert observer_count(model) == 2 * 101  # the layers added in the burst are watched too
     cell_runner('model.get_layer("d99").trainable = False')
     assert "Non-trainable params: 272" in live.value
