@@ -63,9 +63,9 @@ def test_summary_node_graph_and_activation_render(lab, page):
         graph.scroll_into_view_if_needed()
         screenshot(graph, "node-graph-in-jupyterlab")
         page.set_viewport_size({"width": 1400, "height": 1000})
-        image = page.wait_for_selector(".jp-OutputArea-output .widget-image", timeout=120_000)
-        # Decoded by the browser (a broken PNG has no natural size), not merely laid out.
-        assert image.evaluate("img => img.complete && img.naturalWidth") > 20
+        # The explorer draws its tiles on canvases (tests/browser/test_activation_explorer.py).
+        image = page.wait_for_selector(".jp-OutputArea-output .kb-explorer .kb-tile canvas", timeout=120_000)
+        assert image.evaluate("c => c.width") >= 64
         image.scroll_into_view_if_needed()
 
         # Re-running the widgets' cells replaces the old widgets: the model has as many observers.
