@@ -1,4 +1,4 @@
-"""`%load_ext kerasbook`: the names a lesson needs, rich displays, and three line magics.
+"""`%load_ext kerasbook`: the names a lesson needs, rich displays, and four line magics.
 
 Loading the extension
 
@@ -6,7 +6,8 @@ Loading the extension
   those names the notebook already defined, and says in one line what it added;
 - makes models, layers, symbolic tensors and variables display helpfully: a model shows its summary
   table as HTML, while its plain text (what nbval compares) stays the Keras-like summary text;
-- adds `%summary model`, `%graph model` (layers) and `%nodes model` (one box per call).
+- adds `%summary model`, `%graph model` (layers), `%nodes model` (one box per call) and `%live name`
+  (a LiveSummary that follows whatever model the variable holds after each cell).
 
 `%unload_ext kerasbook` takes all of it back (names only where they still hold what was added).
 """
@@ -135,7 +136,14 @@ def _magics(ipython):
         from kerasbook.viz import diagrams
         display(diagrams.node_graph(_lookup(ipython, line, "nodes")))
 
-    return {"summary": summary, "graph": graph, "nodes": nodes}
+    def live(line):
+        """%live cnn: the summary of whatever model `cnn` holds, redrawn as it changes and followed to
+        the new model when a cell builds `cnn` again (a LiveSummary that follows the name)."""
+        from kerasbook.widgets import LiveSummary
+        _lookup(ipython, line, "live")  # a clear error now if the name holds nothing
+        return LiveSummary(line.strip(), namespace=ipython.user_ns)
+
+    return {"summary": summary, "graph": graph, "nodes": nodes, "live": live}
 
 
 # -- load / unload ------------------------------------------------------------------------------
