@@ -5,6 +5,7 @@
 """
 
 import importlib
+import sys
 
 __version__ = "0.1.0"
 
@@ -59,13 +60,22 @@ def __getattr__(name):
     if name in _SUBMODULES:
         module = importlib.import_module(_SUBMODULES[name])
         globals()[name] = module
+        _cache_compiled_programs_once_jax_is_loaded()
         return module
     if name in _NAMES:
         module_name, attribute = _NAMES[name]
         value = getattr(importlib.import_module(module_name), attribute)
         globals()[name] = value
+        _cache_compiled_programs_once_jax_is_loaded()
         return value
     raise AttributeError(f"module 'kerasbook' has no attribute '{name}'")
+
+
+def _cache_compiled_programs_once_jax_is_loaded():
+    """Switch on JAX's compilation cache before anything compiles (kerasbook/core/compile_cache.py)."""
+    if "jax" in sys.modules:
+        from kerasbook.core import compile_cache
+        compile_cache.turn_on_by_default()
 
 
 def __dir__():

@@ -164,6 +164,8 @@ def load_ipython_extension(ipython):
     _state[id(ipython)] = {"added": added, "formatters": registered, "magics": previous}
     print(f"kerasbook: added {', '.join(added)}" if added else
           "kerasbook: keras, layers, ops and np were already defined; added nothing")
+    from kerasbook.core import compile_cache
+    print(compile_cache.describe())  # where compiled programs are kept across restarts
 
 
 def unload_ipython_extension(ipython):

@@ -44,3 +44,19 @@ def enable_unsafe_deserialization():
     """Allow loading a Lambda layer's stored bytecode without safe_mode=False (trusted files only)."""
     from kerasbook.core.saving import lambdas
     lambdas.enable_unsafe_deserialization()
+
+
+def set_compilation_cache(where=True):
+    """Keep compiled programs on disk across kernel restarts (`True`, or a folder) or not (`False`).
+
+    kerasbook turns JAX's persistent compilation cache on by default; see
+    kerasbook/core/compile_cache.py for the folder, its size bound and `KERASBOOK_CACHE_DIR`.
+    """
+    from kerasbook.core import compile_cache
+    compile_cache.set_compilation_cache(where)
+
+
+def compilation_cache_dir():
+    """Where compiled programs are kept, as a string; None when the compilation cache is off."""
+    from kerasbook.core import compile_cache
+    return compile_cache.compilation_cache_dir()

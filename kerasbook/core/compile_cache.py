@@ -1,0 +1,161 @@
+"""JAX's persistent compilation cache, on by default: a kernel restart does not compile everything again.
+
+Why. The first call of a model, and the first step of `fit`, are slow because XLA compiles them into
+machine code; after that they are fast. A kernel restart forgets every compiled program, so a lesson
+run again pays for all its compiling again (the classic MNIST convnet's first `fit` of 4 steps: about
+2.2 s after a restart, 0.4 s once compiled). JAX can keep compiled programs on disk, its "persistent
+compilation cache": before compiling, it looks the program up there (the key is the program itself,
+the jax and jaxlib versions, the device and the compiler options, so a stale entry is never used).
+
+JAX ships with that cache switched off and, when on, it keeps only programs that took over a second to
+compile. A course compiles many small programs (a Dense layer's call, one optimizer step), and reading
+one back is much faster than compiling it, so kerasbook switches the cache on and keeps every program.
+Everything goes through JAX's own settings (`jax.config`); kerasbook only chooses them:
+
+- where: one folder per user, in the platform's usual place for caches (`$XDG_CACHE_HOME` or
+  `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), under
+  `kerasbook/jax-compilation-cache`; the environment variable `KERASBOOK_CACHE_DIR` puts it elsewhere.
+- how big: at most `MAX_SIZE_BYTES`; JAX removes the least recently used programs first
+  (`jax_compilation_cache_max_size`). With a size bound, JAX also takes a lock file (the `filelock`
+  package) around every read and write, so several kernels can share the folder safely.
+- never in the way: a folder that cannot be written, or a disk with almost no space left, turns the
+  cache off for this process with one message on stderr; kerasbook works as before, only slower to
+  start. A program that a full disk cut short is removed when the cache is next set up: JAX would
+  otherwise fail on it at every later write.
+- trust: JAX runs what it loads from this folder, so kerasbook creates it readable by its owner only.
+
+When: `import kerasbook` loads no JAX, so the set-up runs the first time a public name loads JAX
+(`keras.layers`, `keras.Model`, `%load_ext kerasbook`, ...), before anything compiles; see
+`turn_on_by_default`. The switch is `keras.config.set_compilation_cache(False | True | folder)`, and
+`keras.config.compilation_cache_dir()` says where the cache is (None when off).
+"""
+
+import os
+import pathlib
+import shutil
+import sys
+import tempfile
+
+ENVIRONMENT_VARIABLE = "KERASBOOK_CACHE_DIR"
+MAX_SIZE_BYTES = 2 * 1024**3  # the whole course takes well under this; see benchmarks/bench_first_result.py
+MIN_FREE_BYTES = 100 * 1024**2  # below this much free disk space, the cache stays off
+
+# The folder in use (None: off) and whether anyone chose it yet (by default or by the switch).
+_state = {"folder": None, "chosen": False, "said": False}
+
+
+def default_folder():
+    """The per-user cache folder: `KERASBOOK_CACHE_DIR`, else the platform's cache place."""
+    if os.environ.get(ENVIRONMENT_VARIABLE):
+        return pathlib.Path(os.environ[ENVIRONMENT_VARIABLE]).expanduser().absolute()
+    home = pathlib.Path.home()
+    if sys.platform == "win32":
+        base = pathlib.Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Caches"
+    else:
+        base = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    return base / "kerasbook" / "jax-compilation-cache"
+
+
+def turn_on_by_default():
+    """Switch the cache on in the default folder, unless a choice was already made in this process.
+
+    Called by `kerasbook.__getattr__` once a public name has loaded JAX, so before the first compile.
+    """
+    if not _state["chosen"]:
+        set_compilation_cache(True)
+
+
+def set_compilation_cache(where=True):
+    """Keep compiled programs on disk (`True`: the default folder; a path: that folder) or not (`False`).
+
+    `keras.config.set_compilation_cache(False)` turns the cache off for this kernel; a folder that
+    cannot be used turns it off too, with one message. Programs already compiled in this kernel stay.
+    """
+    folder = None
+    if where is True:
+        folder = default_folder()
+    elif where not in (False, None):
+        folder = pathlib.Path(where).expanduser().absolute()
+    if folder is not None:
+        problem = _problem_with(folder)
+        if problem:
+            _say_once(f"kerasbook: compilation cache off: {problem}. Everything works; models are "
+                      f"compiled again after each restart. Set {ENVIRONMENT_VARIABLE} to another folder "
+                      "to keep compiled programs.")
+            folder = None
+        else:
+            _drop_unfinished_entries(folder)
+    _configure_jax(folder)
+    _state.update(folder=folder, chosen=True)
+
+
+def compilation_cache_dir():
+    """The folder compiled programs are kept in, as a string; None when the cache is off."""
+    turn_on_by_default()  # when nothing has loaded JAX yet, the default is what will happen
+    return None if _state["folder"] is None else str(_state["folder"])
+
+
+def describe():
+    """One line for `%load_ext kerasbook`: where the cache is, the home folder written `~`."""
+    turn_on_by_default()
+    folder = _state["folder"]
+    if folder is None:
+        return "kerasbook: compilation cache off"
+    home = pathlib.Path.home()
+    shown = f"~{os.sep}{folder.relative_to(home)}" if folder.is_relative_to(home) else str(folder)
+    return f"kerasbook: compilation cache in {shown}"
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+def _problem_with(folder):
+    """Why `folder` cannot hold the cache (a short phrase), or None when it can.
+
+    A file is really written and removed: permissions alone do not tell (a read-only mount, a quota,
+    a file-size limit all refuse writes that the mode bits would allow).
+    """
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        return f"cannot write to {folder} ({error.strerror or type(error).__name__})"
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        return f"the disk holding {folder} is almost full ({free // 1024**2} MB free)"
+    return None
+
+
+def _drop_unfinished_entries(folder):
+    """Remove programs whose writing was cut short (a full disk), under JAX's own lock.
+
+    JAX writes an entry `<key>-cache`, then its last-access time `<key>-atime`. An entry without its
+    time file is one a failed write left behind, possibly truncated: JAX's size check reads every time
+    file, so it would fail on every later write.
+    """
+    import filelock
+    with filelock.FileLock(folder / ".lockfile", timeout=10):
+        for entry in folder.glob("*-cache"):
+            if not entry.with_name(entry.name[:-len("-cache")] + "-atime").exists():
+                entry.unlink(missing_ok=True)
+
+
+def _say_once(message):
+    if not _state["said"]:
+        print(message, file=sys.stderr)
+        _state["said"] = True
+
+
+def _configure_jax(folder):
+    """Point JAX's cache at `folder` (None: off) and make JAX open it afresh at the next compile."""
+    import jax
+    from jax.experimental.compilation_cache import compilation_cache as jax_cache
+
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # keep every program...
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)  # ...however small
+    jax.config.update("jax_compilation_cache_max_size", MAX_SIZE_BYTES)
+    jax.config.update("jax_compilation_cache_dir", None if folder is None else str(folder))
+    jax.config.update("jax_enable_compilation_cache", folder is not None)
+    jax_cache.reset_cache()  # JAX opens its cache once, at the first compile after this
