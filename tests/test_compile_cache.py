@@ -56,7 +56,13 @@ def run_kernel(cache_folder, before="", prefix=()):
 
 
 def entries(folder):
-    return sorted(path.name for path in pathlib.Path(folder).glob("*-cache"))
+    """The programs kept under a cache folder (in its one subfolder for this processor)."""
+    return sorted(path.name for path in pathlib.Path(folder).glob("*/*-cache"))
+
+
+def programs_folder(folder):
+    from kerasbook.core import compile_cache
+    return pathlib.Path(folder) / compile_cache.processor_name()
 
 
 def in_private_mount(shell_setup):
@@ -80,7 +86,7 @@ def warm(tmp_path_factory):
 
 def test_a_second_process_loads_what_the_first_compiled(warm):
     folder, first, first_stderr = warm
-    assert first["folder"] == str(folder)
+    assert first["folder"] == str(programs_folder(folder))
     assert first["hits"] == 0 and first["writes"] >= 2, first  # the train step, predict, ...
     assert len(entries(folder)) == first["writes"]
     assert "compilation cache" not in first_stderr
@@ -100,7 +106,7 @@ def test_the_switch_turns_the_cache_off_or_points_it_elsewhere(warm, tmp_path):
 
     elsewhere = tmp_path / "elsewhere"
     moved, _ = run_kernel(folder, before=f"keras.config.set_compilation_cache({str(elsewhere)!r})")
-    assert moved["folder"] == str(elsewhere) and moved["hits"] == 0
+    assert moved["folder"] == str(programs_folder(elsewhere)) and moved["hits"] == 0
     assert len(entries(elsewhere)) == moved["writes"] > 0
     assert len(entries(folder)) == before
 
@@ -113,7 +119,8 @@ def test_a_read_only_folder_leaves_kerasbook_working_with_one_message(warm):
     assert result["prediction"] == first["prediction"]
     messages = [line for line in stderr.splitlines() if "compilation cache" in line]
     assert len(messages) == 1, stderr
-    assert f"cannot write to {folder}" in messages[0] and "Read-only file system" in messages[0]
+    assert f"cannot write to {programs_folder(folder)}" in messages[0]
+    assert "Read-only file system" in messages[0]
     assert "Warning" not in stderr and "Error" not in stderr, stderr  # nothing else complained
 
 
@@ -133,14 +140,23 @@ def test_an_entry_a_full_disk_cut_short_is_removed_and_writing_goes_on(warm, tmp
     broken = tmp_path / "broken"
     shutil.copytree(folder, broken)
     # What a write stopped by a full disk leaves: the start of an entry, and no access-time file.
-    (broken / "jit_cut_short-0123abcd-cache").write_bytes(b"\x00\x00\x00\x01 truncated")
-    for atime in broken.glob("*-atime"):  # forget the other entries, so this kernel writes again
+    (programs_folder(broken) / "jit_cut_short-0123abcd-cache").write_bytes(b"\x00\x00\x00\x01 cut")
+    for atime in broken.glob("*/*-atime"):  # forget the other entries, so this kernel writes again
         atime.unlink()
         atime.with_name(atime.name.replace("-atime", "-cache")).unlink()
     result, stderr = run_kernel(broken)
     assert "Error" not in stderr and "Warning" not in stderr, stderr
     assert result["writes"] == len(entries(broken)) > 0
     assert "jit_cut_short-0123abcd-cache" not in entries(broken)
+
+
+def test_each_processor_has_its_own_subfolder():
+    """XLA refuses code compiled for another CPU: a Binder image built elsewhere must not offer it."""
+    from kerasbook.core import compile_cache
+    name = compile_cache.processor_name()
+    assert name == compile_cache.processor_name()
+    machine, digest = name.rsplit("-", 1)
+    assert machine and len(digest) == 12 and int(digest, 16) >= 0
 
 
 def test_default_folder_is_the_platforms_cache_place_or_the_environment_variable(monkeypatch):
@@ -187,7 +203,7 @@ def test_strict_nbval_passes_with_an_empty_a_warm_and_another_cache_folder(tmp_p
         env=environment(tmp_path / "first"))  # cold: the outputs nbval will compare with
     nbformat.write(stored, notebook)
     assert "kerasbook: compilation cache in" in json.dumps(stored.cells[0].outputs)
-    written = {path: path.read_bytes() for path in (tmp_path / "first").glob("*-atime")}
+    written = {path: path.read_bytes() for path in (tmp_path / "first").glob("*/*-atime")}
     assert written
 
     run_nbval(notebook, tmp_path / "first")  # warm

@@ -15,6 +15,9 @@ Everything goes through JAX's own settings (`jax.config`); kerasbook only choose
 - where: one folder per user, in the platform's usual place for caches (`$XDG_CACHE_HOME` or
   `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), under
   `kerasbook/jax-compilation-cache`; the environment variable `KERASBOOK_CACHE_DIR` puts it elsewhere.
+- one subfolder per kind of processor: XLA compiles for the exact CPU it runs on and refuses (with a
+  warning for every program) code compiled for a CPU with other features. A Binder image is built
+  on one machine and run on others, so its programs are kept apart by the CPU's model and features.
 - how big: at most `MAX_SIZE_BYTES`; JAX removes the least recently used programs first
   (`jax_compilation_cache_max_size`). With a size bound, JAX also takes a lock file (the `filelock`
   package) around every read and write, so several kernels can share the folder safely.
@@ -30,8 +33,10 @@ When: `import kerasbook` loads no JAX, so the set-up runs the first time a publi
 `keras.config.compilation_cache_dir()` says where the cache is (None when off).
 """
 
+import hashlib
 import os
 import pathlib
+import platform
 import shutil
 import sys
 import tempfile
@@ -58,6 +63,25 @@ def default_folder():
     return base / "kerasbook" / "jax-compilation-cache"
 
 
+def processor_name():
+    """`x86_64-<12 hex digits>`: the machine type and a digest of the CPU's model and features.
+
+    On Linux the model and feature flags come from /proc/cpuinfo (its first processor: they all have
+    the same). Elsewhere only the machine type tells processors apart; XLA's own check still refuses
+    code compiled for another CPU, with a warning.
+    """
+    description = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            first = cpuinfo.read(65536).split("\n\n")[0]
+        description = "\n".join(line for line in first.splitlines()
+                                if line.startswith(("model name", "flags", "Features", "CPU part")))
+    except OSError:
+        pass
+    digest = hashlib.sha256(description.encode()).hexdigest()[:12]
+    return f"{platform.machine() or 'cpu'}-{digest}"
+
+
 def turn_on_by_default():
     """Switch the cache on in the default folder, unless a choice was already made in this process.
 
@@ -70,14 +94,16 @@ def turn_on_by_default():
 def set_compilation_cache(where=True):
     """Keep compiled programs on disk (`True`: the default folder; a path: that folder) or not (`False`).
 
+    Programs go in a subfolder named after this processor (`processor_name()`).
+
     `keras.config.set_compilation_cache(False)` turns the cache off for this kernel; a folder that
     cannot be used turns it off too, with one message. Programs already compiled in this kernel stay.
     """
     folder = None
     if where is True:
-        folder = default_folder()
+        folder = default_folder() / processor_name()
     elif where not in (False, None):
-        folder = pathlib.Path(where).expanduser().absolute()
+        folder = pathlib.Path(where).expanduser().absolute() / processor_name()
     if folder is not None:
         problem = _problem_with(folder)
         if problem:
