@@ -91,5 +91,12 @@ binder: setup
 bench: setup
 	@for script in benchmarks/*.py; do echo "===== $$script ====="; $(BIN)/python $$script; done
 
+# Run every notebook once, each in a fresh kernel (outputs discarded, notebooks untouched), so that
+# JAX's compilation cache holds the course's compiled programs: `make warm lab`, and the first Run
+# All of each lesson loads them instead of compiling (Binder's postBuild does the same).
+.PHONY: warm
+warm: setup
+	$(BIN)/python binder/warm_cache.py
+
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache kerasbook.egg-info build dist

@@ -56,6 +56,10 @@ def binder_env(tmp_path_factory):
                if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
     environ["PATH"] = f"{bin_dir}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin"
     environ["VIRTUAL_ENV"] = str(env_dir)
+    # postBuild warms JAX's compilation cache by running the course; here only the welcome notebook
+    # (what the test runs), into a folder of the test's own.
+    environ["KERASBOOK_CACHE_DIR"] = str(tmp_path_factory.mktemp("compilation-cache"))
+    environ["KERASBOOK_WARM_NOTEBOOKS"] = WELCOME
     pip = [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     run(pip + BINDER_BASE, repo, environ)
     run(pip + ["-r", "binder/requirements.txt"], repo, environ)
@@ -74,8 +78,16 @@ def test_kerasbook_is_installed_from_binder_files_not_from_the_checkout(binder_e
     assert where[1] == "True", "the offline MNIST sample must ship with the package for the course"
 
 
+def kept_programs(environ):
+    """{program file: its last-access stamp} in the compilation cache (JAX's LRU stamps every read)."""
+    folder = pathlib.Path(environ["KERASBOOK_CACHE_DIR"])
+    return {path.name: path.read_bytes() for path in folder.glob("*/*-atime")}
+
+
 def test_the_welcome_notebook_runs_in_the_binder_environment(binder_env):
     repo, bin_dir, environ = binder_env
+    warmed = kept_programs(environ)
+    assert warmed, "postBuild should have run the welcome notebook and kept its compiled programs"
     script = (
         "import nbformat, nbclient, sys\n"
         f"nb = nbformat.read({WELCOME!r}, as_version=4)\n"
@@ -89,6 +101,9 @@ def test_the_welcome_notebook_runs_in_the_binder_environment(binder_env):
     text = "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
                    for o in outputs)
     assert "kerasbook" in text and "Total params" in text
+    after = kept_programs(environ)
+    assert after.keys() == warmed.keys(), "the warm cache held every program the notebook needed"
+    assert [name for name in warmed if after[name] != warmed[name]], "and the notebook read them"
 
 
 def test_readme_badge_opens_jupyterlab_on_the_welcome_notebook():
