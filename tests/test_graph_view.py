@@ -227,3 +227,11 @@ def test_fallbacks_hold_the_graph_as_an_image_and_the_selected_call():
 
 def test_docstring_has_an_example():
     assert "Example::" in GraphView.__doc__ and "view.select(" in GraphView.__doc__
+
+
+def test_a_nested_models_config_lists_its_layers_by_name():
+    view = GraphView(nested())
+    view.toggle_fold("encoder [node 0]")
+    config = dict(view.select("encoder").details()["config"])
+    assert config["layers"] == "pixels (InputLayer), code (Dense)"
+    view.close()

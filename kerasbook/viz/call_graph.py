@@ -141,7 +141,7 @@ def _draw_level(graph, model, prefix, title_prefix, options, boxes):
         box, title, layer = node_box_id(node, prefix), title_prefix + node_title(node), node.operation
         if options.expand_nested and is_graph_model(layer) and title not in options.folded:
             with graph.subgraph(name=f"cluster_{box}") as cluster:
-                cluster.attr(label=f"{node_title(node)} ({type(layer).__name__})", style="dashed",
+                cluster.attr(label=f"{node_title(node)} ({type(layer).__name__})", style="dashed", labeljust="l",
                              color="#546e7a", id=box, **{"class": "kb-nested"})
                 boxes[box] = _box(box, title, "nested", node, expanded=True)
                 ends[id(node)] = _draw_level(cluster, layer, box + "/", title + " / ", options, boxes)

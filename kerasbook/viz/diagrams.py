@@ -246,7 +246,7 @@ def node_graph(model, expand_nested=False, rankdir="TB", folded=(), fold_repeats
     """
     _require_built(model)
     graphviz = _graphviz()
-    dot = graphviz.Digraph(name=f"{model.name}_nodes", graph_attr={"rankdir": rankdir},
+    dot = graphviz.Digraph(name=f"{model.name}_nodes", graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
                            node_attr={"shape": "plaintext", "fontname": "Helvetica"},
                            edge_attr={"fontname": "Helvetica"})
     if _is_graph_model(model):

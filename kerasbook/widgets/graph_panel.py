@@ -94,8 +94,16 @@ def config_rows(layer):
         config = layer.get_config()
     except Exception as error:  # a custom layer without get_config
         return [["(config)", f"not available: {error}"]]
-    return [[key, readable(value, top=True)] for key, value in config.items()
-            if key not in ("name", "trainable")]
+    return [[key, _layer_list(value) if key == "layers" else readable(value, top=True)]
+            for key, value in config.items() if key not in ("name", "trainable")]
+
+
+def _layer_list(layers):
+    """A model's layers by name and class (each one's own config is in its own box's panel)."""
+    def named(item):
+        config = item.get("config", {}) if isinstance(item, dict) else {}
+        return f"{config.get('name', '?')} ({item.get('class_name', '?')})" if isinstance(item, dict) else str(item)
+    return ", ".join(named(item) for item in layers) if isinstance(layers, list) else readable(layers)
 
 
 def readable(value, top=False):

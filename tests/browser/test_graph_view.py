@@ -1,0 +1,153 @@
+"""GraphView in a real JupyterLab: click a box, hover, fit, zoom, fold a nested model, dark theme.
+
+Screenshots: test-artifacts/graph-view-*.png.
+"""
+
+import re
+
+import pytest
+
+from conftest import open_notebook, run_all_cells, screenshot
+
+pytestmark = pytest.mark.browser
+
+CELLS = [
+    "%load_ext kerasbook",
+    # A shared layer whose two calls see different shapes: the panel must show THAT call's.
+    "short, long = keras.Input((3, 5), name='short'), keras.Input((7, 5), name='long')\n"
+    "shared = layers.Dense(2, activation='relu', name='shared')\n"
+    "joined = layers.Concatenate(axis=1, name='join')([shared(short), shared(long)])\n"
+    "siamese = keras.Model([short, long], layers.Dense(1, name='score')(joined), name='siamese')\n"
+    "rng = np.random.default_rng(0)\n"
+    "x = [rng.random((1, 3, 5), dtype='float32'), rng.random((1, 7, 5), dtype='float32')]\n"
+    "keras.widgets.GraphView(siamese, x)",
+    # A nested model (a cluster that folds into one box).
+    "encoder = keras.Sequential([keras.Input((6,), name='pixels'), layers.Dense(4, name='code')], name='encoder')\n"
+    "inp = keras.Input((6,), name='x')\n"
+    "outer = keras.Model(inp, layers.Dense(2, name='head')(encoder(inp)), name='outer')\n"
+    "keras.widgets.GraphView(outer)",
+    # Lesson 5's Inception module: a 1,179 px wide diagram, cut off before.
+    "img = keras.Input(shape=(256, 256, 3), name='img')\n"
+    "t1 = layers.Conv2D(64, (1, 1), padding='same', activation='relu')(img)\n"
+    "t1 = layers.Conv2D(64, (3, 3), padding='same', activation='relu')(t1)\n"
+    "t2 = layers.Conv2D(64, (1, 1), padding='same', activation='relu')(img)\n"
+    "t2 = layers.Conv2D(64, (5, 5), padding='same', activation='relu')(t2)\n"
+    "t3 = layers.MaxPooling2D((3, 3), strides=(1, 1), padding='same')(img)\n"
+    "t3 = layers.Conv2D(64, (1, 1), padding='same', activation='relu')(t3)\n"
+    "t4 = layers.Conv2D(64, (1, 1), padding='same', activation='relu')(img)\n"
+    "inception = keras.Model(img, layers.concatenate([t1, t2, t3, t4], axis=3), name='inception')\n"
+    "%graph inception",
+]
+
+
+def view(page, index):
+    """The GraphView of the index-th widget output."""
+    views = page.locator(".jp-OutputArea-output .kb-graph-view")
+    views.nth(index).wait_for(timeout=120_000)
+    return views.nth(index)
+
+
+def box(widget, box_id):
+    return widget.locator(f'svg g[id="{box_id}"]')
+
+
+def transform(widget):
+    return widget.locator(".kb-canvas").evaluate("e => e.style.transform")
+
+
+def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    name = lab.write_notebook("graph_view.ipynb", CELLS)
+    open_notebook(lab, page, name)
+    run_all_cells(page)
+    try:
+        siamese = view(page, 0)
+        box(siamese, "shared[1]").wait_for(timeout=60_000)
+        panel = siamese.locator(".kb-panel")
+        # The default selection: the first call with weights, highlighted.
+        assert "shared [node 0]" in panel.inner_text()
+        assert box(siamese, "shared[0]").evaluate("g => g.classList.contains('kb-selected')")
+
+        # Click the second call: the panel shows THAT call's shapes (the kernel fills it).
+        box(siamese, "shared[1]").click()
+        page.wait_for_function("el => el.innerText.includes('shared [node 1]')", arg=panel.element_handle(),
+                               timeout=30_000)
+        text = panel.inner_text()
+        assert "(None, 7, 5)" in text and "(None, 7, 2)" in text and "(None, 3, 5)" not in text
+        assert re.search(r"node index\s+1", text) and "shared/kernel (5, 2)" in text
+        assert box(siamese, "shared[1]").evaluate("g => g.classList.contains('kb-selected')")
+        assert siamese.locator(".kb-histogram rect").count() >= 24
+        image = siamese.locator("img.kb-activation")
+        image.wait_for(timeout=30_000)
+        assert image.evaluate("img => img.complete && img.naturalWidth") > 20
+        assert "GlorotUniform(seed=None" in text  # the config as a table, not JSON
+
+        # Hover: a tooltip with the call's name, class and shapes, never graphviz's ids.
+        box(siamese, "shared[0]").hover()
+        tooltip = siamese.locator(".kb-tooltip")
+        tooltip.wait_for(state="visible", timeout=10_000)
+        tip = tooltip.inner_text()
+        assert "shared [node 0] (Dense)" in tip and "in: (None, 3, 5)" in tip and "params: 12" in tip
+        assert siamese.locator("svg title").count() == 0
+        legend = siamese.locator(".kb-legend").inner_text()
+        assert "each call of a shared layer" in legend and "nested model" in legend
+        siamese.scroll_into_view_if_needed()
+        screenshot(siamese, "graph-view-shared-layer")
+
+        # Fit to the width: the wide Inception module is drawn whole inside the output area.
+        wide = view(page, 2)
+        box(wide, "img[0]").wait_for(timeout=60_000)
+        sizes = wide.evaluate("w => ({svg: w.querySelector('svg').getBoundingClientRect().width,"
+                              " viewport: w.querySelector('.kb-viewport').getBoundingClientRect().width,"
+                              " area: w.closest('.jp-OutputArea-output').getBoundingClientRect().width,"
+                              " scroll: w.querySelector('.kb-viewport').scrollWidth})")
+        assert sizes["svg"] <= sizes["viewport"] + 1 and sizes["viewport"] <= sizes["area"]
+        wide.scroll_into_view_if_needed()
+        screenshot(wide, "graph-view-fit-to-width")
+        # Zoom: the + button changes the transform; fit brings the whole width back.
+        fitted = transform(wide)
+        wide.locator(".kb-zoom-in").click()
+        zoomed = transform(wide)
+        assert zoomed != fitted and float(re.search(r"scale\(([\d.]+)\)", zoomed).group(1)) > \
+            float(re.search(r"scale\(([\d.]+)\)", fitted).group(1))
+        screenshot(wide, "graph-view-zoomed")
+        wide.locator(".kb-fit").click()
+        assert transform(wide) == fitted
+
+        # Fold the nested model: select its cluster (its label), then the panel's button.
+        nested = view(page, 1)
+        cluster = nested.locator('svg g.cluster[id="encoder[0]"]')
+        cluster.wait_for(timeout=60_000)
+        cluster.locator("text").first.click()
+        nested.locator(".kb-fold").wait_for(timeout=30_000)
+        assert "encoder [node 0]" in nested.locator(".kb-panel").inner_text()
+        nested.locator(".kb-fold").click()
+        nested.locator('svg g.node[id="encoder[0]"]').wait_for(timeout=30_000)  # one box now
+        assert nested.locator('svg g[id="encoder[0]/code[0]"]').count() == 0
+        nested.scroll_into_view_if_needed()
+        screenshot(nested, "graph-view-nested-folded")
+        nested.locator(".kb-fold").click()  # and open again
+        nested.locator('svg g.cluster[id="encoder[0]"]').wait_for(timeout=30_000)
+
+        # The dark theme: boxes and lines take the theme's colours.
+        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        page.wait_for_timeout(500)
+        colours = siamese.evaluate(
+            "w => { const fill = (sel) => getComputedStyle(w.querySelector(sel)).fill;"
+            " return {layer: fill('g[id=\"score[0]\"] polygon[fill=\"#e3f2fd\"]'),"
+            " text: fill('g[id=\"score[0]\"] text:not([fill])'), background: getComputedStyle(w).color}; }")
+        assert _luminance(colours["layer"]) < 0.35 and _luminance(colours["text"]) > 0.6
+        siamese.scroll_into_view_if_needed()
+        screenshot(siamese, "graph-view-dark")
+        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+        assert errors == []
+    finally:
+        screenshot(page, "graph-view-page")
+        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+
+
+def _luminance(css_colour):
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css_colour)[:3]]
+    return sum(numbers) / (3 * 255)
