@@ -139,6 +139,37 @@ def bench_forgotten_widgets(kinds, count=100):
     return times
 
 
+def bench_graph_view():
+    """GraphView of Xception (134 calls): the first render (layout, boxes, the default call's panel)
+    after the model exists; then, with a sample, a click on each box drawn (the panel: shapes,
+    weights' histograms, config, and that call's activation image), after the activations of all
+    calls were computed once."""
+    from kerasbook.widgets import GraphView
+    model = keras.applications.Xception(weights=None)
+    start = time.perf_counter()
+    view = GraphView(model)
+    first = time.perf_counter() - start
+    assert view.svg and view.panel["title"] == view.selected == "block1_conv1 [node 0]"
+    view.close()
+    x = np.random.default_rng(0).random((1, 299, 299, 3)).astype("float32")
+    start = time.perf_counter()
+    view = GraphView(model, x)
+    with_sample = time.perf_counter() - start
+    titles = [b["title"] for b in view.boxes.values() if b["kind"] not in ("input", "repeat")]
+    times = []
+    for title in titles[1:] + titles[:1]:
+        start = time.perf_counter()
+        view.selected = title  # what a click does
+        times.append(time.perf_counter() - start)
+        assert view.panel["title"] == title and view.activation[:4] == b"\x89PNG"
+    start = time.perf_counter()
+    view.toggle_fold(view.folded[0])  # unfold the middle flow: graphviz lays 134 calls out
+    unfold = time.perf_counter() - start
+    assert view._features.runs == 1
+    view.close()
+    return len(model._nodes), first, with_sample, len(times), statistics.median(times), max(times), unfold
+
+
 if __name__ == "__main__":
     render, freeze = bench_live_summary()
     print(f"LiveSummary, 100 Dense layers: re-render {render * 1e3:.1f} ms, freeze a layer"
@@ -155,3 +186,8 @@ if __name__ == "__main__":
     print(f"ActivationExplorer on {source}, 224x224: first call (compile + run + draw) {first:.2f} s; "
           f"layer switch median {median * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms; page of channels "
           f"{paging * 1e3:.1f} ms (target <= 100 ms); fallback picture {picture * 1e3:.0f} ms")
+    calls, first, sampled, clicks, median, worst, unfold = bench_graph_view()
+    print(f"GraphView of Xception ({calls} calls): first render {first * 1e3:.0f} ms (target <= 300 ms); "
+          f"with a sample (compiles the feature model) {sampled:.2f} s; a click, {clicks} boxes: median "
+          f"{median * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms (target <= 100 ms, with the activation "
+          f"image); unfolding the middle flow {unfold * 1e3:.0f} ms")

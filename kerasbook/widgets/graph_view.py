@@ -192,7 +192,8 @@ class GraphView(Widget):
         else:
             panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}; "
                                    f"min {array.min():.4g}, max {array.max():.4g}, mean {array.mean():.4g}")
-            self.activation = activations.activation_image(array, quick=True, batched=False)
+            # 16 tiles of 72 px: four across fill the 300 px panel, as the explorer draws them.
+            self.activation = activations.activation_image(array, quick=True, batched=False, tile_size=72)
         self.panel = panel
 
     def _activation_of(self, box):
