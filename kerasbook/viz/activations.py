@@ -198,11 +198,8 @@ def activation_image(array, dpi=80, quick=False, channels=None, sample=0, batche
         rgb = pictures.maps(page, cmap, tile_size)
     elif kind == "sequence":
         rgb = pictures.heatmap(*sequence_levels(array), cmap)
-    elif kind == "units":
+    else:  # units; and 4-D or more (Conv3D): every value as a unit, in order
         rgb = pictures.bars(array.reshape(-1))
-    else:
-        raise ValueError(f"activation_image draws (H, W, C), (T, F) or (N,) activations (after the batch "
-                         f"axis); received an array of shape {array.shape}.")
     return pictures.png(rgb)
 
 

@@ -77,7 +77,7 @@ def colour_bar(low, high, cmap, width=256, label=None):
     return np.asarray(image)
 
 
-def bar_ticks(low, high, margin=0.16):
+def bar_ticks(low, high, margin=0.25):
     """`[(value, position 0..1)]` for a colour bar: its two ends (the exact minimum and maximum) and
     the round numbers between them that keep `margin` (a fraction of the bar) from the ends."""
     if not high > low:

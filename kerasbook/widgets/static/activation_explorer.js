@@ -105,7 +105,7 @@ function drawMaps(model, view, table) {
   });
   const label = view.per_channel ? "each tile from its own minimum (0) to its maximum (1)"
     : `one colour scale for all ${view.count} channels`;
-  return h("div", {}, colourBar(table, view.ticks, label), pager(model, view), grid);
+  return h("div", { class: "kb-stack" }, colourBar(table, view.ticks, label), pager(model, view), grid);
 }
 
 // Pages of channels: previous / next and a menu naming each page's channels.
@@ -131,7 +131,7 @@ function drawSequence(model, view, table, cssWidth = 520) {
   const rowHeight = Math.max(1, Math.min(24, Math.max(cell, Math.floor(240 / view.rows))));
   const canvas = shown(sourceCanvas(levels, view.rows, view.columns, table),
     view.columns * cell, view.rows * rowHeight);
-  return h("div", {}, colourBar(table, view.ticks, "activation"),
+  return h("div", { class: "kb-stack" }, colourBar(table, view.ticks, "activation"),
     axes(canvas, view.rows * rowHeight, view.columns * cell, view, rowHeight, cell));
 }
 
