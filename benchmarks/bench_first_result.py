@@ -1,0 +1,109 @@
+"""Time to first result: each lesson's Run All, and the convnet's first fit, cold and warm; prints ratios.
+
+    .venv/bin/python benchmarks/bench_first_result.py [notebooks/01_sequential_model.ipynb ...]
+
+"Cold" is a fresh kernel with an empty compilation cache (a new `KERASBOOK_CACHE_DIR`), "warm" a
+fresh kernel on the cache the cold run filled: what a student sees after restarting the kernel.
+Both are measured in this one run, so the ratio does not depend on how busy the machine was earlier.
+
+- Run All: a fresh kernel runs every cell of a lesson (nbclient, outputs discarded; the notebook is
+  never written). The time includes starting the kernel, which the cache cannot speed up.
+- The convnet: the classic MNIST convnet (two Conv2D with pooling, dropout, Dense; Keras's example),
+  in a fresh process, its first `fit` of 4 steps of 128 images, timed alone. Also shown with the
+  cache off, to show what writing the cache costs the cold run.
+
+Targets (issue 13): the whole course warm <= 0.5x cold; the convnet's first fit warm <= 0.35x cold.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+CONVNET = """
+import json, time
+import numpy as np
+import kerasbook as keras
+from kerasbook import layers
+{before}
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+    layers.MaxPooling2D(pool_size=(2, 2)),
+    layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+    layers.MaxPooling2D(pool_size=(2, 2)),
+    layers.Flatten(),
+    layers.Dropout(0.5),
+    layers.Dense(10, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+rng = np.random.default_rng(0)
+x = rng.random((512, 28, 28, 1), dtype="float32")
+y = keras.utils.to_categorical(rng.integers(0, 10, 512), 10)
+start = time.perf_counter()
+model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+print(json.dumps(time.perf_counter() - start))
+"""
+
+
+def environment(cache_folder):
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", PYTHONHASHSEED="0")
+    env["KERASBOOK_CACHE_DIR"] = str(cache_folder)
+    return env
+
+
+def run_all(notebook, cache_folder):
+    """Seconds for a fresh kernel to run every cell of `notebook` (outputs discarded)."""
+    import nbclient
+    import nbformat
+    nb = nbformat.read(notebook, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
+                                     resources={"metadata": {"path": str(notebook.parent)}})
+    start = time.perf_counter()
+    client.execute(env=environment(cache_folder))
+    return time.perf_counter() - start
+
+
+def convnet_first_fit(cache_folder, before=""):
+    result = subprocess.run([sys.executable, "-c", CONVNET.format(before=before)], check=True,
+                            capture_output=True, text=True, env=environment(cache_folder), cwd=ROOT)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def row(name, cold, warm, target=None):
+    verdict = "" if target is None else ("ok" if warm / cold <= target else "MISSED")
+    target_text = "" if target is None else f"{target:7.2f}"
+    print(f"{name:52} {cold:8.2f}s {warm:8.2f}s {warm / cold:7.3f} {target_text:>7} {verdict}", flush=True)
+
+
+def main(notebooks):
+    print(f"{'measure':52} {'cold':>9} {'warm':>9} {'ratio':>7} {'target':>7}")
+    with tempfile.TemporaryDirectory(prefix="kerasbook-bench-cache-") as scratch:
+        scratch = pathlib.Path(scratch)
+        total_cold = total_warm = 0.0
+        for notebook in notebooks:
+            folder = scratch / notebook.stem
+            try:
+                cold, warm = run_all(notebook, folder), run_all(notebook, folder)
+            except Exception as error:  # a lesson that fails is reported, and left out of the total
+                print(f"Run All {notebook.name}: FAILED ({type(error).__name__}), left out", flush=True)
+                continue
+            total_cold, total_warm = total_cold + cold, total_warm + warm
+            row(f"Run All {notebook.name}", cold, warm)
+        if notebooks:
+            row("Run All, whole course", total_cold, total_warm, 0.5)
+        off = convnet_first_fit(scratch / "off", before="keras.config.set_compilation_cache(False)")
+        cold = convnet_first_fit(scratch / "convnet")
+        warm = convnet_first_fit(scratch / "convnet")
+        row("convnet first fit (4 steps of 128) after a restart", cold, warm, 0.35)
+        print(f"{'  the same with the cache off':52} {off:8.2f}s")
+
+
+if __name__ == "__main__":
+    chosen = [pathlib.Path(arg).resolve() for arg in sys.argv[1:]]
+    main(chosen or sorted((ROOT / "notebooks").glob("*.ipynb")))
