@@ -12,8 +12,6 @@ Loading the extension
 `%unload_ext kerasbook` takes all of it back (names only where they still hold what was added).
 """
 
-import html
-
 _NAMES = ("keras", "layers", "ops", "np")
 _state = {}  # what load_ipython_extension added, so unloading removes exactly that
 
@@ -46,7 +44,7 @@ def layer_text(layer):
 def layer_html(layer):
     """HTML for a layer or model: the summary table (a plain layer: its one row)."""
     from kerasbook.core.models.model import Model
-    from kerasbook.viz.summary_html import STYLE, summary_html
+    from kerasbook.viz.summary_html import STYLE, summary_html, table_html
     if isinstance(layer, Model) and layer.built:
         try:
             return summary_html(layer)
@@ -57,10 +55,8 @@ def layer_html(layer):
     if layer._inbound_nodes:
         from kerasbook.viz.diagrams import shape_text
         shape = ", ".join(shape_text(x.shape) for x in layer._inbound_nodes[-1].output_tensors)
-    return (f"{STYLE}<table class='kerasbook-summary'><thead><tr><th>Layer (type)</th><th>Output Shape"
-            f"</th><th>Param #</th></tr></thead><tbody><tr><td>{html.escape(layer.name)} "
-            f"({type(layer).__name__})</td><td>{shape}</td><td class=num>{params}</td></tr></tbody>"
-            "</table>")
+    row = [f"{layer.name} ({type(layer).__name__})", shape, params]  # the table style of summaries
+    return STYLE + table_html(["Layer (type)", "Output Shape", "Param #"], [row])
 
 
 def tensor_text(tensor):

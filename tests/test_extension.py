@@ -46,10 +46,10 @@ def test_displays(shell, capsys):
     fmt = shell.display_formatter.format
     data, _ = fmt(shell.user_ns["m"])
     assert data["text/plain"] == summary_text(shell.user_ns["m"])
-    assert "<table class=\"kerasbook-summary\">" in data["text/html"] and "<td>dense (Dense)</td>" in data["text/html"]
+    assert '<table class="kerasbook-summary"' in data["text/html"] and ">dense (Dense)</td>" in data["text/html"]
     data, _ = fmt(shell.user_ns["d"])
     assert data["text/plain"] == "<Dense name=dense, built=True>"
-    assert "<td class=num>15</td>" in data["text/html"]
+    assert '<td class=num style="text-align:right">15</td>' in data["text/html"]  # as in a summary
     data, _ = fmt(shell.user_ns["y"])
     assert data == {"text/plain": "<KerasTensor shape=(None, 3), dtype=float32, made by dense[0]>"}
     kernel = shell.user_ns["d"].kernel

@@ -105,3 +105,15 @@ def test_a_followed_summary_nobody_sees_switches_without_drawing(notebook):
     assert observer_count(ns["cnn"]) == 0 and live.renders == renders  # dormant on the new model
     assert "d5 (Dense)" in live.value and live.renders == renders + 1  # read: drawn now
     live.close()
+
+
+def test_the_table_keeps_names_left_and_counts_right_without_its_stylesheet():
+    """Untrusted JupyterLab drops <style> (and right-aligns table cells) but keeps inline styles:
+    the browser test test_notebook_open.py shows the untrusted table."""
+    from kerasbook.extension import layer_html
+    from kerasbook.viz.summary_html import STYLE, summary_html
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="a")], name="m")
+    for table in (summary_html(model), layer_html(model.layers[0])):
+        assert table.startswith(STYLE)
+        assert '<td style="text-align:left;white-space:pre">a (Dense)</td>' in table
+        assert '<td class=num style="text-align:right">15</td>' in table

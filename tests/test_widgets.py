@@ -40,9 +40,9 @@ def conv_like_model():
 def test_live_summary_follows_add_pop_freeze_and_weights():
     model = small_model()
     widget = shown(LiveSummary(model))
-    assert "<td>a (Dense)</td>" in widget.value and "Trainable params: 23" in widget.value
+    assert ">a (Dense)</td>" in widget.value and "Trainable params: 23" in widget.value
     model.add(layers.Dense(5, name="c"))
-    assert "<td>c (Dense)</td>" in widget.value and "Total params: 38" in widget.value
+    assert ">c (Dense)</td>" in widget.value and "Total params: 38" in widget.value
     model.layers[0].trainable = False
     assert "Non-trainable params: 15" in widget.value
     model.layers[-1].trainable = False  # a layer added after the widget was made is watched too
@@ -60,7 +60,7 @@ def test_live_summary_follows_building_and_load_weights(tmp_path):
     widget = LiveSummary(model)
     assert "0 (unbuilt)" in widget.value and "Total params: 0" in widget.value
     model(np.ones((1, 4), "float32"))  # built by a call on data
-    assert "<td>(1, 3)</td>" in widget.value and "Total params: 23" in widget.value  # as Keras
+    assert ">(1, 3)</td>" in widget.value and "Total params: 23" in widget.value  # as Keras
     other = keras.Sequential([layers.Dense(3, name="a"), layers.Dense(2, name="b")], name="later")
     later = shown(LiveSummary(other))
     other.build((None, 4))
@@ -226,7 +226,7 @@ def test_a_single_change_in_a_cell_redraws_at_once(cell_runner, monkeypatch):
     # Soon after a redraw a change waits for the cell's end; it is drawn when the cell ends.
     monkeypatch.setattr(redraws, "INTERVAL", 60.0)  # "soon", even on a busy machine
     ns = cell_runner("model.add(layers.Dense(5, name='c'))\nshown = live.html")
-    assert "c (Dense)" not in ns["shown"] and "<td>c (Dense)</td>" in live.value
+    assert "c (Dense)" not in ns["shown"] and ">c (Dense)</td>" in live.value
     # Outside a cell (a button's callback, say) no cell end would come: a change draws at once.
     model.pop()
     assert "c (Dense)" not in live.value

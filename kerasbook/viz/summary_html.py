@@ -6,6 +6,9 @@ display, `LiveSummary`): names left-aligned, parameter counts right-aligned, col
 JupyterLab's theme variables so the dark theme stays readable. JupyterLab right-aligns every table
 cell of an HTML output (`.jp-RenderedHTMLCommon td`), so the rules name the table element as well
 (`table.kerasbook-summary td`) to win over it.
+
+Untrusted notebooks (a fresh clone, GitHub) drop `<style>` but keep simple inline `style`
+attributes, so the alignment and the monospace font are also written on the elements themselves.
 """
 
 import html
@@ -47,8 +50,12 @@ def summary_rows(model, expand_nested=False, show_trainable=False):
 
 def cell_html(text, column, tag="td"):
     """One cell, aligned as the text table aligns its column."""
-    number = " class=num" if column == PARAMS else ""
-    return f"<{tag}{number}>{html.escape(str(text))}</{tag}>"
+    if column == PARAMS:
+        return f'<{tag} class=num style="text-align:right">{html.escape(str(text))}</{tag}>'
+    return f'<{tag} style="text-align:left;white-space:pre">{html.escape(str(text))}</{tag}>'
+
+
+TABLE = '<table class="kerasbook-summary" style="font-family:monospace;border-collapse:collapse">'
 
 
 def table_html(header, rows, changed=()):
@@ -59,8 +66,7 @@ def table_html(header, rows, changed=()):
         ('<tr class="kb-changed">' if r in changed else "<tr>")
         + "".join(cell_html(cell, i) for i, cell in enumerate(row)) + "</tr>"
         for r, row in enumerate(rows))
-    return (f'<table class="kerasbook-summary"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    return f"{TABLE}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def summary_html(model, expand_nested=False, show_trainable=False, changed=()):
@@ -73,4 +79,4 @@ def summary_parts_html(name, header, rows, totals, changed=()):
     """The summary from its parts (see `summary_rows`), for a caller that also keeps the rows."""
     lines = "<br>".join(html.escape(t) for t in totals)
     return (f'{STYLE}<div class="kerasbook-model"><b>Model: "{html.escape(name)}"</b>'
-            f'{table_html(header, rows, changed)}<p class="kerasbook-totals">{lines}</p></div>')
+            f'{table_html(header, rows, changed)}<p class="kerasbook-totals" style="font-family:monospace">{lines}</p></div>')
