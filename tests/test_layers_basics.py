@@ -198,7 +198,7 @@ def test_stateless_call_leaves_variables_untouched_and_works_under_jit():
     before = layer.get_weights()
     zeros = [jnp.zeros(v.shape) for v in layer.trainable_variables]
     out, new_state, losses = jax.jit(
-        lambda tv, x: layer.stateless_call(tv, [], x))(zeros, jnp.ones((1, 3)))
+        lambda tv, x: layer.stateless_call(tv, [], x, return_losses=True))(zeros, jnp.ones((1, 3)))
     np.testing.assert_array_equal(out, np.zeros((1, 2)))
     assert new_state == [] and losses == []
     np.testing.assert_array_equal(layer.get_weights()[0], before[0])

@@ -58,7 +58,7 @@ def test_batch_normalization_updates_land_in_the_stateless_scope_under_jit():
     def step(trainable, non_trainable, x):
         return layer.stateless_call(trainable, non_trainable, x, training=True)
 
-    _, new_values, _ = step([v.value for v in layer.trainable_variables],
+    _, new_values = step([v.value for v in layer.trainable_variables],
                             [v.value for v in layer.non_trainable_variables], X)
     np.testing.assert_array_equal(layer.moving_mean.numpy(), before)  # the real variable is untouched
     np.testing.assert_allclose(np.asarray(new_values[0]), 0.5 * X.reshape(-1, 4).mean(0), rtol=1e-5)

@@ -267,13 +267,13 @@ def test_model_call_is_jit_compiled_once_per_signature():
     model = keras.Sequential([layers.Dense(3), layers.Dropout(0.5), layers.Dense(1)])
     model(np.ones((2, 4), "float32"))
     traces = []
-    original = model._stateless_run
+    original = model.stateless_call
 
     def counting(*args, **kwargs):
         traces.append(1)
         return original(*args, **kwargs)
 
-    model._stateless_run = counting
+    model.stateless_call = counting
     model._clear_jit_cache()
     for _ in range(3):
         model(np.ones((2, 4), "float32"))
@@ -304,10 +304,9 @@ def test_a_compiled_call_returns_only_the_state_it_changed():
     inputs = keras.Input((4,))
     outputs = layers.BatchNormalization()(layers.Dense(3)(inputs))
     model = keras.Model(inputs, outputs)
-    weights = model.variables
-    specs = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in weights]
+    groups = (model.trainable_variables, model.non_trainable_variables)
+    specs = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
     x = jax.ShapeDtypeStruct((2, 4), "float32")
     for training, changed in ((False, set()), (True, {"moving_mean", "moving_variance"})):
-        _, new_values, _ = jax.eval_shape(
-            lambda values, x: model._stateless_run(weights, values, (x,), {"training": training}), specs, x)
-        assert {v.name for v, new in zip(weights, new_values) if new is not None} == changed
+        _, new_values, _ = jax.eval_shape(model._compiled_call(training), specs, x)
+        assert {v.name for v, new in zip(groups[1], new_values) if new is not None} == changed

@@ -236,14 +236,16 @@ def test_steps_return_no_copy_of_frozen_weights():
     frozen.trainable = False
     model.compile("sgd", "mse")
     model._prepare(np.zeros((2, 8), "float32"), np.zeros((2, 1), "float32"))
-    groups = model._state_variables()
-    specs = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
-    batch = (jax.ShapeDtypeStruct((4, 8), "float32"), jax.ShapeDtypeStruct((4, 1), "float32"), None)
+    batch = (jax.ShapeDtypeStruct((4, 8), "float32"), jax.ShapeDtypeStruct((4, 1), "float32"))
     # evaluate returns only what changed; the train step donates its inputs, so XLA updates them in
     # place and passes unchanged ones through without a copy.
-    new_values, _ = jax.eval_shape(model._step("test", groups).jitted, specs, *batch)
+    groups = model._state_variables("test")
+    specs = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
+    _, new_values = jax.eval_shape(model._step("test", groups).jitted, specs, batch)
     assert [v for v, new in zip(groups[1], new_values[1]) if new is not None] == []
-    donated = model._step("train", groups).jitted.lower(specs, *batch).args_info[0][0]  # (args, kwargs)
+    groups = model._state_variables("train")
+    specs = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
+    donated = model._step("train", groups).jitted.lower(specs, batch).args_info[0][0]  # (args, kwargs): the state
     assert all(arg.donated for arg in jax.tree.leaves(donated))
     x, y = data(8)[0], np.ones((8, 1), "float32")
     before = [w.copy() for w in frozen.get_weights()]

@@ -230,8 +230,20 @@ class Layer(NodeAccessors):
         added = [loss for layer in self._flatten_layers() for loss in layer._losses]
         return added + self._regularization_losses()
 
+    def _add_activity_losses(self, outputs):
+        """The activity regularizer's penalty on each output, divided by the batch size as Keras does,
+        so that it does not grow with the batch."""
+        for x in tree.flatten(outputs):
+            loss = self.activity_regularizer(x)
+            if getattr(x, "ndim", 0) > 0:
+                loss = loss / jnp.asarray(x.shape[0], loss.dtype) if x.shape[0] else jnp.zeros_like(loss)
+            self.add_loss(loss)
+
     def _regularization_losses(self):
-        return [v.regularizer(v.value) for v in self.weights if v.regularizer is not None]
+        return [v.regularizer(v.value) for v in self._regularization_losses_weights()]
+
+    def _regularization_losses_weights(self):
+        return [v for v in self.weights if v.regularizer is not None]
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
@@ -303,8 +315,7 @@ class Layer(NodeAccessors):
         with call_context.enter(training):
             outputs = self.call(*args, **kwargs)
             if self.activity_regularizer is not None:
-                for x in tree.flatten(outputs):
-                    self.add_loss(self.activity_regularizer(x))
+                self._add_activity_losses(outputs)
         call_trace.end(traced, outputs)
         symbolic.record(self, outputs)
         if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
@@ -341,19 +352,35 @@ class Layer(NodeAccessors):
         from kerasbook.core.symbolic import compute_mask_spec
         return compute_mask_spec(self, args[0], previous_mask)
 
-    def stateless_call(self, trainable_values, non_trainable_values, *args, **kwargs):
-        """Call the layer as a pure function of its variables' values.
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False,
+                       **kwargs):
+        """Call the layer as a pure function of its variables' values, as Keras 3's `stateless_call`.
 
-        Returns `(outputs, new_non_trainable_values, losses)`. This is what `jax.jit` and `jax.grad`
-        see when a model predicts or trains: nothing is written to the real variables.
+        `trainable_variables` and `non_trainable_variables` are lists of arrays, one for each of
+        `self.trainable_variables` and `self.non_trainable_variables`, in that order. Returns
+        `(outputs, non_trainable_variables)`: the new values of the non-trainable variables (a
+        BatchNormalization's moving statistics in training; the value passed in where the call did not
+        assign one). With `return_losses=True`, also the losses the call added (`add_loss`, activity
+        and weight regularizers): `(outputs, non_trainable_variables, losses)`. Nothing is written to
+        the real variables, so `jax.jit` and `jax.grad` can take this function.
         """
-        mapping = dict(zip(self.trainable_variables, trainable_values))
-        mapping.update(zip(self.non_trainable_variables, non_trainable_values))
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        _check_values_for(self, "trainable_variables", trainable_variables, trainable)
+        _check_values_for(self, "non_trainable_variables", non_trainable_variables, non_trainable)
+        mapping = dict(zip(trainable, trainable_variables))
+        mapping.update(zip(non_trainable, non_trainable_variables))
         with state.StatelessScope(mapping) as scope:
-            outputs = self(*args, **kwargs)
+            outputs = self._call_in_scope(*args, **kwargs)
             losses = scope.losses + self._regularization_losses()
-        new_values = [scope.get(v) for v in self.non_trainable_variables]
-        return outputs, new_values, losses
+        new_values = [scope.get(v) for v in non_trainable]
+        if return_losses:
+            return outputs, new_values, losses
+        return outputs, new_values
+
+    def _call_in_scope(self, *args, **kwargs):
+        """The call inside `stateless_call`'s scope: `__call__`, which a Model overrides so that its
+        compiled call does not enter itself again."""
+        return self(*args, **kwargs)
 
     # -- observers (live widgets) --------------------------------------------------------------
     def _notify(self, what):
@@ -401,6 +428,15 @@ class Layer(NodeAccessors):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _check_values_for(layer, argument, values, variables):
+    """Keras's check: one value for each variable, in the same order."""
+    if len(values) != len(variables):
+        raise ValueError(
+            f"Argument `{argument}` must be a list of tensors corresponding 1:1 to "
+            f"{type(layer).__name__}().{argument} (layer \"{layer.name}\"). Received list with length "
+            f"{len(values)}, but expected {len(variables)} variables.")
 
 
 def _marks_built(build):

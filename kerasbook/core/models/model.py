@@ -1,10 +1,14 @@
 """`Model`: a layer that can be trained, saved and summarized.
 
 `keras.Model(inputs, outputs)` gives a functional model (see `functional.py`); subclassing
-`keras.Model` and writing `call` gives a subclassed one. Calling a functional or Sequential model on
-arrays runs one jit-compiled, stateless function of its variables' values (`jit_call`), compiled once
-per input signature: the same path that `predict` and `fit` use.
+`keras.Model` and writing `call` gives a subclassed one, and a subclass called with inputs and
+outputs (`CustomModel(inputs, outputs)`, to override `train_step`) is a functional model of that
+class. Calling a functional or Sequential model on arrays runs `stateless_call` compiled with
+`jax.jit` (`_compiled_call`), once per input signature; `predict` runs the same compiled function,
+and `fit`'s steps call `stateless_call` too.
 """
+
+import functools
 
 import jax
 
@@ -17,9 +21,12 @@ from kerasbook.core.training.trainer import Trainer
 
 class Model(Trainer, Layer):
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
             from kerasbook.core.models.functional import Functional
-            return Functional.__new__(Functional, *args, **kwargs)
+            if cls is Model:
+                return Functional.__new__(Functional, *args, **kwargs)
+            if not issubclass(cls, Functional):
+                _make_functional(cls, Functional)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -29,6 +36,7 @@ class Model(Trainer, Layer):
                             "keras.Model(inputs, outputs).")
         super().__init__(**kwargs)
         object.__setattr__(self, "_jit_cache", {})
+        object.__setattr__(self, "_step_cache", {})
 
     @property
     def layers(self):
@@ -90,40 +98,44 @@ class Model(Trainer, Layer):
             return super().__call__(*args, **kwargs)
         if not self.built:
             self._build_for((tree.map_structure(_as_array, args[0]),))
-        return self.jit_call(args[0], training=bool(kwargs.get("training") or False))
+        return self._run_compiled(args[0], training=bool(kwargs.get("training") or False))
 
-    def jit_call(self, inputs, training=False):
-        """Run the model compiled: one XLA program per input signature, weights passed as values."""
+    def _call_in_scope(self, *args, **kwargs):
+        """Inside `stateless_call`: the layer's call itself, not `Model.__call__` again."""
+        return Layer.__call__(self, *args, **kwargs)
+
+    def _run_compiled(self, inputs, training=False):
+        """`model(x)` on arrays: the compiled `stateless_call`; new non-trainable values (a
+        BatchNormalization's statistics in training) are written back, added losses kept."""
         inputs = tree.map_structure(_as_array, inputs)
-        variables, fn = self._compiled_call(training)
-        materialize(variables)
-        outputs, new_values, losses = fn([v.value for v in variables], inputs)
-        for variable, value in zip(variables, new_values):
-            if value is not None and not variable.trainable:
+        groups = (self.trainable_variables, self.non_trainable_variables)
+        materialize(groups[0] + groups[1])
+        outputs, new_values, losses = self._compiled_call(training)(
+            ([v.value for v in groups[0]], [v.value for v in groups[1]]), inputs)
+        for variable, value in zip(groups[1], new_values):
+            if value is not None:
                 variable._value = value
         self._clear_losses()
-        self._losses.extend(losses)
+        # stateless_call's losses end with the weights' regularization, which `losses` adds itself.
+        self._losses.extend(losses[:len(losses) - len(self._regularization_losses_weights())])
         return outputs
 
     def _compiled_call(self, training):
-        """The model's variables, and the call as one jax.jit-compiled function of their values and
-        the inputs (`_stateless_run`), kept while the variables stay the same (`predict` uses it too)."""
-        variables = self.variables
-        key = (training, tuple(map(id, variables)))
+        """`stateless_call` compiled: `((trainable, non_trainable), x) -> (outputs, new non-trainable
+        values or None where unchanged, losses)`, kept while the variables stay the same."""
+        key = (training, tuple(map(id, self.variables)))
         fn = self._jit_cache.get(key)
         if fn is None:
             for stale in [k for k in self._jit_cache if k[1] != key[1]]:  # weights added or removed
                 del self._jit_cache[stale]
-            fn = self._jit_cache[key] = jax.jit(
-                lambda values, x: self._stateless_run(variables, values, (x,), {"training": training}))
-        return variables, fn
+            fn = self._jit_cache[key] = jax.jit(functools.partial(self._pure_call, training=training))
+        return fn
 
-    def _stateless_run(self, variables, values, args, kwargs):
-        """The call as a pure function: outputs, new values (None for a variable it did not assign,
-        see `state.unchanged_as_none`), losses."""
-        with state.StatelessScope(dict(zip(variables, values))) as scope:
-            outputs = self(*args, **kwargs)
-        return outputs, state.unchanged_as_none([scope.get(v) for v in variables], values), scope.losses
+    def _pure_call(self, values, inputs, training=False):
+        trainable, non_trainable = values
+        outputs, new_values, losses = self.stateless_call(trainable, non_trainable, inputs,
+                                                          return_losses=True, training=training)
+        return outputs, state.unchanged_as_none(new_values, non_trainable), losses
 
     def _clear_jit_cache(self):
         self._jit_cache.clear()
@@ -162,6 +174,17 @@ class Model(Trainer, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _make_functional(cls, functional):
+    """Put Functional in place of Model among `cls`'s ancestors, as Keras does, so that a subclass
+    called with inputs and outputs is a functional model whose overrides (train_step, ...) count."""
+    if cls is Model:
+        return functional
+    if cls is object or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_make_functional(base, functional) for base in cls.__bases__)
+    return cls
 
 
 def _as_array(x):

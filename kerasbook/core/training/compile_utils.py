@@ -7,6 +7,7 @@ no `loss` at all.
 """
 
 from kerasbook.core import state, tree
+from kerasbook.core.training.metrics import Metric
 
 
 def _per_output(spec, names, what):
@@ -26,8 +27,15 @@ def _per_output(spec, names, what):
 
 
 class CompileLoss:
+    """The compiled loss: `loss(y_true, y_pred, sample_weight)`, the weighted sum over outputs.
+
+    A model with several outputs also tracks each output's loss (`metrics`: one Mean named
+    `<output>_loss` each), as Keras does; they are updated where the loss is computed, inside the
+    training step's stateless scope."""
+
     def __init__(self, loss, loss_weights, output_names):
         from kerasbook.core.training import losses
+        from kerasbook.core.training import metrics as metrics_lib
         self.output_names = output_names
         specs = _per_output(loss, output_names, "losses")
         self.losses = [losses.get(s) if s is not None else None for s in specs]
@@ -35,27 +43,26 @@ class CompileLoss:
             else [1.0] * len(output_names)
         self.weights = [1.0 if w is None else float(w) for w in weights]
         self.has_losses = any(fn is not None for fn in self.losses)
+        self.output_trackers = ({n: metrics_lib.Mean(name=f"{n}_loss") for n, fn in zip(output_names, self.losses)
+                                 if fn is not None} if len(output_names) > 1 else {})
 
-    def __call__(self, y_true, y_pred, sample_weight, extra_losses):
-        """Returns the total loss and each output's (unweighted) loss."""
+    @property
+    def metrics(self):
+        return list(self.output_trackers.values())
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The total loss over the outputs that have a loss and a target, or None if none has."""
         import jax.numpy as jnp
-        y_true_flat = _as_list(y_true, len(self.output_names))
-        y_pred_flat = tree.flatten(y_pred)
-        total = jnp.zeros((), "float32")
-        per_output = {}
-        for name, fn, weight, yt, yp in zip(self.output_names, self.losses, self.weights, y_true_flat,
-                                            y_pred_flat):
+        total = None
+        for name, fn, weight, yt, yp in zip(self.output_names, self.losses, self.weights,
+                                            _as_list(y_true, len(self.output_names)), tree.flatten(y_pred)):
             if fn is None or yt is None:
                 continue
             value = fn(yt, yp, sample_weight=sample_weight)
-            per_output[name] = value
-            total = total + weight * value
-        for loss in extra_losses:
-            total = total + jnp.sum(loss)
-        if not self.has_losses and not extra_losses:
-            raise ValueError("The model has no loss to optimize: pass `loss=` to compile(), or add one "
-                             "in a layer with `self.add_loss(...)`.")
-        return total, per_output
+            if name in self.output_trackers and _may_update(value):
+                self.output_trackers[name].update_state(value, sample_weight=yp.shape[0])
+            total = weight * value if total is None else total + weight * value
+        return None if total is None else jnp.asarray(total, "float32")
 
     def check_shapes(self, y_true, y_pred_specs):
         """Fail early, naming the output, when targets cannot fit the predictions."""
@@ -79,15 +86,15 @@ class CompileLoss:
                     + (" For one-hot targets use categorical_crossentropy." if sparse else ""))
 
 
-class CompileMetrics:
-    """The loss tracker, per-output loss trackers, and the compiled metrics, all stateless under jit."""
+class CompileMetrics(Metric):
+    """The metrics passed to `compile`, as one Metric named `compile_metrics` (as in Keras 3):
+    `update_state(y_true, y_pred, sample_weight)` updates each on its output, `result()` is a dict
+    of their values, `variables` all their variables."""
 
     def __init__(self, metrics, weighted_metrics, output_names):
-        from kerasbook.core.training import metrics as metrics_lib
+        super().__init__(name="compile_metrics")
+        self.given = bool(metrics)  # Keras lists compile_metrics in model.metrics only when given
         self.output_names = output_names
-        self.loss_tracker = metrics_lib.Mean(name="loss")
-        self.output_loss_trackers = ({n: metrics_lib.Mean(name=f"{n}_loss") for n in output_names}
-                                     if len(output_names) > 1 else {})
         self._specs = _per_output(metrics, output_names, "metrics") if metrics else [None] * len(output_names)
         self.metrics = None  # resolved on first use, when the shapes of targets are known
 
@@ -109,49 +116,41 @@ class CompileMetrics:
                 resolved.append((len(resolved), self.output_names.index(name), metric))
         self.metrics = resolved
 
-    def log_names(self):
-        """The order Keras reports logs in: the loss, each output's loss, then the metrics."""
-        return (["loss"] + [t.name for t in self.output_loss_trackers.values()]
-                + [m.name for _, _, m in self.metrics or []])
-
     @property
     def variables(self):
-        trackers = [self.loss_tracker] + list(self.output_loss_trackers.values())
-        metrics = [m for _, _, m in (self.metrics or [])]
-        return [v for m in trackers + metrics for v in m.variables]
+        return [v for _, _, m in (self.metrics or []) for v in m.variables]
 
     def build(self, y_true, y_pred, losses):
         if self.metrics is None:
             self._resolve(y_true, y_pred, losses)
 
-    def reset(self, variables):
-        import numpy as np
-        for v in variables:
-            v.assign(np.zeros(v.shape, v.dtype))
-
-    def stateless_update(self, variables, values, y_true, y_pred, sample_weight, loss, per_output):
-        """Update every metric inside a StatelessScope; return new values and the logs."""
+    def update_state(self, y_true, y_pred, sample_weight=None):
         y_true_flat = _as_list(y_true, len(self.output_names))
         y_pred_flat = tree.flatten(y_pred)
-        # The epoch's loss is a mean over samples, as in Keras: each batch weighs its size, so a
-        # smaller last batch counts for less.
-        batch_size = y_pred_flat[0].shape[0]
-        with state.StatelessScope(dict(zip(variables, values))) as scope:
-            self.loss_tracker.update_state(loss, sample_weight=batch_size)
-            for name, tracker in self.output_loss_trackers.items():
-                if name in per_output:
-                    tracker.update_state(per_output[name], sample_weight=batch_size)
-            for _, output_index, metric in self.metrics or []:
-                if y_true_flat[output_index] is not None:
-                    metric.update_state(y_true_flat[output_index], y_pred_flat[output_index],
-                                        sample_weight=sample_weight)
-            logs = {"loss": self.loss_tracker.result()}
-            for name, tracker in self.output_loss_trackers.items():
-                if name in per_output:
-                    logs[tracker.name] = tracker.result()
-            for _, _, metric in self.metrics or []:
-                logs[metric.name] = metric.result()
-        return [scope.get(v) for v in variables], logs
+        for _, output_index, metric in self.metrics or []:
+            if y_true_flat[output_index] is not None:
+                metric.update_state(y_true_flat[output_index], y_pred_flat[output_index],
+                                    sample_weight=sample_weight)
+
+    def result(self):
+        return {metric.name: metric.result() for _, _, metric in self.metrics or []}
+
+    def reset_state(self):
+        for _, _, metric in self.metrics or []:
+            metric.reset_state()
+
+    def log_names(self):
+        """The names fit logs, in Keras's order: the loss, each output's loss, then the metrics
+        (read by the TrainingMonitor; `output_loss_trackers` is set by compile)."""
+        return (["loss"] + [t.name for t in getattr(self, "output_loss_trackers", {}).values()]
+                + [m.name for _, _, m in self.metrics or []])
+
+
+def _may_update(value):
+    """A metric may take `value` unless it is traced outside a stateless scope (a custom step calling
+    `compute_loss` itself): the variable would then keep a tracer."""
+    import jax
+    return state.current_scope() is not None or not isinstance(value, jax.core.Tracer)
 
 
 def _as_list(y, count):

@@ -5,6 +5,8 @@ output names. They are matched to the model's inputs and outputs once, checked (
 samples everywhere; every dict key names an input or output), then sliced into batches with NumPy.
 """
 
+import warnings
+
 import numpy as np
 
 from kerasbook.core import tree
@@ -76,6 +78,59 @@ def batches(n, batch_size, shuffle=False, rng=None):
         return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     order = rng.permutation(n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+class EpochBatches:
+    """The batches of each epoch, as Keras's epoch iterator gives them: every batch once, or, with
+    `steps`, that many batches, each epoch going on where the last one stopped and starting a new
+    (reshuffled) pass once the data are used up. An epoch that runs out of data ends early, with
+    Keras's warning."""
+
+    def __init__(self, n, batch_size, shuffle=False, rng=None, steps=None):
+        self.n, self.batch_size, self.shuffle, self.rng, self.steps = n, batch_size, shuffle, rng, steps
+        self._pending = []
+
+    def __len__(self):
+        """The batches an epoch is meant to have (the progress bar's target)."""
+        return self.steps if self.steps is not None else -(-self.n // self.batch_size)
+
+    def epoch(self):
+        if self.steps is None:
+            return batches(self.n, self.batch_size, self.shuffle, self.rng)
+        if not self._pending:
+            self._pending = batches(self.n, self.batch_size, self.shuffle, self.rng)
+        taken, self._pending = self._pending[:self.steps], self._pending[self.steps:]
+        if len(taken) < self.steps:
+            warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset "
+                          "or generator can generate at least `steps_per_epoch * epochs` batches. You may "
+                          "need to use the `.repeat()` function when building your dataset.", stacklevel=3)
+        return taken
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """One batch as Keras gives it to a step: `x`, `(x, y)` or `(x, y, sample_weight)` (`(x,)`
+    when `x` is itself a list or tuple, so that it is not read as `(x, y)`)."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return x, y
+    return x, y, sample_weight
+
+
+def unpack_x_y_sample_weight(data):
+    """`(x, y, sample_weight)` from a batch, with None for what it leaves out (as keras.utils')."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                     f"found: {data}")
 
 
 def class_weights_to_sample_weights(y, class_weight):

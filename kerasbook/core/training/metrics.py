@@ -41,8 +41,8 @@ class Metric:
         return list(self._variables)
 
     def reset_state(self):
-        for v in self._variables:
-            v.assign(np.zeros(v.shape, v.dtype))
+        for v in self.variables:
+            v.assign(jnp.zeros(v.shape, v.dtype))
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
@@ -55,16 +55,32 @@ class Metric:
         self.update_state(*args, **kwargs)
         return self.result()
 
-    def stateless_update_state(self, variable_values, *args, **kwargs):
-        from kerasbook.core.state import StatelessScope
-        with StatelessScope(dict(zip(self._variables, variable_values))) as scope:
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """`update_state` as a pure function: new values of `self.variables` from `metric_variables`."""
+        with self._scope_for(metric_variables) as scope:
             self.update_state(*args, **kwargs)
-        return [scope.get(v) for v in self._variables]
+        return [scope.get(v) for v in self.variables]
 
-    def stateless_result(self, variable_values):
-        from kerasbook.core.state import StatelessScope
-        with StatelessScope(dict(zip(self._variables, variable_values))):
+    def stateless_result(self, metric_variables):
+        """`result()` computed from `metric_variables` instead of the variables."""
+        with self._scope_for(metric_variables):
             return self.result()
+
+    def stateless_reset_state(self):
+        """The values `reset_state` would give `self.variables`, without touching them."""
+        with self._scope_for([v.value for v in self.variables]) as scope:
+            self.reset_state()
+        return [scope.get(v) for v in self.variables]
+
+    def _scope_for(self, metric_variables):
+        from kerasbook.core.state import StatelessScope
+        variables = self.variables
+        if len(metric_variables) != len(variables):
+            raise ValueError(
+                "Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables (metric \"{self.name}\"). Received list with length "
+                f"{len(metric_variables)}, but expected {len(variables)} variables.")
+        return StatelessScope(dict(zip(variables, metric_variables)))
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}

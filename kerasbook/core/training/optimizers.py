@@ -120,6 +120,7 @@ class Optimizer:
                                              path=f"{self.name}/{name}")
                              for field, name, value in self._scalar_layout()}
         self._built_for.extend(new)
+        self._trainable_variables = list(variables)  # what stateless_apply's values stand for
         self.built = True
 
     @property
@@ -159,6 +160,31 @@ class Optimizer:
         if pairs:
             self._update([jnp.asarray(g) for g, _ in pairs], [v for _, v in pairs])
         self.iterations.assign(self.iterations.value + 1)
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """`apply` as a pure function, as Keras 3's JAX training steps call it.
+
+        `optimizer_variables` holds one value for each of `self.variables`, and `grads` and
+        `trainable_variables` one for each variable the optimizer was built for
+        (the list last given to `optimizer.build`, as `fit` gives `model.trainable_variables`), in
+        that order. Returns
+        `(trainable_variables, optimizer_variables)`: the new values; no Variable changes.
+        """
+        from kerasbook.core.state import StatelessScope
+        if not self.built:
+            raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built (i.e. its "
+                             "variables must have been created). You can build it via "
+                             "`optimizer.build(trainable_variables)`.")
+        built_for, own = self._trainable_variables, self.variables
+        _check_counts("optimizer_variables", optimizer_variables, f"{type(self).__name__}().variables", own)
+        _check_counts("trainable_variables", trainable_variables,
+                      "the trainable variables the optimizer was built with", built_for)
+        _check_counts("grads", grads, "the trainable variables the optimizer was built with", built_for)
+        mapping = dict(zip(built_for, trainable_variables))
+        mapping.update(zip(own, optimizer_variables))
+        with StatelessScope(mapping) as scope:
+            self.apply(grads, built_for)
+        return [scope.get(v) for v in built_for], [scope.get(v) for v in own]
 
     def _update(self, grads, variables):
         grads = self._clip(grads)
@@ -631,3 +657,12 @@ def serialize(optimizer):
 
 def deserialize(config, custom_objects=None):
     return _class_named(config["class_name"]).from_config(config.get("config", {}), custom_objects)
+
+
+def _check_counts(argument, values, expected_name, expected):
+    """`stateless_apply`'s arguments must match their variables one to one: name both counts."""
+    values = list(values)
+    if len(values) != len(expected):
+        raise ValueError(f"Argument `{argument}` must be a list of tensors corresponding 1:1 to "
+                         f"{expected_name}: received a list of {len(values)}, but expected "
+                         f"{len(expected)}.")

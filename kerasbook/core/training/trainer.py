@@ -13,13 +13,20 @@ end of each epoch, so Python does almost nothing per step. With several JAX devi
 """
 
 import concurrent.futures
+import functools
+import inspect
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import state, tree, variables
+from kerasbook.core import state, tracking, tree, variables
 from kerasbook.core.training import data as data_lib
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
+from kerasbook.core.training.metrics import Mean, Metric
+
+# Attributes holding the metrics `compile` made: `Model.metrics` lists them first, in Keras's order.
+_TRAINER_METRICS = frozenset({"_loss_tracker", "_compile_metrics"})
 
 
 class Trainer:
@@ -34,8 +41,10 @@ class Trainer:
                 auto_scale_loss=True):
         from kerasbook.core.training import optimizers
         self.optimizer = optimizers.get(optimizer)
+        self._loss_tracker = Mean(name="loss")
         self._compile_loss = CompileLoss(loss, loss_weights, self._output_names_for_training())
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics, self._output_names_for_training())
+        self._compile_metrics.output_loss_trackers = self._compile_loss.output_trackers  # the monitor reads them
         from kerasbook.core.saving.serialization import serialize_keras_object
         self._compile_config = {"loss": serialize_keras_object(loss), "loss_weights": loss_weights,
                                 "metrics": serialize_keras_object(metrics)}
@@ -70,11 +79,158 @@ class Trainer:
     def _output_names_for_training(self):
         return list(getattr(self, "output_names", None) or ["output"])
 
+    # -- Keras 3's contract: what a custom step reads and overrides ----------------------------
+    @property
+    def metrics(self):
+        """The metrics a step updates, in Keras 3's order: the loss tracker (`loss`), the compiled
+        metrics as one Metric (`compile_metrics`, whose result is a dict), each output's loss tracker,
+        then the Metric attributes of the model and of its layers (`self.loss_tracker = Mean()`)."""
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compile_metrics.given:
+                found.append(self._compile_metrics)
+            found.extend(self._compile_loss.metrics)
+        for layer in self._flatten_layers():
+            for metric in tracking.find(layer, Metric, _TRAINER_METRICS):
+                if all(metric is not known for known in found):
+                    found.append(metric)
+        return found
+
+    @property
+    def metrics_variables(self):
+        """The variables of `self.metrics`, in order: the last part of a training step's state."""
+        return [v for metric in self.metrics for v in metric.variables]
+
+    @property
+    def metrics_names(self):
+        return [metric.name for metric in self.metrics]
+
+    @property
+    def losses(self):
+        """As a Layer's, or, while a step computes the loss, the losses its model call returned."""
+        override = self.__dict__.get("_losses_override")
+        return list(override) if override else super().losses
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The loss of one batch: the compiled loss of `y` against `y_pred`, plus `self.losses`
+        (`add_loss`, regularizers), each summed to a scalar. Override it to change the loss and keep
+        the rest of `fit`."""
+        del x, training  # the default loss uses neither
+        losses = []
+        compiled = self._compile_loss(y, y_pred, sample_weight)
+        if compiled is not None:
+            losses.append(compiled)
+        losses.extend(jnp.sum(jnp.asarray(loss, "float32")) for loss in self.losses)
+        if not losses:
+            raise ValueError("The model has no loss to optimize: pass `loss=` to compile(), or add one "
+                             "in a layer with `self.add_loss(...)`.")
+        return functools.reduce(lambda a, b: a + b, losses)
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """`compute_loss`, also when an override leaves out `training` (added in Keras 3.3)."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables, metrics_variables,
+                               x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """`compute_loss` on given variable values (the regularizers read them). Returns
+        `loss, (trainable_variables, non_trainable_variables, metrics_variables)`."""
+        groups = (self.trainable_variables, self.non_trainable_variables, self.metrics_variables)
+        values = (trainable_variables, non_trainable_variables, metrics_variables)
+        with state.StatelessScope(_mapping(groups, values)) as scope:
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training)
+        return loss, (trainable_variables, [scope.get(v) for v in groups[1]], [scope.get(v) for v in groups[2]])
+
+    def compute_loss_and_updates(self, trainable_variables, non_trainable_variables, metrics_variables, x, y,
+                                 sample_weight, training=False, optimizer_variables=None):
+        """The forward pass and the loss, as a pure function for `jax.value_and_grad`. Returns
+        `loss, (unscaled_loss, y_pred, non_trainable_variables, metrics_variables)`."""
+        y_pred, non_trainable_variables, losses = self.stateless_call(
+            trainable_variables, non_trainable_variables, x, return_losses=True, training=training)
+        self.__dict__["_losses_override"] = losses  # what compute_loss sees as self.losses
+        try:
+            loss, (_, non_trainable_variables, metrics_variables) = self.stateless_compute_loss(
+                trainable_variables, non_trainable_variables, metrics_variables, x=x, y=y, y_pred=y_pred,
+                sample_weight=sample_weight, training=training)
+        finally:
+            self.__dict__["_losses_override"] = None
+        return loss, (loss, y_pred, non_trainable_variables, metrics_variables)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch; return every metric's result (a dict).
+        Override it to update metrics of your own."""
+        del x
+        if self._compile_metrics.given:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """`{name: value}` for each of `self.metrics`; a dict result (compile_metrics) is spread out."""
+        results = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                results.update(result)
+            else:
+                results[metric.name] = result
+        return results
+
+    def _update_metrics_variables(self, metrics_variables, loss, x, y, y_pred, sample_weight):
+        """The loss tracker and `compute_metrics` run on `metrics_variables`: returns (logs, new values)."""
+        metric_vars = self.metrics_variables
+        with state.StatelessScope(dict(zip(metric_vars, metrics_variables))) as scope:
+            batch_size = next(a for a in tree.flatten(x) if a is not None).shape[0]
+            self._loss_tracker.update_state(loss, sample_weight=batch_size)
+            logs = self.compute_metrics(x, y, y_pred, sample_weight)
+        return logs, [scope.get(v) for v in metric_vars]
+
+    def train_step(self, state, data):
+        """One step of `fit`, a pure function: `state` is `(trainable_variables,
+        non_trainable_variables, optimizer_variables, metrics_variables)` (lists of arrays), `data`
+        one batch `(x, y, sample_weight)` (or `(x, y)`, or `x`). Returns `(logs, state)`."""
+        trainable_variables, non_trainable_variables, optimizer_variables, metrics_variables = state
+        x, y, sample_weight = data_lib.unpack_x_y_sample_weight(data)
+        grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
+        (loss, aux), grads = grad_fn(trainable_variables, non_trainable_variables, metrics_variables, x, y,
+                                     sample_weight, training=True, optimizer_variables=optimizer_variables)
+        unscaled_loss, y_pred, non_trainable_variables, metrics_variables = aux
+        trainable_variables, optimizer_variables = self.optimizer.stateless_apply(
+            optimizer_variables, grads, trainable_variables)
+        logs, metrics_variables = self._update_metrics_variables(metrics_variables, unscaled_loss, x, y,
+                                                                 y_pred, sample_weight)
+        return logs, (trainable_variables, non_trainable_variables, optimizer_variables, metrics_variables)
+
+    def test_step(self, state, data):
+        """One step of `evaluate`: `state` is `(trainable_variables, non_trainable_variables,
+        metrics_variables)`. Returns `(logs, state)`."""
+        trainable_variables, non_trainable_variables, metrics_variables = state
+        x, y, sample_weight = data_lib.unpack_x_y_sample_weight(data)
+        loss, aux = self.compute_loss_and_updates(trainable_variables, non_trainable_variables,
+                                                  metrics_variables, x, y, sample_weight, training=False)
+        unscaled_loss, y_pred, non_trainable_variables, metrics_variables = aux
+        logs, metrics_variables = self._update_metrics_variables(metrics_variables, unscaled_loss, x, y,
+                                                                 y_pred, sample_weight)
+        return logs, (trainable_variables, non_trainable_variables, metrics_variables)
+
+    def predict_step(self, state, data):
+        """One step of `predict`: `state` is `(trainable_variables, non_trainable_variables)`.
+        Returns `(outputs, non_trainable_variables)`."""
+        trainable_variables, non_trainable_variables = state
+        x, _, _ = data_lib.unpack_x_y_sample_weight(data)
+        return self.stateless_call(trainable_variables, non_trainable_variables, x, training=False)
+
     # -- state ---------------------------------------------------------------------------------
-    def _state_variables(self):
-        self.optimizer.build(self.trainable_variables)
-        return (self.trainable_variables, self.non_trainable_variables, self.optimizer.variables,
-                self._compile_metrics.variables)
+    def _state_variables(self, kind):
+        """The variables behind each part of a `kind` step's state, as Keras 3 groups them."""
+        if kind == "train":
+            self.optimizer.build(self.trainable_variables)
+            return (self.trainable_variables, self.non_trainable_variables, self.optimizer.variables,
+                    self.metrics_variables)
+        if kind == "test":
+            return self.trainable_variables, self.non_trainable_variables, self.metrics_variables
+        return self.trainable_variables, self.non_trainable_variables
 
     @staticmethod
     def _values(groups):
@@ -93,51 +249,20 @@ class Trainer:
             for variable, value in zip(group, group_values):
                 variable.assign(value)
 
+    def _reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
     # -- the compiled steps --------------------------------------------------------------------
     def _step(self, kind, groups):
+        """`train_step`, `test_step` or `predict_step` (the model's own, or an override) compiled,
+        kept while the variables stay the same."""
         key = (kind, tuple(id(v) for group in groups for v in group))
         fn = self._step_cache.get(key)
         if fn is None:
-            builder = {"train": self._make_train_step, "test": self._make_test_step}[kind]
-            fn = self._step_cache[key] = CompiledStep(builder(groups), donate=kind == "train")
+            _check_step_signature(self, kind)
+            fn = self._step_cache[key] = CompiledStep(_checked_step(self, kind, groups), donate=kind == "train")
         return fn
-
-    def _make_train_step(self, groups):
-        trainable, non_trainable, optimizer_vars, metric_vars = groups
-
-        def train_step(values, x, y, sample_weight):
-            tv, ntv, ov, mv = values
-
-            def loss_fn(tv):
-                y_pred, new_ntv, extra_losses = self.stateless_call(tv, ntv, x, training=True)
-                loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
-                return loss, (y_pred, new_ntv, per_output)
-
-            (loss, (y_pred, ntv, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv)
-            mapping = dict(zip(trainable, tv))
-            mapping.update(zip(optimizer_vars, ov))
-            with state.StatelessScope(mapping) as scope:
-                self.optimizer.apply(grads, trainable)
-            tv = [scope.get(v) for v in trainable]
-            ov = [scope.get(v) for v in optimizer_vars]
-            mv, logs = self._compile_metrics.stateless_update(metric_vars, mv, y, y_pred, sample_weight,
-                                                              loss, per_output)
-            return (tv, ntv, ov, mv), logs
-
-        return train_step
-
-    def _make_test_step(self, groups):
-        trainable, non_trainable, optimizer_vars, metric_vars = groups
-
-        def test_step(values, x, y, sample_weight):
-            tv, ntv, ov, mv = values
-            y_pred, new_ntv, extra_losses = self.stateless_call(tv, ntv, x, training=False)
-            loss, per_output = self._compile_loss(y, y_pred, sample_weight, extra_losses)
-            mv, logs = self._compile_metrics.stateless_update(metric_vars, mv, y, y_pred, sample_weight,
-                                                              loss, per_output)
-            return ([None] * len(tv), state.unchanged_as_none(new_ntv, ntv), [None] * len(ov), mv), logs
-
-        return test_step
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -146,6 +271,7 @@ class Trainer:
             validation_batch_size=None, validation_freq=1):
         from kerasbook.core.training import callbacks as callbacks_lib
         self._require_compiled("fit")
+        _check_validation_freq(validation_freq)
         x, y, sample_weight = self._standardize(x, y, sample_weight)
         if class_weight is not None:
             if sample_weight is not None:
@@ -157,59 +283,63 @@ class Trainer:
         n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
         batch_size = batch_size or 32
         self._prepare(x, y)
+        data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
+        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+        epoch_batches = data_lib.EpochBatches(n, batch_size, shuffle, rng, steps_per_epoch)
 
-        steps = -(-n // batch_size)
         history = callbacks_lib.History()
         verbose = _verbosity(verbose, callbacks)
         callback_list = callbacks_lib.CallbackList(
             list(callbacks or []) + [history], add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps)
-        groups = self._state_variables()
+            verbose=verbose, epochs=epochs, steps=len(epoch_batches))
+        groups = self._state_variables("train")
         step = self._step("train", groups)
         # Compile every batch shape the epoch will see, one after the other in a background thread
         # while the weights are initialized and the first batches run: the full batch first, then
         # the smaller last batch and the validation batches.
-        first_size = min(batch_size, n)
-        step.compile_ahead(groups, _batch_spec((x, y, sample_weight), first_size), trace_here=True)
+        step.compile_ahead(groups, _batch_spec(data, min(batch_size, n)), trace_here=True)
         if n % batch_size and n > batch_size:
-            step.compile_ahead(groups, _batch_spec((x, y, sample_weight), n % batch_size), once_per_epoch=True)
+            step.compile_ahead(groups, _batch_spec(data, n % batch_size), once_per_epoch=True)
         if validation_data is not None:
             val_x, val_y, val_weight = self._standardize(*_unpack_validation(validation_data))
-            val_n = data_lib.num_samples(("x", val_x))
-            val_size = min(validation_batch_size or batch_size, val_n)
-            test_step = self._step("test", groups)
-            test_step.compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), val_size))
-            if val_n % val_size:
-                test_step.compile_ahead(groups, _batch_spec((val_x, val_y, val_weight), val_n % val_size),
-                                        once_per_epoch=True)
-        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+            self._compile_test_ahead(val_x, val_y, val_weight, validation_batch_size or batch_size)
         self.stop_training = False
-        callback_list.on_train_begin()
+        epoch_logs = {}
+        callback_list.on_train_begin({})
         for epoch in range(initial_epoch, epochs):
-            self._compile_metrics.reset(groups[3])
-            callback_list.on_epoch_begin(epoch)  # may change weights or the learning rate
+            self._reset_metrics()
+            callback_list.on_epoch_begin(epoch, {})  # may change weights or the learning rate
             values = self._step_inputs(groups)
             logs = {}
-            for batch_index, index in enumerate(data_lib.batches(n, batch_size, shuffle, rng)):
-                callback_list.on_train_batch_begin(batch_index)
-                batch = self._place(data_lib.take((x, y, sample_weight), index))
-                values, logs = step(values, *batch)
-                callback_list.on_train_batch_end(batch_index, logs)
+            for batch_index, index in enumerate(epoch_batches.epoch()):
+                callback_list.on_train_batch_begin(batch_index, {})
+                logs, values = step(values, self._place(data_lib.take(data, index)))
+                callback_list.on_train_batch_end(batch_index, _flat_logs(logs))
                 if self.stop_training:
                     break
             epoch_logs = _to_python(logs)
             self._write_back(groups, values)
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_x, val_y, val_weight = _unpack_validation(validation_data)
+            if validation_data is not None and _should_validate(epoch, validation_freq):
                 val_logs = self.evaluate(val_x, val_y, sample_weight=val_weight,
                                          batch_size=validation_batch_size or batch_size, verbose=0,
-                                         return_dict=True)
+                                         steps=validation_steps, return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        callback_list.on_train_end(epoch_logs if epochs > initial_epoch else {})
+        callback_list.on_train_end(epoch_logs)
         return history
+
+    def _compile_test_ahead(self, x, y, sample_weight, batch_size):
+        """Start compiling the test step for validation batches of this size (and the last, smaller one)."""
+        data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
+        n = data_lib.num_samples(("x", x))
+        size = min(batch_size, n)
+        groups = self._state_variables("test")
+        test_step = self._step("test", groups)
+        test_step.compile_ahead(groups, _batch_spec(data, size))
+        if n % size:
+            test_step.compile_ahead(groups, _batch_spec(data, n % size), once_per_epoch=True)
 
     # -- evaluate and predict ------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -219,49 +349,55 @@ class Trainer:
         n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
         batch_size = batch_size or 32
         self._prepare(x, y)
-        groups = self._state_variables()
-        self._compile_metrics.reset(groups[3])
+        data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
+        epoch_batches = data_lib.EpochBatches(n, batch_size, steps=steps)
+        groups = self._state_variables("test")
+        self._reset_metrics()
         step = self._step("test", groups)
         values = self._values(groups)
         logs = {}
-        callback_list = self._callbacks_for_one_pass(callbacks, verbose, -(-n // batch_size))
-        callback_list.on_test_begin()
-        for batch_index, index in enumerate(data_lib.batches(n, batch_size)):
-            callback_list.on_test_batch_begin(batch_index)
-            values, logs = step(values, *self._place(data_lib.take((x, y, sample_weight), index)))
-            callback_list.on_test_batch_end(batch_index, logs)
-        self._write_back(groups[3:], values[3:])
+        callback_list = self._callbacks_for_one_pass(callbacks, verbose, len(epoch_batches))
+        callback_list.on_test_begin({})
+        for batch_index, index in enumerate(epoch_batches.epoch()):
+            callback_list.on_test_batch_begin(batch_index, {})
+            logs, values = step(values, self._place(data_lib.take(data, index)))
+            callback_list.on_test_batch_end(batch_index, _flat_logs(logs))
+        self._write_back(groups[2:], values[2:])
         logs = _to_python(logs)
         callback_list.on_test_end(logs)
-        return _result(logs, return_dict, self._compile_metrics.log_names())
+        return _result(logs, return_dict, self._log_order())
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         x = self._standardize_inputs(x)
         n = data_lib.num_samples(("x", x))
         batch_size = batch_size or 32
         self._ensure_built(x)
-        run = self._inference_function()
-        callback_list = self._callbacks_for_one_pass(callbacks, verbose, -(-n // batch_size))
-        callback_list.on_predict_begin()
+        run = self._predict_function()
+        epoch_batches = data_lib.EpochBatches(n, batch_size, steps=steps)
+        callback_list = self._callbacks_for_one_pass(callbacks, verbose, len(epoch_batches))
+        callback_list.on_predict_begin({})
         outputs = []
-        for batch_index, index in enumerate(data_lib.batches(n, batch_size)):
-            callback_list.on_predict_batch_begin(batch_index)
+        for batch_index, index in enumerate(epoch_batches.epoch()):
+            callback_list.on_predict_batch_begin(batch_index, {})
             outputs.append(run(self._place(data_lib.take(x, index))))
             callback_list.on_predict_batch_end(batch_index, {"outputs": outputs[-1]})
-        callback_list.on_predict_end()
+        callback_list.on_predict_end({})
         # Results come to the host once, at the end: meanwhile the device computes batch i while
         # Python slices batch i + 1.
         flat = [np.concatenate([np.asarray(o) for o in parts]) for parts in
                 zip(*[tree.flatten(o) for o in outputs])]
         return tree.pack_sequence_as(outputs[0], flat)
 
-    def _inference_function(self):
-        """batch -> outputs in inference mode: the model's compiled call, with the weights read once
-        rather than at every batch."""
-        weights, fn = self._compiled_call(training=False)
-        variables.materialize(weights)
-        values = [v.value for v in weights]
-        return lambda x: fn(values, x)[0]
+    def _predict_function(self):
+        """batch -> outputs: `predict_step` compiled, the weights read once rather than at every batch.
+        Without an override, the model's own compiled inference call (`model(x)` shares it)."""
+        groups = self._state_variables("predict")
+        values = self._values(groups)
+        if type(self).predict_step is Trainer.predict_step:
+            call = self._compiled_call(training=False)
+            return lambda x: call(values, x)[0]
+        step = self._step("predict", groups)
+        return lambda x: step(values, (x,))[0]
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("train_on_batch")
@@ -269,11 +405,12 @@ class Trainer:
         if class_weight is not None:
             sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
         self._prepare(x, y)
-        groups = self._state_variables()
-        self._compile_metrics.reset(groups[3])
-        values, logs = self._step("train", groups)(self._step_inputs(groups), *self._place((x, y, sample_weight)))
+        groups = self._state_variables("train")
+        self._reset_metrics()
+        logs, values = self._step("train", groups)(
+            self._step_inputs(groups), self._place(data_lib.pack_x_y_sample_weight(x, y, sample_weight)))
         self._write_back(groups, values)
-        return _result(_to_python(logs), return_dict, self._compile_metrics.log_names())
+        return _result(_to_python(logs), return_dict, self._log_order())
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         return self.evaluate(x, y, batch_size=data_lib.num_samples(("x", self._standardize_inputs(x))),
@@ -282,7 +419,18 @@ class Trainer:
     def predict_on_batch(self, x):
         x = self._standardize_inputs(x)
         self._ensure_built(x)
-        return tree.map_structure(np.asarray, self._inference_function()(self._place(x)))
+        return tree.map_structure(np.asarray, self._predict_function()(self._place(x)))
+
+    def _log_order(self):
+        """The order of evaluate's list, as Keras's: each metric's name in `self.metrics` order
+        (compile_metrics spread out)."""
+        names = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                names += [m.name for _, _, m in metric.metrics or []]
+            else:
+                names.append(metric.name)
+        return names
 
     # -- helpers -------------------------------------------------------------------------------
     def _callbacks_for_one_pass(self, callbacks, verbose, steps):
@@ -328,10 +476,10 @@ class Trainer:
         self._ensure_built(x)
         if y is None:
             return
-        variables = self.variables
+        groups = self._state_variables("predict")
         specs = jax.eval_shape(
-            lambda values, x: self._stateless_run(variables, values, (x,), {})[0],
-            [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in variables],
+            lambda values, x: self.stateless_call(*values, x)[0],
+            tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups),
             tree.map_structure(lambda a: jax.ShapeDtypeStruct((2,) + a.shape[1:], a.dtype), x))
         if self._compile_loss.has_losses:
             self._compile_loss.check_shapes(y, specs)
@@ -379,21 +527,22 @@ class CompiledStep:
         values_spec = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
         options = self._QUICK if once_per_epoch else None
         if trace_here:
-            lowered = self.jitted.lower(values_spec, *batch_spec)
+            lowered = self.jitted.lower(values_spec, batch_spec)
             self.ahead[key] = self._pool.submit(_compile, lowered, options)
         else:
             self.ahead[key] = self._pool.submit(
-                lambda: _compile(self.jitted.lower(values_spec, *batch_spec), options))
+                lambda: _compile(self.jitted.lower(values_spec, batch_spec), options))
 
-    def __call__(self, values, *batch):
+    def __call__(self, values, batch):
+        """`(logs, new values)` of one step on `batch`."""
         future = self.ahead.get(_signature(batch))
         compiled = future.result() if future is not None else self.jitted
-        new_values, logs = compiled(values, *batch)
+        logs, new_values = compiled(values, batch)
         if self.donate:  # a donating step returns every value: its inputs are gone after it
-            return new_values, logs
+            return logs, new_values
         # Others return None for a value they did not change (`state.unchanged_as_none`): keep it.
-        return tuple([old if new is None else new for new, old in zip(new_group, old_group)]
-                     for new_group, old_group in zip(new_values, values)), logs
+        return logs, tuple([old if new is None else new for new, old in zip(new_group, old_group)]
+                           for new_group, old_group in zip(new_values, values))
 
 
 def _compile(lowered, options):
@@ -424,10 +573,128 @@ def _verbosity(verbose, callbacks=()):
     return int(verbose)
 
 
+def _flat_logs(logs):
+    """A step's logs with nested dicts (`compile_metrics`' result) spread out, as Keras does."""
+    if not isinstance(logs, dict):
+        return {"logs": logs} if logs is not None else {}
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
 def _to_python(logs):
-    """Logs as floats, sorted by name as Keras gives them (`accuracy` before `loss`): the epoch logs,
-    history, the progress line and evaluate's dict."""
-    return {k: float(logs[k]) for k in sorted(logs)}
+    """Logs as Python floats (arrays of more than one number as NumPy arrays), sorted by name as
+    Keras gives them (`accuracy` before `loss`): the epoch logs, history, the progress line and
+    evaluate's dict."""
+    flat = _flat_logs(logs)
+    return {k: _python_value(flat[k]) for k in sorted(flat)}
+
+
+def _python_value(value):
+    array = np.asarray(value)
+    return float(array.reshape(())) if array.size == 1 else array
+
+
+def _mapping(groups, values):
+    """{variable: value} over groups of variables and their values, one to one."""
+    mapping = {}
+    for group, group_values in zip(groups, values):
+        mapping.update(zip(group, group_values))
+    return mapping
+
+
+# -- a user's step: checked, so that a mistake is named rather than silently ignored ----------
+_STATE_PARTS = {
+    "train": ("trainable_variables", "non_trainable_variables", "optimizer_variables", "metrics_variables"),
+    "test": ("trainable_variables", "non_trainable_variables", "metrics_variables"),
+    "predict": ("trainable_variables", "non_trainable_variables"),
+}
+
+
+def _check_step_signature(model, kind):
+    """A `train_step(self, data)` is Keras 2's (TensorFlow's) signature: say which one JAX uses."""
+    method = getattr(model, f"{kind}_step")
+    parameters = inspect.signature(method).parameters.values()
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return
+    parts = ", ".join(_STATE_PARTS[kind])
+    returns = "(outputs, non_trainable_variables)" if kind == "predict" else "(logs, state)"
+    raise TypeError(
+        f"{type(model).__name__}.{kind}_step takes ({', '.join(p.name for p in positional)}): that is the "
+        f"Keras 2 (TensorFlow) signature. With the JAX backend Keras 3 calls {kind}_step(self, state, "
+        f"data), where state = ({parts}) are lists of arrays, and expects it to return {returns}. "
+        "See keras.io/guides/custom_train_step_in_jax.")
+
+
+def _checked_step(model, kind, groups):
+    """`model.<kind>_step` as the pure function that is compiled: its result is checked while it is
+    traced, and values a test or predict step did not change come back as None (not copied)."""
+    user_step = getattr(model, f"{kind}_step")
+
+    def step(values, data):
+        result = user_step(values, data)
+        if kind == "predict":
+            outputs, non_trainable = _check_result(model, kind, result, values[1:], groups[1:])
+            return outputs, ([None] * len(values[0]), state.unchanged_as_none(non_trainable, values[1]))
+        logs, new_values = _check_result(model, kind, result, values, groups)
+        if kind == "train":
+            return logs, tuple(list(group) for group in new_values)
+        return logs, tuple(state.unchanged_as_none(list(new), old) for new, old in zip(new_values, values))
+
+    return step
+
+
+def _check_result(model, kind, result, values, groups):
+    name = f"{type(model).__name__}.{kind}_step"
+    if kind == "predict":
+        expected = "(outputs, non_trainable_variables)"
+        parts = _STATE_PARTS[kind][1:]
+    else:
+        expected = f"(logs, state) with state = ({', '.join(_STATE_PARTS[kind])})"
+        parts = _STATE_PARTS[kind]
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise ValueError(f"{name} must return {expected}; it returned {_describe(result)}.")
+    first, new_state = result
+    if kind == "predict":
+        new_state = (new_state,)
+    elif not isinstance(first, dict):
+        raise ValueError(f"{name} must return {expected}, logs being a dict such as {{'loss': loss}}; "
+                         f"its first item is {_describe(first)}.")
+    if not isinstance(new_state, (tuple, list)) or len(new_state) != len(parts):
+        raise ValueError(f"{name} must return {expected}; its state is {_describe(new_state)}.")
+    for part, new, group in zip(parts, new_state, groups):
+        if not isinstance(new, (tuple, list)) or len(new) != len(group):
+            raise ValueError(f"{name} returned {part} as {_describe(new)}; expected a list of {len(group)} "
+                             f"arrays, one for each of the model's {part}.")
+    return first, tuple(new_state) if kind != "predict" else new_state[0]
+
+
+def _describe(value):
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(value)}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if hasattr(value, "shape"):
+        return f"an array of shape {tuple(value.shape)}"
+    return repr(value) if value is None else f"a {type(value).__name__}"
+
+
+def _check_validation_freq(validation_freq):
+    if not isinstance(validation_freq, (int, list, tuple)) or isinstance(validation_freq, bool):
+        raise ValueError("Expected `validation_freq` to be a list or int. Received: "
+                         f"validation_freq={validation_freq} of the type {type(validation_freq)}.")
+
+
+def _should_validate(epoch, validation_freq):
+    """Keras's rule: every `validation_freq` epochs, or at the (1-based) epochs listed."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
 
 
 def _result(logs, return_dict, order):
