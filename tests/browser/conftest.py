@@ -6,6 +6,11 @@ and settings folders so nothing from the user's home changes what the test sees.
 venv's: the server runs on this interpreter and finds the venv's `python3` kernelspec first.
 Screenshots go to test-artifacts/.
 
+A test fails when the page shows an error: an error or stderr output in any notebook, a widget that
+could not be displayed, or an uncaught JavaScript error (checked when the test ends, by the `page`
+fixture; `assert_no_errors(page)` checks at any moment). A test that shows an error on purpose is
+marked `@pytest.mark.allow_errors`. `@pytest.mark.viewport(1920, 1080)` gives a test a wider page.
+
     .venv/bin/python -m pytest -m browser tests/browser      (or: make browser)
 """
 
@@ -29,6 +34,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STARTUP_SECONDS = 90
+VIEWPORT = (1400, 1000)
+
+# What a page shows when something went wrong: error and stderr outputs, and the text JupyterLab's
+# widget manager puts where a widget failed to display.
+_ERROR_OUTPUTS = ('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+                  '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+_FAILED_WIDGET_TEXTS = ("Error displaying widget", "Failed to load model class", "Model not found")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_errors: the page may show error outputs (the test checks them)")
+    config.addinivalue_line("markers", "viewport(width, height): the size of the test's page")
 
 
 def _free_port():
@@ -114,6 +131,7 @@ def lab(tmp_path_factory):
              "--LabApp.expose_app_in_browser=True"],  # window.jupyterapp, to run JupyterLab's commands
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     lab = Lab(root, port, token)
+    lab.env = env  # the server's environment (its Jupyter data folder holds the trust database)
     deadline = time.time() + STARTUP_SECONDS
     while True:
         try:
@@ -140,7 +158,7 @@ def browser(tmp_path_factory):
         profile = tmp_path_factory.mktemp("chromium-profile")
         context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000})
+            viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
         try:
             yield context
         finally:
@@ -148,10 +166,40 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
+    """A new page (1400 x 1000, or the test's `viewport` marker); when the test ends, it fails if the
+    page shows an error (see `assert_no_errors`), unless the test is marked `allow_errors`."""
+    size = request.node.get_closest_marker("viewport")
+    width, height = size.args if size else VIEWPORT
     page = browser.new_page()
-    yield page
-    page.close()
+    if (width, height) != VIEWPORT:
+        page.set_viewport_size({"width": width, "height": height})
+    page.kerasbook_js_errors = []  # uncaught exceptions thrown in the page
+    page.on("pageerror", lambda error: page.kerasbook_js_errors.append(str(error)))
+    try:
+        yield page
+        if request.node.get_closest_marker("allow_errors") is None:
+            assert_no_errors(page)
+    finally:
+        page.close()
+
+
+def page_errors(page):
+    """What the page shows that went wrong: error/stderr outputs, failed widgets, uncaught JS errors."""
+    found = [f"error output: {text}" for text in page.eval_on_selector_all(
+        _ERROR_OUTPUTS, "outputs => outputs.map(o => o.innerText.trim().slice(0, 3000))")]
+    outputs = page.eval_on_selector_all(".jp-OutputArea-output", "outputs => outputs.map(o => o.innerText)")
+    found += [f"widget not displayed: {text.strip()[:500]}" for text in outputs
+              if any(marker in text for marker in _FAILED_WIDGET_TEXTS)]
+    found += [f"uncaught JavaScript error: {error}" for error in getattr(page, "kerasbook_js_errors", [])]
+    return found
+
+
+def assert_no_errors(page):
+    """Fail with the text of every error the page shows (an error in a redraw at a cell's end, a
+    warning printed to stderr, a widget whose front-end failed)."""
+    errors = page_errors(page)
+    assert not errors, "the page shows errors:\n" + "\n".join(errors)
 
 
 def _artifacts():
