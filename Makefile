@@ -3,15 +3,20 @@
 #   make lab      set up, then JupyterLab on notebooks/ (http://127.0.0.1:8888, URL with token printed)
 #   make test     set up, then unit tests, the notebooks (nbval), the browser test and the Binder build
 #   make unit | nbval | browser | binder | bench | clean
+#   make notebooks  re-run the course, saving widget state into each notebook, and trust it
+#   make lock     re-resolve requirements.lock (the versions everything installs) in a fresh venv
 #
-# Set-up is shared: system packages when missing (apt-get), then .venv with `pip install -e ".[test]"`.
-# The install is redone only when pyproject.toml changes (stamp file .venv/.kerasbook-installed).
+# Set-up is shared: system packages when missing (apt-get), then .venv with `pip install -e ".[test]"`
+# constrained by requirements.lock, so .venv gets the versions the test suite passed with.
+# The install is redone only when pyproject.toml or the lock changes (stamp .venv/.kerasbook-installed).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kerasbook-installed
+LOCK := requirements.lock
+LOCK_VENV := build/lock-venv
 LAB_PORT ?= 8888
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 SUDO := $(if $(AS_ROOT),,sudo)
@@ -28,9 +33,11 @@ define pytest
 	exit $$status
 endef
 
-.PHONY: lab test setup system-packages unit nbval browser binder bench clean
+.PHONY: lab test setup system-packages unit nbval browser binder bench clean lock notebooks
 
+# The course is trusted first, so its saved widget state renders before any cell runs.
 lab: setup
+	$(BIN)/jupyter trust notebooks/*.ipynb
 	@echo "Opening JupyterLab on notebooks/ -- open the http://127.0.0.1:$(LAB_PORT)/lab?token=... URL printed below."
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		$(if $(DISPLAY),,--no-browser) $(if $(AS_ROOT),--allow-root)
@@ -62,10 +69,10 @@ system-packages:
 	fi
 
 # A venv that exists but has no working pip (e.g. made before python3-venv was there) is rebuilt.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -c $(LOCK) -e ".[test]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $(STAMP)
 
@@ -97,6 +104,24 @@ bench: setup
 .PHONY: warm
 warm: setup
 	$(BIN)/python binder/warm_cache.py
+
+# The newest versions pyproject.toml allows, resolved in a fresh venv (nothing of .venv leaks in),
+# written as requirements.lock (pip freeze, kerasbook itself left out). Then `make test`, and commit
+# the lock if everything passes: make setup and Binder install exactly these versions.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install -q ".[test]"
+	{ echo "# The versions the test suite passed with: constraints for make setup and Binder."; \
+	  echo "# Regenerate with: make lock (a fresh venv, then pip freeze), then make test."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude kerasbook; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(LOCK_VENV)
+
+# Re-run every lesson in place, storing the widgets' state, then trust it (tools/run_course.py).
+notebooks: setup
+	$(BIN)/python tools/run_course.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache kerasbook.egg-info build dist

@@ -60,12 +60,42 @@ def test_widget_static_files_would_ship_with_the_package():
     assert "widgets/static/*" in patterns
 
 
+def requirement_lines(path):
+    """The requirements of a pip file: no comments, no options (`-c other.txt`)."""
+    return [line for line in path.read_text().splitlines()
+            if line.strip() and not line.startswith(("#", "-"))]
+
+
 def test_binder_installs_the_same_runtime_dependencies():
     binder = ROOT / "binder"
     assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
     assert "graphviz" in (binder / "apt.txt").read_text().split()
-    lines = [line for line in (binder / "requirements.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = requirement_lines(binder / "requirements.txt")
     assert names(lines) == names(PYPROJECT["project"]["dependencies"]) - {"ipython"}
     post_build = binder / "postBuild"
     assert post_build.stat().st_mode & 0o111, "postBuild must be executable for repo2docker to run it"
+
+
+def test_one_lock_file_pins_every_dependency_for_make_and_binder():
+    lock = requirement_lines(ROOT / "requirements.lock")
+    pins = dict(line.split("==") for line in lock)
+    assert all(len(line.split("==")) == 2 for line in lock), "pip freeze style: name==version"
+    assert "kerasbook" not in {name.lower() for name in pins}
+    declared = PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["test"]
+    missing = names(declared) - {name.lower().replace("_", "-") for name in pins}
+    assert not missing, f"not in requirements.lock (run `make lock`): {sorted(missing)}"
+    # Both installs use it as constraints: Binder's requirements and make's set-up.
+    assert "-c ../requirements.lock" in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    makefile = (ROOT / "Makefile").read_text()
+    assert 'pip install -q -c $(LOCK) -e ".[test]"' in makefile and "LOCK := requirements.lock" in makefile
+
+
+def test_this_environment_has_the_locked_versions():
+    """The suite runs on the versions the lock names (make setup installs them): a package upgraded
+    by hand in .venv shows here, before a lesson breaks on Binder with the lock's version."""
+    pins = dict(line.split("==") for line in requirement_lines(ROOT / "requirements.lock"))
+    installed = {dist.metadata["Name"].lower().replace("_", "-"): dist.version
+                 for dist in importlib.metadata.distributions()}
+    differ = {name: (version, installed[name.lower().replace("_", "-")]) for name, version in pins.items()
+              if installed.get(name.lower().replace("_", "-"), version) != version}
+    assert not differ, f"locked vs installed (make setup, or make lock then make test): {differ}"
