@@ -37,6 +37,9 @@ CELLS = [
     "t4 = layers.Conv2D(64, (1, 1), padding='same', activation='relu')(img)\n"
     "inception = keras.Model(img, layers.concatenate([t1, t2, t3, t4], axis=3), name='inception')\n"
     "%graph inception",
+    # Xception: 134 calls, its middle flow folded into one "x8" box; fitted to the width.
+    "xception = keras.applications.Xception(weights=None)\n"
+    "keras.widgets.GraphView(xception)",
 ]
 
 
@@ -129,6 +132,20 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
         screenshot(nested, "graph-view-nested-folded")
         nested.locator(".kb-fold").click()  # and open again
         nested.locator('svg g.cluster[id="encoder[0]"]').wait_for(timeout=30_000)
+
+        # Xception shows whole (zoom in to read), the middle flow one box; a double-click unfolds it.
+        tall = view(page, 3)
+        folded = tall.locator('svg g[id="x8(block5_sepconv1_act[0])"]')
+        folded.wait_for(timeout=120_000)
+        sizes = tall.evaluate("w => { const svg = w.querySelector('svg').getBoundingClientRect();"
+                              " const viewport = w.querySelector('.kb-viewport').getBoundingClientRect();"
+                              " return {width: svg.width, height: svg.height, room: viewport.width,"
+                              " tall: viewport.height}; }")
+        assert sizes["width"] <= sizes["room"] + 1 and sizes["height"] <= sizes["tall"] + 1  # whole
+        tall.scroll_into_view_if_needed()
+        screenshot(tall, "graph-view-xception")
+        folded.dblclick()
+        tall.locator('svg g[id="block12_sepconv2[0]"]').wait_for(state="attached", timeout=60_000)
 
         # The dark theme: boxes and lines take the theme's colours.
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")

@@ -1,10 +1,10 @@
 // GraphView's front-end: the node graph graphviz laid out in the kernel (an SVG whose boxes have
 // stable ids), made into an inspector. Click a box: the kernel fills the side panel for that call.
-// Hover: a tooltip. Drag: pan. Ctrl+wheel or +/-: zoom. "fit": the whole width again.
+// Hover: a tooltip. Drag: pan. Ctrl+wheel or +/-: zoom. "fit": the whole drawing again.
 // Nothing is laid out here: folding a cluster or showing shapes on arrows asks the kernel for a new
 // layout. Colours come from CSS variables (graph_view.css), so the dark theme is readable.
 
-const MAX_HEIGHT = 640; // px: taller graphs scroll (drag or wheel) inside the view
+const MAX_HEIGHT = 720; // px: the tallest the view gets; a taller graph is shown smaller
 const ZOOM_STEP = 1.25;
 
 function element(tag, className, text) {
@@ -39,10 +39,11 @@ class Canvas {
     this.inner.style.transform = `translate(${this.x}px, ${this.y}px) scale(${this.scale})`;
   }
 
-  // The whole width, never enlarged: a small graph keeps its size and is centred.
+  // The whole drawing: its full width, and its full height up to MAX_HEIGHT (a deep model such as
+  // Xception shows whole, small; zoom in to read). Never enlarged: a small graph keeps its size.
   fit() {
     const room = this.viewport.clientWidth || this.width;
-    this.scale = Math.min(1, room / this.width);
+    this.scale = Math.min(1, room / this.width, MAX_HEIGHT / this.height);
     this.viewport.style.height = `${Math.min(MAX_HEIGHT, Math.ceil(this.height * this.scale) + 4)}px`;
     this.x = Math.max(0, (room - this.width * this.scale) / 2);
     this.y = 0;
@@ -289,7 +290,9 @@ export default {
       model.save_changes();
     });
     viewport.addEventListener("dblclick", (event) => {
-      const group = boxOf(event.target);
+      // Like the click, retargeted to the viewport by the pointer capture: look under the pointer.
+      const under = document.elementFromPoint(event.clientX, event.clientY);
+      const group = under && boxOf(under);
       const box = group && model.get("boxes")[group.id];
       if (box && (box.kind === "repeat" || box.kind === "nested")) {
         model.send({ kind: "fold", title: box.title });
