@@ -124,3 +124,110 @@ def test_the_check_runs_once_per_input_signature_not_per_call():
             times.append((time.perf_counter() - start) / repeat)
         return min(times)
     assert best() < 1e-3  # an eager call stays well under a millisecond
+
+
+# -- layer arguments, checked when the layer is made -------------------------------------------
+
+# (code, the argument the message must name). Each is a mistake; Keras 3 refuses those not in
+# KERAS_ACCEPTS with the same exception type.
+MISTAKES = [
+    ("layers.Dense(0)", "units"), ("layers.Dense(-3)", "units"), ("layers.Dense(2.5)", "units"),
+    ("layers.Dense('3')", "units"), ("layers.Dense(None)", "units"),
+    ("layers.Conv2D(-4, 3)", "filters"), ("layers.Conv2D(0, 3)", "filters"), ("layers.Conv2D(4, 0)", "kernel_size"),
+    ("layers.Conv2D(4, -1)", "kernel_size"), ("layers.Conv2D(4, (3, 3, 3))", "kernel_size"),
+    ("layers.Conv2D(4, 3, strides=0)", "strides"), ("layers.Conv2D(4, 3, strides=-1)", "strides"),
+    ("layers.Conv2D(4, 3, dilation_rate=0)", "dilation_rate"), ("layers.Conv2D(4, 3, padding='full')", "padding"),
+    ("layers.Conv2D(4, 3, data_format='channels_middle')", "data_format"), ("layers.Conv2D(4, 3, groups=0)", "groups"),
+    ("layers.Conv1D(4, 3, padding='causal', strides=0)", "strides"), ("layers.Conv1D(0, 3)", "filters"),
+    ("layers.Conv3D(4, (1, 2))", "kernel_size"), ("layers.Conv2DTranspose(-1, 3)", "filters"),
+    ("layers.Conv2DTranspose(4, 3, strides=0)", "strides"), ("layers.SeparableConv2D(0, 3)", "filters"),
+    ("layers.SeparableConv2D(4, 3, depth_multiplier=0)", "depth_multiplier"),
+    ("layers.DepthwiseConv2D(3, depth_multiplier=0)", "depth_multiplier"), ("layers.DepthwiseConv2D(0)", "kernel_size"),
+    ("layers.MaxPooling2D(0)", "pool_size"), ("layers.MaxPooling2D(2, strides=0)", "strides"),
+    ("layers.MaxPooling2D(-2)", "pool_size"), ("layers.MaxPooling2D(2, padding='full')", "padding"),
+    ("layers.AveragePooling1D(0)", "pool_size"), ("layers.MaxPooling2D((2, 2, 2))", "pool_size"),
+    ("layers.GlobalAveragePooling2D(data_format='nhwc')", "data_format"),
+    ("layers.Dropout(1.5)", "rate"), ("layers.Dropout(-0.1)", "rate"), ("layers.Dropout('half')", "rate"),
+    ("layers.SpatialDropout2D(2.0)", "rate"), ("layers.GaussianDropout(1.5)", "rate"),
+    ("layers.GaussianNoise(-1.0)", "stddev"), ("layers.AlphaDropout(1.5)", "rate"),
+    ("layers.Embedding(-1, 8)", "input_dim"), ("layers.Embedding(10, 0)", "output_dim"),
+    ("layers.Embedding(0, 8)", "input_dim"), ("layers.Embedding(10, -8)", "output_dim"),
+    ("layers.LSTM(-2)", "units"), ("layers.LSTM(0)", "units"), ("layers.GRU(0)", "units"),
+    ("layers.SimpleRNN(-1)", "units"), ("layers.LSTM(4, dropout=1.5)", "dropout"),
+    ("layers.LSTM(4, recurrent_dropout=-0.5)", "recurrent_dropout"), ("layers.LSTMCell(0)", "units"),
+    ("layers.ConvLSTM2D(0, 3)", "filters"), ("layers.ConvLSTM2D(4, 3, strides=0)", "strides"),
+    ("layers.BatchNormalization(momentum=1.5)", "momentum"), ("layers.BatchNormalization(epsilon=-1)", "epsilon"),
+    ("layers.LayerNormalization(epsilon=-1.0)", "epsilon"), ("layers.GroupNormalization(groups=0)", "groups"),
+    ("layers.BatchNormalization(axis='last')", "axis"), ("layers.Concatenate(axis='x')", "axis"),
+    ("layers.RepeatVector(0)", "n"), ("layers.Reshape((-1, -1))", "target_shape"),
+    ("layers.Reshape((0, 3))", "target_shape"), ("layers.Permute((0, 1))", "dims"), ("layers.Permute((1, 1))", "dims"),
+    ("layers.UpSampling2D(0)", "size"), ("layers.ZeroPadding2D(-1)", "padding"), ("layers.Cropping2D(-1)", "cropping"),
+    ("layers.UpSampling2D(2, interpolation='cubic_spline')", "interpolation"),
+    ("layers.Dense(3, dtype='flaot32')", "flaot32"), ("keras.Input((3,), dtype='int3')", "int3"),
+    ("keras.Input((-3,))", "shape"),
+]
+# Mistakes Keras 3 lets through (each fails later, or computes nonsense): kerasbook refuses them.
+KERAS_ACCEPTS = {"layers.MaxPooling2D(2, strides=0)", "layers.MaxPooling2D(2, padding='full')",
+                 "layers.LSTM(4, dropout=1.5)", "layers.LSTM(4, recurrent_dropout=-0.5)",
+                 "layers.BatchNormalization(momentum=1.5)", "layers.BatchNormalization(epsilon=-1)",
+                 "layers.LayerNormalization(epsilon=-1.0)", "layers.Concatenate(axis='x')",
+                 "layers.Reshape((0, 3))", "layers.ZeroPadding2D(-1)",
+                 "layers.UpSampling2D(2, interpolation='cubic_spline')", "layers.ConvLSTM2D(0, 3)",
+                 "layers.ConvLSTM2D(4, 3, strides=0)"}
+
+
+def _made(code, lib):
+    namespace = {"layers": lib.layers, "keras": lib}
+    return eval(code, namespace)  # noqa: S307 (the test's own literal code)
+
+
+@pytest.mark.parametrize("code, argument", MISTAKES, ids=[code for code, _ in MISTAKES])
+def test_a_wrong_layer_argument_fails_at_construction_naming_layer_and_argument(code, argument):
+    with pytest.raises((ValueError, TypeError)) as ours:
+        _made(code, keras)
+    message = str(ours.value)
+    layer_class = code.split("(")[0].split(".")[-1]
+    assert (layer_class in message or "Input" in message) and argument in message, message
+    if code in KERAS_ACCEPTS:
+        _made(code, real_keras)
+    else:
+        with pytest.raises(Exception) as theirs:
+            _made(code, real_keras)
+        assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+
+
+def test_the_messages_say_what_was_expected_and_received():
+    cases = {"layers.Conv2D(-4, 3)": r'Conv2D layer "conv2d\w*": received an invalid value for `filters`, '
+                                     r"expected a positive integer\. Received: filters=-4",
+             "layers.Conv2D(4, 3, strides=0)": r"the `strides` argument must be a tuple of 2 integers\. Received "
+                                               r"strides=0, including values \[0\] that do not satisfy `value >= 1`",
+             "layers.Dropout(1.5)": r"Expected a float value between 0 and 1\. Received: rate=1\.5",
+             "layers.Dense(3, dtype='flaot32')": r"Invalid dtype: 'flaot32'\. Did you mean 'float32'\? Valid dtypes: "
+                                                 r"bfloat16, bool, complex64, float16, float32",
+             "layers.LSTM(-2)": r"^LSTM layer: received an invalid value for `units`",
+             "layers.LSTM(4, dropout=1.5)": r"^LSTM layer: invalid value received for argument `dropout`"}
+    for code, pattern in cases.items():
+        with pytest.raises(ValueError, match=pattern):
+            _made(code, keras)
+
+
+def test_good_arguments_in_every_accepted_form_still_build():
+    assert layers.Conv2D(4, (3, 1), strides=(2, 1), dilation_rate=1, padding="SAME").padding == "same"
+    assert layers.Conv2D(np.int64(4), 3).filters == 4
+    assert layers.DepthwiseConv2D(3).get_config()["depth_multiplier"] == 1
+    assert layers.ZeroPadding2D(((1, 2), (3, 4))).padding == ((1, 2), (3, 4))
+    assert layers.ZeroPadding1D((1, 2)).padding == ((1, 2),)
+    assert layers.Cropping2D((1, 2)).cropping == ((1, 1), (2, 2))
+    assert layers.Dropout(0).rate == 0 and layers.Dropout(1.0).rate == 1.0
+    assert layers.BatchNormalization(axis=[1, 2]).axis == [1, 2]
+    assert layers.Reshape((-1, 3)).target_shape == (-1, 3)
+    assert layers.Dense(3, dtype="float16").dtype == "float16"
+    assert layers.UpSampling2D(2, interpolation="bilinear").interpolation == "bilinear"
+
+
+def test_pooling_an_input_smaller_than_its_window_fails_when_built():
+    with pytest.raises(ValueError, match=r'"max_pooling2d\w*".*an input of spatial size \(1, 1\) is smaller than '
+                                         r"pool_size=\(2, 2\) with padding='valid'"):
+        layers.MaxPooling2D(2)(keras.Input((1, 1, 1)))
+    assert layers.MaxPooling2D(2, padding="same")(keras.Input((1, 1, 1))).shape == (None, 1, 1, 1)
+    assert layers.MaxPooling2D(2)(keras.Input((2, 3, 1))).shape == (None, 1, 1, 1)

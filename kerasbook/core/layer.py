@@ -66,7 +66,7 @@ class Layer(NodeAccessors):
             raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments {sorted(kwargs)}.")
         self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = _dtype_name(dtype)
+        self.dtype = _dtype_name(dtype, self)
         self.built = False
         self.supports_masking = False
         self.input_spec = None
@@ -503,10 +503,13 @@ def _is_plain(value):
     return False
 
 
-def _dtype_name(dtype):
+def _dtype_name(dtype, layer):
     if isinstance(dtype, dict):  # Keras 3's serialized DTypePolicy
         dtype = dtype.get("config", {}).get("name")
-    return standardize_dtype(dtype)
+    try:
+        return standardize_dtype(dtype)
+    except ValueError as error:
+        raise ValueError(f'{type(layer).__name__} layer "{layer.name}": {error}') from None
 
 
 def _dtype_config(dtype):

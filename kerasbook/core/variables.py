@@ -13,6 +13,8 @@ and the random numbers are drawn when they are first needed, from a seed fixed a
 results do not depend on when they are drawn.
 """
 
+import difflib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -32,7 +34,13 @@ def standardize_dtype(dtype):
         return dtype
     if hasattr(dtype, "name") and not isinstance(dtype, str):
         return str(dtype.name)
-    return str(np.dtype(dtype))
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:  # NumPy's bare "data type not understood": say what would have been understood
+        close = difflib.get_close_matches(str(dtype), sorted(_KNOWN_DTYPES), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"Invalid dtype: {dtype!r}.{hint} Valid dtypes: {', '.join(sorted(_KNOWN_DTYPES))}."
+                         ) from None
 
 
 def standardize_shape(shape):

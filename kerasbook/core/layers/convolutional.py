@@ -12,14 +12,8 @@ import jax.numpy as jnp
 from kerasbook.core import activations, constraints, initializers, regularizers
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 from kerasbook.core.ops import nn
-
-
-def _tuple(value, rank, name):
-    values = (value,) * rank if isinstance(value, int) else tuple(value)
-    if len(values) != rank:
-        raise ValueError(f"`{name}` must have {rank} values, received {value!r}.")
-    return values
 
 
 def output_length(length, kernel, stride, padding, dilation):
@@ -41,17 +35,16 @@ class BaseConv(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = filters
-        self.kernel_size = _tuple(kernel_size, self.rank, "kernel_size")
-        self.strides = _tuple(strides, self.rank, "strides")
-        self.padding = padding.lower()
+        # None: a depthwise convolution, whose filters follow from the input's channels
+        self.filters = arguments.positive_int(self, "filters", filters, allow=(None,))
+        self.kernel_size = arguments.int_tuple(self, "kernel_size", kernel_size, self.rank)
+        self.strides = arguments.int_tuple(self, "strides", strides, self.rank)
         allowed = ("valid", "same", "causal") if self.rank == 1 and type(self).call is BaseConv.call \
             else ("valid", "same")
-        if self.padding not in allowed:
-            raise ValueError(f'Layer "{self.name}": padding must be one of {allowed}, not {padding!r}.')
-        self.data_format = data_format or "channels_last"
-        self.dilation_rate = _tuple(dilation_rate, self.rank, "dilation_rate")
-        self.groups = groups
+        self.padding = arguments.one_of(self, "padding", padding, allowed)
+        self.data_format = arguments.data_format(self, data_format)
+        self.dilation_rate = arguments.int_tuple(self, "dilation_rate", dilation_rate, self.rank)
+        self.groups = arguments.positive_int(self, "groups", groups)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -154,13 +147,13 @@ class BaseDepthwiseConv(BaseConv):
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters=0, kernel_size=kernel_size, strides=strides, padding=padding,
+        super().__init__(filters=None, kernel_size=kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate, activation=activation,
                          use_bias=use_bias, kernel_initializer=depthwise_initializer,
                          bias_initializer=bias_initializer, kernel_regularizer=depthwise_regularizer,
                          bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
                          kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = depth_multiplier
+        self.depth_multiplier = arguments.positive_int(self, "depth_multiplier", depth_multiplier)
 
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
@@ -215,7 +208,7 @@ class BaseSeparableConv(BaseConv):
                          bias_initializer=bias_initializer, kernel_regularizer=depthwise_regularizer,
                          bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
                          kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = depth_multiplier
+        self.depth_multiplier = arguments.positive_int(self, "depth_multiplier", depth_multiplier)
         self.pointwise_constraint = constraints.get(pointwise_constraint)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
@@ -288,8 +281,8 @@ class BaseConvTranspose(BaseConv):
                  data_format=None, dilation_rate=1, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, **kwargs)
-        self.output_padding = None if output_padding is None else _tuple(output_padding, self.rank,
-                                                                          "output_padding")
+        self.output_padding = None if output_padding is None else arguments.int_tuple(
+            self, "output_padding", output_padding, self.rank, minimum=0)
 
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 from kerasbook.core import activations, constraints, initializers, regularizers
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 
 
 class Dense(Layer):
@@ -17,10 +18,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(f'Dense layer "{self.name}": `units` must be a positive integer, '
-                             f"received units={units!r}.")
-        self.units = units
+        self.units = arguments.positive_int(self, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -112,8 +110,8 @@ class Embedding(Layer):
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = arguments.positive_int(self, "input_dim", input_dim)
+        self.output_dim = arguments.positive_int(self, "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

@@ -25,6 +25,9 @@ class InputLayer(Layer):
         else:
             raise ValueError("An Input needs a `shape` (without the batch size), e.g. "
                              "keras.Input(shape=(784,)), or a `batch_shape`.")
+        if any(d is not None and d < 0 for d in batch_shape):
+            raise ValueError(f'Input "{self.name}": sizes in a shape cannot be negative (None is an unknown '
+                             f"size). Received: shape={tuple(batch_shape[1:]) if shape is not None else batch_shape}")
         self.batch_shape = batch_shape
         self.sparse = bool(sparse)
         self.optional = optional

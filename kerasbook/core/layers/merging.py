@@ -6,6 +6,7 @@ import functools
 import jax.numpy as jnp
 
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 
 
 class Merge(Layer):
@@ -97,7 +98,7 @@ class Concatenate(Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = arguments.axis(self, axis)
 
     def compute_output_shape(self, input_shape):
         self._check_list(input_shape)
@@ -138,7 +139,7 @@ class Dot(Merge):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
-        self.axes = axes
+        self.axes = arguments.axis(self, axes, "axes")
         self.normalize = normalize
 
     def _axes(self, rank_a, rank_b):

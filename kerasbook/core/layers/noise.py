@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from kerasbook.core import random
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 from kerasbook.core.layers.regularization import Dropout
 
 
@@ -17,7 +18,7 @@ class _SpatialDropout(Dropout):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = arguments.data_format(self, data_format)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -54,7 +55,7 @@ class GaussianNoise(Layer):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.stddev, self.seed = stddev, seed
+        self.stddev, self.seed = arguments.non_negative(self, "stddev", stddev), seed
         self.seed_generator = random.SeedGenerator(seed)
         self.supports_masking = True
 
@@ -75,8 +76,9 @@ class GaussianDropout(GaussianNoise):
     """Multiplies by noise of mean 1 and standard deviation sqrt(rate / (1 - rate)), in training only."""
 
     def __init__(self, rate, seed=None, **kwargs):
-        super().__init__((rate / (1 - rate)) ** 0.5, seed=seed, **kwargs)
-        self.rate = rate
+        super().__init__(0.0, seed=seed, **kwargs)
+        self.rate = arguments.fraction(self, "rate", rate, upper_open=True)  # 1 would divide by zero
+        self.stddev = (rate / (1 - rate)) ** 0.5
 
     def call(self, inputs, training=False):
         if training and self.rate > 0:
@@ -122,9 +124,8 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate <= 1:
-            raise ValueError(f'AlphaDropout layer "{self.name}": `rate` must be in [0, 1], received {rate}.')
-        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
+        self.rate = arguments.fraction(self, "rate", rate, upper_open=True)  # 1 would divide by zero
+        self.noise_shape, self.seed = noise_shape, seed
         self.seed_generator = random.SeedGenerator(seed)
         self.supports_masking = True
 

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from kerasbook.core import constraints, initializers, regularizers
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 from kerasbook.core.ops import nn
 
 
@@ -30,7 +31,9 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         if renorm:
             raise ValueError(f'BatchNormalization "{self.name}": kerasbook does not implement renorm=True.')
-        self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
+        self.axis = arguments.axis(self, axis)
+        self.momentum = arguments.fraction(self, "momentum", momentum)
+        self.epsilon = arguments.non_negative(self, "epsilon", epsilon)
         self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -104,7 +107,8 @@ class LayerNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
+        self.axis, self.epsilon = arguments.axis(self, axis), arguments.non_negative(self, "epsilon", epsilon)
+        self.center, self.scale = center, scale
         self.rms_scaling = rms_scaling
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -164,7 +168,9 @@ class GroupNormalization(Layer):
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.groups, self.axis, self.epsilon, self.center, self.scale = groups, axis, epsilon, center, scale
+        self.groups = arguments.positive_int(self, "groups", groups)
+        self.axis, self.epsilon = arguments.axis(self, axis), arguments.non_negative(self, "epsilon", epsilon)
+        self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
@@ -221,7 +227,7 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = arguments.axis(self, axis)
         self.supports_masking = True
 
     def call(self, inputs):

@@ -4,7 +4,8 @@ import jax.numpy as jnp
 
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
-from kerasbook.core.layers.convolutional import _tuple, output_length
+from kerasbook.core.layers import arguments
+from kerasbook.core.layers.convolutional import output_length
 from kerasbook.core.ops import nn
 
 
@@ -15,10 +16,11 @@ class BasePooling(Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = _tuple(pool_size, self.rank, "pool_size")
-        self.strides = _tuple(strides, self.rank, "strides") if strides is not None else self.pool_size
-        self.padding = padding.lower()
-        self.data_format = data_format or "channels_last"
+        self.pool_size = arguments.int_tuple(self, "pool_size", pool_size, self.rank)
+        self.strides = (self.pool_size if strides is None
+                        else arguments.int_tuple(self, "strides", strides, self.rank))
+        self.padding = arguments.one_of(self, "padding", padding, ("valid", "same"))
+        self.data_format = arguments.data_format(self, data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
@@ -29,6 +31,10 @@ class BasePooling(Layer):
         spatial = input_shape[2:] if first else input_shape[1:-1]
         out = tuple(output_length(n, p, s, self.padding, 1)
                     for n, p, s in zip(spatial, self.pool_size, self.strides))
+        if any(o == 0 for o in out):
+            raise ValueError(f"an input of spatial size {tuple(spatial)} is smaller than pool_size="
+                             f"{self.pool_size} with padding='{self.padding}', so the output would be empty. "
+                             "Use padding='same', a smaller pool_size, or pool earlier layers less.")
         if first:
             return (input_shape[0], input_shape[1]) + out
         return (input_shape[0],) + out + (input_shape[-1],)
@@ -58,7 +64,7 @@ class BaseGlobalPooling(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = arguments.data_format(self, data_format)
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self.rank + 2)
 

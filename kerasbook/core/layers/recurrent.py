@@ -21,7 +21,8 @@ import numpy as np
 from kerasbook.core import activations, constraints, initializers, regularizers, state
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
-from kerasbook.core.layers.convolutional import _tuple, output_length
+from kerasbook.core.layers import arguments
+from kerasbook.core.layers.convolutional import output_length
 from kerasbook.core.ops import nn
 
 
@@ -45,7 +46,7 @@ class _Cell(Layer):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = units
+        self.units = arguments.positive_int(self, "units", units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = use_bias
@@ -58,7 +59,10 @@ class _Cell(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout, self.recurrent_dropout, self.seed = dropout, recurrent_dropout, seed
+        self.dropout = arguments.fraction(self, "dropout", dropout, upper_open=True)
+        self.recurrent_dropout = arguments.fraction(self, "recurrent_dropout", recurrent_dropout,
+                                                    upper_open=True)
+        self.seed = seed
         if dropout or recurrent_dropout:
             from kerasbook.core.random import SeedGenerator
             self.seed_generator = SeedGenerator(seed)
@@ -243,10 +247,11 @@ class ConvLSTMCell(LSTMCell):
                  dilation_rate=1, **kwargs):
         super().__init__(filters, **kwargs)
         self.rank, self.filters = rank, filters
-        self.kernel_size = _tuple(kernel_size, rank, "kernel_size")
-        self.strides = _tuple(strides, rank, "strides")
-        self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate")
-        self.padding, self.data_format = padding.lower(), data_format or "channels_last"
+        self.kernel_size = arguments.int_tuple(self, "kernel_size", kernel_size, rank)
+        self.strides = arguments.int_tuple(self, "strides", strides, rank)
+        self.dilation_rate = arguments.int_tuple(self, "dilation_rate", dilation_rate, rank)
+        self.padding = arguments.one_of(self, "padding", padding, ("valid", "same"))
+        self.data_format = arguments.data_format(self, data_format)
         self._state_shape = None
 
     def _channel_axis(self):
@@ -469,7 +474,9 @@ def _recurrent_layer(name, cell_class, doc):
         for ignored in ("time_major", "use_cudnn", "implementation"):
             cell_kwargs.pop(ignored, None)
         layer_kwargs = {k: cell_kwargs.pop(k) for k in _LAYER_KWARGS if k in cell_kwargs}
-        RNN.__init__(self, cell_class(units, dtype=dtype, **cell_kwargs),
+        with arguments.reported_as(self):
+            cell = cell_class(units, dtype=dtype, **cell_kwargs)
+        RNN.__init__(self, cell,
                      return_sequences=return_sequences, return_state=return_state,
                      go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                      zero_output_for_mask=zero_output_for_mask, name=name,
@@ -493,8 +500,10 @@ class _ConvLSTM(RNN):
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, name=None, trainable=True, dtype=None, **cell_kwargs):
         layer_kwargs = {k: cell_kwargs.pop(k) for k in _LAYER_KWARGS if k in cell_kwargs}
-        cell = ConvLSTMCell(self.rank, filters, kernel_size, strides=strides, padding=padding,
-                            data_format=data_format, dilation_rate=dilation_rate, dtype=dtype, **cell_kwargs)
+        with arguments.reported_as(self):
+            arguments.positive_int(self, "filters", filters)
+            cell = ConvLSTMCell(self.rank, filters, kernel_size, strides=strides, padding=padding,
+                                data_format=data_format, dilation_rate=dilation_rate, dtype=dtype, **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          zero_output_for_mask=zero_output_for_mask, name=name, trainable=trainable,

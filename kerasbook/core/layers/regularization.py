@@ -2,6 +2,7 @@
 
 from kerasbook.core import random
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 
 
 class Dropout(Layer):
@@ -14,9 +15,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate <= 1:
-            raise ValueError(f'Dropout layer "{self.name}": `rate` must be in [0, 1], received {rate}.')
-        self.rate = rate
+        self.rate = arguments.fraction(self, "rate", rate)
         self.noise_shape = noise_shape
         self.seed = seed
         self.seed_generator = random.SeedGenerator(seed) if rate > 0 else None

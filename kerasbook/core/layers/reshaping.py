@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from kerasbook.core.input_spec import InputSpec
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 
 
 class Flatten(Layer):
@@ -15,7 +16,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = arguments.data_format(self, data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
@@ -39,7 +40,11 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = (target_shape,) if isinstance(target_shape, int) else tuple(target_shape)
+        target = (target_shape,) if isinstance(target_shape, int) else tuple(target_shape)
+        if target.count(-1) > 1 or any(not isinstance(d, int) or d < -1 or d == 0 for d in target):
+            arguments.fail(self, "`target_shape` must be sizes above 0, with at most one -1 (the size that "
+                                 f"makes the total fit). Received: target_shape={target_shape!r}")
+        self.target_shape = target
 
     def compute_output_shape(self, input_shape):
         sample = input_shape[1:]

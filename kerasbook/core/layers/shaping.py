@@ -5,16 +5,25 @@ import jax
 import jax.numpy as jnp
 
 from kerasbook.core.layer import Layer
+from kerasbook.core.layers import arguments
 
 
-def _pairs(value, rank):
-    """Keras's padding/cropping spec -> ((before, after),) per spatial axis."""
+INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")  # Keras's, all in jax.image
+
+
+def _pairs(layer, name, value, rank):
+    """Keras's padding/cropping spec -> ((before, after),) per spatial axis, each at least 0."""
     if isinstance(value, int):
-        return ((value, value),) * rank
-    value = tuple(value)
-    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return (value,)
-    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+        pairs = ((value, value),) * rank
+    elif rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        pairs = (tuple(value),)
+    else:
+        pairs = tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+    flat = [v for pair in pairs for v in pair]
+    if len(pairs) != rank or len(flat) != 2 * rank or not all(isinstance(v, int) and v >= 0 for v in flat):
+        arguments.fail(layer, f"`{name}` takes integers >= 0: one for every side, one per axis, or a pair "
+                              f"(before, after) per axis, for {rank} axes. Received: {name}={value!r}")
+    return pairs
 
 
 class _Spatial(Layer):
@@ -23,7 +32,7 @@ class _Spatial(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = arguments.data_format(self, data_format)
 
     def _spatial_axes(self, ndim):
         start = 2 if self.data_format == "channels_first" else 1
@@ -33,7 +42,7 @@ class _Spatial(Layer):
 class _ZeroPadding(_Spatial):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        self.padding = _pairs(padding, self.rank)
+        self.padding = _pairs(self, "padding", padding, self.rank)
 
     def call(self, inputs):
         widths = [(0, 0)] * inputs.ndim
@@ -54,7 +63,7 @@ class _ZeroPadding(_Spatial):
 class _Cropping(_Spatial):
     def __init__(self, cropping=1, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        self.cropping = _pairs(cropping, self.rank)
+        self.cropping = _pairs(self, "cropping", cropping, self.rank)
 
     def call(self, inputs):
         index = [slice(None)] * inputs.ndim
@@ -78,8 +87,8 @@ class _Cropping(_Spatial):
 class _UpSampling(_Spatial):
     def __init__(self, size=2, data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format, **kwargs)
-        self.size = (size,) * self.rank if isinstance(size, int) else tuple(size)
-        self.interpolation = interpolation
+        self.size = arguments.int_tuple(self, "size", size, self.rank)
+        self.interpolation = arguments.one_of(self, "interpolation", interpolation, INTERPOLATIONS)
 
     def call(self, inputs):
         axes = self._spatial_axes(inputs.ndim)
@@ -168,7 +177,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = n
+        self.n = arguments.positive_int(self, "n", n)
 
     def call(self, inputs):
         return jnp.repeat(inputs[:, None, :], self.n, axis=1)
@@ -191,7 +200,8 @@ class Permute(Layer):
         super().__init__(**kwargs)
         self.dims = tuple(dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError(f"Permute dims must be a permutation of 1..{len(self.dims)}; received {dims}.")
+            arguments.fail(self, f"`dims` must be a permutation of 1..{len(self.dims)} (the axes after the "
+                                 f"batch axis, which stays first). Received: dims={dims!r}")
 
     def call(self, inputs):
         return jnp.transpose(inputs, (0,) + self.dims)
