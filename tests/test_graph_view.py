@@ -219,6 +219,12 @@ def test_fallbacks_hold_the_graph_as_an_image_and_the_selected_call():
     assert '<img src="data:image/svg+xml;base64,' in page and "<svg" not in page
     assert "<b>shared [node 1]</b>" in page and "<td>(None, 7, 5)</td>" in page
     assert '<img src="data:image/png;base64,' in page  # the activation
+    import base64
+    import re
+    svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
+    selected = re.search(r'<g id="shared\[1\]".*?</g>', svg, re.S).group(0)
+    other = re.search(r'<g id="shared\[0\]".*?</g>', svg, re.S).group(0)
+    assert 'stroke="#1976d2"' in selected and 'stroke="#1976d2"' not in other  # the selection, outlined
     assert page == view.fallback_html()  # deterministic
     bundle, _ = view._repr_mimebundle_()
     assert bundle["text/plain"] == view.fallback_text() and "application/vnd.jupyter.widget-view+json" in bundle

@@ -257,7 +257,9 @@ class GraphView(Widget):
         self._watch.sync()
         if self._diagram is None:
             return f"<p class='kerasbook'><i>{html.escape(self.note)}</i></p>"
-        picture = _svg_img(self._diagram.svg(), f"node graph of {self._watch.name}")
+        box = self._selected_box()
+        svg = self._diagram.svg() if box is None else _highlighted(self._diagram.svg(), box.id)
+        picture = _svg_img(svg, f"node graph of {self._watch.name}")
         image = png_img(self.activation, "activation", width=240) if self.activation else ""
         panel = graph_panel.panel_html(self.panel, image) if self.panel else ""
         return (f"<div class='kerasbook'><div style='max-width:100%;overflow:auto'>{picture}</div>"
@@ -322,6 +324,16 @@ def _box_json(box):
             "class": "input" if layer is None else type(layer).__name__, "kind": box.kind,
             "inputs": box.inputs, "outputs": box.outputs, "count": box.count, "expanded": box.expanded,
             "params": graph_panel.parameters(box)}
+
+
+def _highlighted(svg, box_id):
+    """The SVG with the box `box_id` outlined in blue, as the front-end marks the selection."""
+    start = svg.find(f'<g id="{html.escape(box_id)}" class="node')
+    if start < 0:
+        return svg
+    end = svg.find("</g>", start)
+    group = svg[start:end].replace('stroke="black"', 'stroke="#1976d2" stroke-width="3"')
+    return svg[:start] + group + svg[end:]
 
 
 def _svg_img(svg, alt):

@@ -168,3 +168,37 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
 def _luminance(css_colour):
     numbers = [float(n) for n in re.findall(r"[\d.]+", css_colour)[:3]]
     return sum(numbers) / (3 * 255)
+
+
+def test_an_untrusted_notebook_shows_the_graph_and_the_selected_call_without_a_kernel(lab, page):
+    """A saved GraphView output opened untrusted (a fresh clone, Binder): JupyterLab's sanitizer keeps
+    the fallback's `<img>` of the graph (an inline <svg> would be dropped) and the panel's table."""
+    import json
+
+    import numpy as np
+
+    import kerasbook as keras
+    from kerasbook import layers
+    from kerasbook.widgets import GraphView
+
+    short, long = keras.Input((3, 5), name="short"), keras.Input((7, 5), name="long")
+    shared = layers.Dense(2, name="shared")
+    model = keras.Model([short, long], layers.Concatenate(axis=1)([shared(short), shared(long)]), name="saved")
+    widget = GraphView(model, [np.ones((1, 3, 5), "float32"), np.ones((1, 7, 5), "float32")]).select("shared", 1)
+    bundle, _ = widget._repr_mimebundle_()
+    output = {"output_type": "display_data", "metadata": {},
+              "data": {"text/plain": bundle["text/plain"], "text/html": bundle["text/html"]}}
+    notebook = {"cells": [{"cell_type": "code", "execution_count": 1, "id": "saved", "metadata": {},
+                           "outputs": [output], "source": "GraphView(model, x).select('shared', 1)"}],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                            "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (lab.root / "saved_graph.ipynb").write_text(json.dumps(notebook))
+    widget.close()
+    page.goto(lab.url("lab/tree/saved_graph.ipynb"))
+    picture = page.wait_for_selector(".jp-OutputArea-output img[src^='data:image/svg+xml']", timeout=60_000)
+    assert picture.evaluate("img => img.complete && img.naturalWidth") > 100  # decoded: a real picture
+    panel = page.inner_text(".jp-OutputArea-output .kerasbook-graph-panel")
+    assert "shared [node 1]" in panel and "(None, 7, 5)" in panel and "(None, 3, 5)" not in panel
+    assert page.locator(".jp-OutputArea-output img[src^='data:image/png']").count() == 1  # the activation
+    screenshot(page.locator(".jp-OutputArea-output").first, "graph-view-untrusted-fallback")
