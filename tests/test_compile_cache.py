@@ -135,6 +135,19 @@ def test_an_almost_full_disk_leaves_kerasbook_working_with_one_message(tmp_path)
     assert "Warning" not in stderr and "Error" not in stderr, stderr
 
 
+def test_a_disk_that_fills_up_later_turns_the_cache_off_with_one_message(tmp_path):
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    small = in_private_mount(f"mount -t tmpfs -o size=101m tmpfs {folder}")  # passes the set-up check
+    fill = (f"keras.layers  # the set-up runs: 101 MB free\n"
+            f"open({str(folder / 'other-data')!r}, 'wb').write(bytes(3 * 1024**2))  # now 98 MB")
+    result, stderr = run_kernel(folder, before=fill, prefix=small)
+    messages = [line for line in stderr.splitlines() if "compilation cache" in line]
+    assert len(messages) == 1 and "almost full (98 MB free)" in messages[0], stderr
+    assert result["folder"] is None and result["writes"] == 1, result  # the one announced as it filled
+    assert "Warning" not in stderr and "Error" not in stderr, stderr
+
+
 def test_an_entry_a_full_disk_cut_short_is_removed_and_writing_goes_on(warm, tmp_path):
     folder, first, _ = warm
     broken = tmp_path / "broken"

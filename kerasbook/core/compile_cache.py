@@ -21,9 +21,9 @@ Everything goes through JAX's own settings (`jax.config`); kerasbook only choose
 - how big: at most `MAX_SIZE_BYTES`; JAX removes the least recently used programs first
   (`jax_compilation_cache_max_size`). With a size bound, JAX also takes a lock file (the `filelock`
   package) around every read and write, so several kernels can share the folder safely.
-- never in the way: a folder that cannot be written, or a disk with almost no space left, turns the
-  cache off for this process with one message on stderr; kerasbook works as before, only slower to
-  start. A program that a full disk cut short is removed when the cache is next set up: JAX would
+- never in the way: a folder that cannot be written, or a disk with almost no space left (at set-up
+  or, checked before each write, later), turns the cache off for this process with one message on
+  stderr; kerasbook works as before, only slower to start. A program that a full disk cut short is removed when the cache is next set up: JAX would
   otherwise fail on it at every later write.
 - trust: JAX runs what it loads from this folder, so kerasbook creates it readable by its owner only.
 
@@ -46,7 +46,7 @@ MAX_SIZE_BYTES = 2 * 1024**3  # the whole course takes well under this; see benc
 MIN_FREE_BYTES = 100 * 1024**2  # below this much free disk space, the cache stays off
 
 # The folder in use (None: off) and whether anyone chose it yet (by default or by the switch).
-_state = {"folder": None, "chosen": False, "said": False}
+_state = {"folder": None, "chosen": False, "said": False, "listening": False}
 
 
 def default_folder():
@@ -107,12 +107,9 @@ def set_compilation_cache(where=True):
     if folder is not None:
         problem = _problem_with(folder)
         if problem:
-            _say_once(f"kerasbook: compilation cache off: {problem}. Everything works; models are "
-                      f"compiled again after each restart. Set {ENVIRONMENT_VARIABLE} to another folder "
-                      "to keep compiled programs.")
-            folder = None
-        else:
-            _drop_unfinished_entries(folder)
+            _turn_off_because(problem)
+            return
+        _drop_unfinished_entries(folder)
     _configure_jax(folder)
     _state.update(folder=folder, chosen=True)
 
@@ -148,6 +145,10 @@ def _problem_with(folder):
             pass
     except OSError as error:
         return f"cannot write to {folder} ({error.strerror or type(error).__name__})"
+    return _almost_full(folder)
+
+
+def _almost_full(folder):
     free = shutil.disk_usage(folder).free
     if free < MIN_FREE_BYTES:
         return f"the disk holding {folder} is almost full ({free // 1024**2} MB free)"
@@ -168,10 +169,24 @@ def _drop_unfinished_entries(folder):
                 entry.unlink(missing_ok=True)
 
 
-def _say_once(message):
+def _turn_off_because(problem):
+    """Go on without the cache, and say why (once a process: a kernel is not told twice)."""
     if not _state["said"]:
-        print(message, file=sys.stderr)
+        print(f"kerasbook: compilation cache off: {problem}. Everything works; models are compiled "
+              f"again after each restart. Set {ENVIRONMENT_VARIABLE} to another folder to keep compiled "
+              "programs.", file=sys.stderr)
         _state["said"] = True
+    _configure_jax(None)
+    _state.update(folder=None, chosen=True)
+
+
+def _before_each_write(event, **details):
+    """JAX announces each cache write (a monitoring event) just before it: if the disk has filled up
+    since the set-up, stop here rather than let every later write fail with its own warning."""
+    folder = _state["folder"]
+    if event == "/jax/compilation_cache/cache_misses" and folder is not None:
+        if problem := _almost_full(folder):
+            _turn_off_because(problem)
 
 
 def _configure_jax(folder):
@@ -185,3 +200,6 @@ def _configure_jax(folder):
     jax.config.update("jax_compilation_cache_dir", None if folder is None else str(folder))
     jax.config.update("jax_enable_compilation_cache", folder is not None)
     jax_cache.reset_cache()  # JAX opens its cache once, at the first compile after this
+    if folder is not None and not _state["listening"]:
+        jax.monitoring.register_event_listener(_before_each_write)
+        _state["listening"] = True
