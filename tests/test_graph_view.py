@@ -92,6 +92,7 @@ def test_bad_names_and_node_indices_say_what_exists():
     view.close()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a clean refusal
 def test_a_sample_of_the_wrong_shape_names_the_expected_shape_and_the_batch_axis():
     x = keras.Input((4,), name="x")
     model = keras.Model(x, layers.Dense(2)(x), name="small")
@@ -103,6 +104,7 @@ def test_a_sample_of_the_wrong_shape_names_the_expected_shape_and_the_batch_axis
     assert observer_count(model) == 0  # a refused view watches nothing
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a clean refusal
 def test_a_model_without_a_graph_says_so_and_how_to_build_it():
     model = keras.Sequential([layers.Dense(3, name="d")], name="later")
     view = GraphView(model)

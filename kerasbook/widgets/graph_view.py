@@ -11,7 +11,6 @@ graph out again in the kernel: graphviz does the layout, the browser never guess
 """
 
 import html
-import weakref
 
 import numpy as np
 import traitlets
@@ -64,21 +63,22 @@ class GraphView(Widget):
     note = traitlets.Unicode("", help="What the view cannot show, and why.").tag(sync=True)
 
     def __init__(self, model, x=None, expand_nested=True, **kwargs):
+        # Refuse bad input before the widget exists (no front-end model is opened for nothing).
+        x = None if x is None else _checked_sample(model, x)
+        traced = not _has_graph(model) and not _is_unbuilt_sequential(model)
+        if traced and x is None:
+            raise ValueError(
+                f'GraphView: model "{model.name}" ({type(model).__name__}) is subclassed, so it has no '
+                "graph of layer calls until it runs: give a sample input, GraphView(model, x), and "
+                "the view records the sub-layer calls of one call of the model.")
         super().__init__(**kwargs)
         self._expand_nested = expand_nested
-        self._x = None if x is None else _checked_sample(model, x)
+        self._x = x
         self._features = Features()
-        self._activations = None  # id(node) or box id -> NumPy array of that call's first output
+        self._activations = None  # id(node) -> NumPy array of that call's output
         self._diagram = None
-        self._traced = None  # the recorded calls of a subclassed model
+        self._traced = _trace(model, x) if traced else None  # a subclassed model's recorded calls
         self.layouts = 0  # how many times graphviz laid the graph out (tests read it)
-        if not _has_graph(model) and not _is_unbuilt_sequential(model):
-            if x is None:
-                raise ValueError(
-                    f'GraphView: model "{model.name}" ({type(model).__name__}) is subclassed, so it has no '
-                    "graph of layer calls until it runs: give a sample input, GraphView(model, x), and "
-                    "the view records the sub-layer calls of one call of the model.")
-            self._traced = _trace(model, self._x)
         self._watch = ModelWatch(model, self.refresh)
         self.folded = list(repeat_runs(model)) if _has_graph(model) else []
         self.observe(self._layout_changed, names=["folded", "edge_shapes"])
@@ -203,7 +203,7 @@ class GraphView(Widget):
         if self._traced is not None:
             outputs = box.call.outputs if box.call is not None else []
             return np.asarray(outputs[0])[0] if outputs and np.ndim(outputs[0]) > 0 else None
-        if box.node is None or "/" in box.id:  # inside a nested model: not an output of the feature model
+        if box.node is None or "/" in box.id:  # inside a nested model: not a feature-model output
             return None
         if self._activations is None:
             model = self._watch.model
@@ -220,10 +220,8 @@ class GraphView(Widget):
 
     def _unfold_to(self, name, node_index):
         """Unfold the folded boxes that hide the call; True if one did."""
-        hiding = [box.title for box in self._box_objects().values() if box.title in self.folded
-                  and (any(_matches(node.operation, node.operation._inbound_nodes.index(node), name, node_index)
-                           or name == title for node, title in zip(box.member_nodes, box.members))
-                       or (box.kind == "nested" and not box.expanded and _inside(box.layer, name)))]
+        hiding = [box.title for box in self._box_objects().values()
+                  if box.title in self.folded and _hides(box, name, node_index)]
         if hiding:
             self.folded = [t for t in self.folded if t not in hiding]
         return bool(hiding)
@@ -235,7 +233,8 @@ class GraphView(Widget):
     def _find(self, name, node_index):
         """The title of the drawn box for that call (or titled `name`), else None."""
         for box in self._box_objects().values():
-            if box.title == name or (box.kind != "repeat" and _matches(box.layer, _call_index(box), name, node_index)):
+            if box.title == name or (box.kind != "repeat"
+                                     and _matches(box.layer, _call_index(box), name, node_index)):
                 return box.title
         return None
 
@@ -271,11 +270,13 @@ class GraphView(Widget):
             return f'GraphView of model "{self._watch.name}": {self.note}'
         calls = sum(len(b.members) or 1 for b in self._diagram.boxes.values()
                     if b.kind != "input" and not b.expanded)
-        return f'GraphView of model "{self._watch.name}": {calls} call{"s" if calls != 1 else ""}, selected {self.selected}'
+        plural = "s" if calls != 1 else ""
+        return f'GraphView of model "{self._watch.name}": {calls} call{plural}, selected {self.selected}'
 
     def close(self):
-        if getattr(self, "_watch", None) is not None:
-            self._watch.close()
+        if getattr(self, "_watch", None) is None:  # __init__ refused its input: nothing to close
+            return
+        self._watch.close()
         self._features.forget()  # the feature model holds the model's layers
         super().close()
 
@@ -311,6 +312,15 @@ def _call_index(box):
 
 def _matches(layer, index, name, node_index):
     return layer is not None and layer.name == name and index == node_index
+
+
+def _hides(box, name, node_index):
+    """Whether a folded box hides the call `name` [node `node_index`] (or the box titled `name`)."""
+    if box.kind == "nested":
+        return _inside(box.layer, name)
+    return any(name == title or _matches(node.operation, node.operation._inbound_nodes.index(node),
+                                         name, node_index)
+               for node, title in zip(box.member_nodes, box.members))
 
 
 def _inside(model, name):
