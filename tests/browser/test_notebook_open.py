@@ -92,7 +92,9 @@ def test_an_untrusted_notebook_shows_the_widgets_fallbacks(lab, page, saved_note
 
 
 @pytest.mark.allow_errors
+@pytest.mark.viewport(1920, 1080)
 def test_the_page_fixture_sees_errors_and_stderr(lab, page):
+    assert page.evaluate("[window.innerWidth, window.innerHeight]") == [1920, 1080]
     name = lab.write_notebook("shows_errors.ipynb", [
         "import sys\nprint('a warning on stderr', file=sys.stderr)",
         "def redraw():\n    raise RuntimeError('a redraw failed at the end of the cell')\n"
