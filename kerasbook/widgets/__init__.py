@@ -1,7 +1,8 @@
 """Jupyter widgets (ipywidgets 8) that show a model as it is built, run and trained.
 
 - `LiveSummary(model)`: the summary table, redrawn when the model changes.
-- `GraphView(model)`: the node graph and, for a chosen call, its shapes, config and weights.
+- `GraphView(model, x=None)`: the inspector: click a call of a layer in the node graph to see its
+  shapes, weights, config and (given `x`) activation; pan, zoom, fold nested models and repeats.
 - `ActivationExplorer(model, x)`: every layer's activation for `x`, channel by channel.
 - `TrainingMonitor()`: a `fit` callback with a progress bar and live loss/metric curves.
 
