@@ -97,6 +97,13 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
         assert "each call of a shared layer" in legend and "nested model" in legend
         siamese.scroll_into_view_if_needed()
         screenshot(siamese, "graph-view-shared-layer")
+        # Shapes on arrows: the kernel lays the graph out again with each tensor's shape on its arrow.
+        page.mouse.move(0, 0)
+        siamese.locator(".kb-edge-shapes input").check()
+        siamese.locator("svg g.edge text", has_text="(None, 7, 2)").wait_for(timeout=30_000)
+        screenshot(siamese, "graph-view-edge-shapes")
+        siamese.locator(".kb-edge-shapes input").uncheck()
+        siamese.locator("svg g.edge text").first.wait_for(state="detached", timeout=30_000)
 
         # Fit to the width: the wide Inception module is drawn whole inside the output area.
         wide = view(page, 2)
