@@ -34,6 +34,8 @@ def pack_sequence_as(structure, flat):
         if isinstance(s, dict):
             built = {key: rebuild(s[key]) for key in sorted(s)}
             return {key: built[key] for key in s}
+        if isinstance(s, tuple) and hasattr(s, "_fields"):  # a namedtuple takes its fields one by one
+            return type(s)(*(rebuild(item) for item in s))
         if isinstance(s, (list, tuple)):
             return type(s)(rebuild(item) for item in s)
         return next(leaves)

@@ -62,7 +62,8 @@ class CallbackList(Callback):
             self.callbacks.insert(0, ProgbarLogger())
         self._listeners = {hook: [getattr(c, hook) for c in self.callbacks if _overrides(c, hook)]
                            for hook in _BATCH_HOOKS}
-        self.set_params(params)
+        if params:  # without, the callbacks keep theirs (fit's, while it validates)
+            self.set_params(params)
         if model is not None:
             self.set_model(model)
 
@@ -90,16 +91,21 @@ class CallbackList(Callback):
 
 
 def _forward(hook):
+    """A CallbackList method calling `hook` of each callback, always with a dict of logs (`{}` when
+    there are none yet, as Keras passes them: `on_train_begin` and the like never get None)."""
     if hook in _BATCH_HOOKS:
         def method(self, batch, logs=None):
+            logs = {} if logs is None else logs
             for listener in self._listeners[hook]:
                 listener(batch, logs)
     elif "epoch" in hook:
         def method(self, epoch, logs=None):
+            logs = {} if logs is None else logs
             for callback in self.callbacks:
                 getattr(callback, hook)(epoch, logs)
     else:
         def method(self, logs=None):
+            logs = {} if logs is None else logs
             for callback in self.callbacks:
                 getattr(callback, hook)(logs)
     method.__name__ = hook

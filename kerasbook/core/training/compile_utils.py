@@ -93,15 +93,25 @@ class CompileMetrics(Metric):
 
     def __init__(self, metrics, weighted_metrics, output_names):
         super().__init__(name="compile_metrics")
-        self.given = bool(metrics)  # Keras lists compile_metrics in model.metrics only when given
+        self.given = bool(metrics or weighted_metrics)  # Keras lists it in model.metrics only then
         self.output_names = output_names
         self._specs = _per_output(metrics, output_names, "metrics") if metrics else [None] * len(output_names)
+        self._weighted_specs = (_per_output(weighted_metrics, output_names, "metrics") if weighted_metrics
+                                else [None] * len(output_names))
         self.metrics = None  # resolved on first use, when the shapes of targets are known
 
     def _resolve(self, y_true, y_pred, losses):
+        """Each metric as (position, output index, Metric, weighted). `metrics` ignore sample
+        weights and class weights, `weighted_metrics` use them, as in Keras; a weighted metric whose
+        name is taken is named `weighted_<name>`."""
+        self.metrics, self._weighted = [], set()  # the ids of the weighted ones
+        self._resolve_specs(self._specs, False, y_true, y_pred, losses)
+        self._resolve_specs(self._weighted_specs, True, y_true, y_pred, losses)
+
+    def _resolve_specs(self, specs, weighted, y_true, y_pred, losses):
         from kerasbook.core.training import metrics as metrics_lib
-        resolved = []
-        for name, spec, yt, yp, loss in zip(self.output_names, self._specs,
+        resolved = self.metrics
+        for name, spec, yt, yp, loss in zip(self.output_names, specs,
                                             _as_list(y_true, len(self.output_names)),
                                             tree.flatten(y_pred), losses or [None] * len(self.output_names)):
             for item in (spec if isinstance(spec, (list, tuple)) else [spec] if spec else []):
@@ -113,8 +123,11 @@ class CompileMetrics(Metric):
                         metric.name = item
                 if len(self.output_names) > 1:
                     metric.name = f"{name}_{metric.name}"
+                if weighted and any(m.name == metric.name for _, _, m in resolved):
+                    metric.name = f"weighted_{metric.name}"
                 resolved.append((len(resolved), self.output_names.index(name), metric))
-        self.metrics = resolved
+                if weighted:
+                    self._weighted.add(id(metric))
 
     @property
     def variables(self):
@@ -127,10 +140,11 @@ class CompileMetrics(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true_flat = _as_list(y_true, len(self.output_names))
         y_pred_flat = tree.flatten(y_pred)
+        weighted = self._weighted if self.metrics else set()
         for _, output_index, metric in self.metrics or []:
             if y_true_flat[output_index] is not None:
                 metric.update_state(y_true_flat[output_index], y_pred_flat[output_index],
-                                    sample_weight=sample_weight)
+                                    sample_weight=sample_weight if id(metric) in weighted else None)
 
     def result(self):
         return {metric.name: metric.result() for _, _, metric in self.metrics or []}

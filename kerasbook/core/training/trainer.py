@@ -273,13 +273,13 @@ class Trainer:
         self._require_compiled("fit")
         _check_validation_freq(validation_freq)
         x, y, sample_weight = self._standardize(x, y, sample_weight)
-        if class_weight is not None:
-            if sample_weight is not None:
-                raise ValueError("Pass either `class_weight` or `sample_weight` to fit(), not both.")
-            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("Pass either `class_weight` or `sample_weight` to fit(), not both.")
         if validation_data is None and validation_split:
             (x, y, sample_weight), validation_data = data_lib.split_validation(
                 x, y, sample_weight, validation_split)
+        if class_weight is not None:  # for training only: the validation loss is not reweighted
+            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
         n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
         batch_size = batch_size or 32
         self._prepare(x, y)
@@ -303,6 +303,8 @@ class Trainer:
         if validation_data is not None:
             val_x, val_y, val_weight = self._standardize(*_unpack_validation(validation_data))
             self._compile_test_ahead(val_x, val_y, val_weight, validation_batch_size or batch_size)
+        # The callbacks see the validation pass too (their test hooks), with fit's params kept.
+        validation_callbacks = callbacks_lib.CallbackList(list(callbacks or []), model=self)
         self.stop_training = False
         epoch_logs = {}
         callback_list.on_train_begin({})
@@ -322,7 +324,8 @@ class Trainer:
             if validation_data is not None and _should_validate(epoch, validation_freq):
                 val_logs = self.evaluate(val_x, val_y, sample_weight=val_weight,
                                          batch_size=validation_batch_size or batch_size, verbose=0,
-                                         steps=validation_steps, return_dict=True)
+                                         steps=validation_steps, return_dict=True,
+                                         callbacks=validation_callbacks)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -434,8 +437,11 @@ class Trainer:
 
     # -- helpers -------------------------------------------------------------------------------
     def _callbacks_for_one_pass(self, callbacks, verbose, steps):
-        """The callbacks of one evaluate or predict pass, with Keras's progress bar unless verbose=0."""
+        """The callbacks of one evaluate or predict pass, with Keras's progress bar unless verbose=0
+        (a CallbackList, fit's for its validation, is used as it is)."""
         from kerasbook.core.training import callbacks as callbacks_lib
+        if isinstance(callbacks, callbacks_lib.CallbackList):
+            return callbacks
         return callbacks_lib.CallbackList(callbacks, add_progbar=_verbosity(verbose) != 0, model=self,
                                           verbose=_verbosity(verbose), epochs=1, steps=steps)
 
