@@ -40,6 +40,10 @@ CELLS = [
     # Xception: 134 calls, its middle flow folded into one "x8" box; fitted to the width.
     "xception = keras.applications.Xception(weights=None)\n"
     "keras.widgets.GraphView(xception)",
+    # No graph yet: the view says so and how to build it, then draws the model once it is built.
+    "later = keras.Sequential([layers.Dense(3, name='d')], name='later')\n"
+    "keras.widgets.GraphView(later)",
+    "later.build((None, 5))  # the view above draws the model now",
 ]
 
 
@@ -153,6 +157,11 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
         screenshot(tall, "graph-view-xception")
         folded.dblclick()
         tall.locator('svg g[id="block12_sepconv2[0]"]').wait_for(state="attached", timeout=60_000)
+
+        # A model with no graph yet: the note, no empty frame; the cell that builds it draws it.
+        unbuilt = view(page, 4)
+        box(unbuilt, "d[0]").wait_for(timeout=60_000)  # built by the last cell: the view followed
+        assert unbuilt.locator(".kb-note").is_hidden()
 
         # The dark theme: boxes and lines take the theme's colours.
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")

@@ -227,6 +227,7 @@ export default {
       note.hidden = !text;
       inner.innerHTML = model.get("svg");
       const svg = inner.querySelector("svg");
+      body.hidden = !svg; // no graph yet (an unbuilt model) or no model any more: the note says why
       if (!svg) return;
       // graphviz's <title>s are its own ids ("a[0]->shared[0]"): our tooltip replaces them.
       svg.querySelectorAll("title").forEach((t) => t.remove());
