@@ -352,3 +352,50 @@ def test_no_partial_file_is_left_by_an_exception_during_a_save(tmp_path):
                     weights_file.write = original
     assert partials(tmp_path) == []
     assert kerasbook.models.load_model(tmp_path / "m.keras").get_config() == model.get_config()
+
+
+# -- damaged configs: a ValueError naming the file, the place and what was expected ----------------
+
+def _ghost_input(config):
+    config["config"]["layers"][1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0] = "ghost"
+
+
+DAMAGED_CONFIGS = {
+    "layers is a number": (lambda c: c["config"].__setitem__("layers", 5),
+                           r'model "m": "layers" should be a list of layer configs; received 5 \(of type int\)'),
+    "unknown layer in a node": (_ghost_input, r'layer "d" is called on an output of layer "ghost", which is not '
+                                              r"one of the model's \"layers\""),
+    "function named as a class": (lambda c: c["config"]["layers"][0].__setitem__("class_name", "Input"),
+                                  r"The config names 'Input' as a class, but 'Input' is a function, not a class"),
+    "a layer that is a string": (lambda c: c["config"]["layers"].__setitem__(1, "dense"),
+                                 r'layers\[1\] should be a layer config with "class_name", "name" and a "config" '
+                                 r"dict; received 'dense'"),
+    "a layer config that is a list": (lambda c: c["config"]["layers"][1].__setitem__("config", [1, 2]),
+                                      r"layers\[1\] should be a layer config"),
+    "output of an unknown layer": (lambda c: c["config"].__setitem__("output_layers", [["ghost", 0, 0]]),
+                                   r"refers to the tensor \['ghost', 0, 0\] \(layer, call, output\), but the model "
+                                   r'has no layer "ghost"'),
+    "a call that was never made": (lambda c: c["config"].__setitem__("output_layers", [["d", 5, 0]]),
+                                   r'layer "d" has no call 5 in it'),
+    "an output that does not exist": (lambda c: c["config"].__setitem__("output_layers", [["d", 0, 3]]),
+                                      r"that call has 1 output\(s\)"),
+    "outputs that are not histories": (lambda c: c["config"].__setitem__("output_layers", "d"),
+                                       r'"output_layers" should be \[layer name, call index, tensor index\] entries'),
+    "a wrong argument": (lambda c: c["config"]["layers"][1]["config"].__setitem__("units", "two"),
+                         r'Dense layer "d": received an invalid value for `units`'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED_CONFIGS))
+def test_a_damaged_config_is_a_value_error_naming_file_place_and_expectation(tmp_path, case):
+    inputs = kerasbook.Input((4,), name="inp")
+    kerasbook.Model(inputs, layers.Dense(2, name="d")(inputs), name="m").save(tmp_path / "base.keras")
+    with zipfile.ZipFile(tmp_path / "base.keras") as base:
+        config, weights = json.loads(base.read("config.json")), base.read("model.weights.h5")
+    damage, pattern = DAMAGED_CONFIGS[case]
+    damage(config)
+    with zipfile.ZipFile(tmp_path / "damaged.keras", "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", weights)
+    with pytest.raises(ValueError, match=r"damaged\.keras: (.|\n)*" + pattern):
+        kerasbook.models.load_model(tmp_path / "damaged.keras")

@@ -48,7 +48,7 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     cls = cls if cls is not None and issubclass(cls, Functional) else Functional
     make_layer = make_layer or (lambda record: deserialize_keras_object(record, custom_objects))
     layers, pending = {}, []
-    for layer_config in config["layers"]:
+    for layer_config in _layer_records(config, needs_names=True):
         layer = make_layer(layer_config)
         layers[layer_config["name"]] = layer
         # Calls are keyed by the config's name: a custom get_config without "name" gives the
@@ -60,19 +60,30 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     outputs_of = {(name, 0): layer.output for name, layer in layers.items()  # (name, node) -> outputs
                   if isinstance(layer, InputLayer)}
 
+    def lookup(history):
+        name, node_index, tensor_index = history
+        produced = tree.flatten(outputs_of.get((name, node_index), []))
+        if not 0 <= tensor_index < len(produced):
+            problem = (f'the model has no layer "{name}"' if name not in layers else
+                       f'layer "{name}" has no call {node_index} in it' if (name, node_index) not in outputs_of
+                       else f"that call has {len(produced)} output(s)")
+            raise ValueError(f'model "{config.get("name")}" refers to the tensor {list(history)} (layer, call, '
+                             f"output), but {problem}.")
+        return produced[tensor_index]
+
     def tensor_from(record):
-        if isinstance(record, dict) and record.get("class_name") == "__keras_tensor__":
-            name, node_index, tensor_index = record["config"]["keras_history"]
-            return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
+        if _is_tensor_record(record):
+            return lookup(record["config"]["keras_history"])
         return record
 
     def ready(node_record):
-        for record in tree.flatten((node_record["args"], node_record["kwargs"])):
-            if isinstance(record, dict) and record.get("class_name") == "__keras_tensor__":
-                name, node_index, _ = record["config"]["keras_history"]
-                if (name, node_index) not in outputs_of:
-                    return False
-        return True
+        return all((name, node_index) in outputs_of for name, node_index, _ in _histories(node_record))
+
+    for name, _, node_record in pending:  # every tensor a call takes comes from a layer of the model
+        for history in _histories(node_record):
+            if history[0] not in layers:
+                raise ValueError(f'model "{config.get("name")}": layer "{name}" is called on an output of '
+                                 f'layer "{history[0]}", which is not one of the model\'s "layers".')
 
     calls_made = {}
     while pending:
@@ -80,8 +91,8 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
         for item in list(pending):
             name, layer, node_record = item
             if ready(node_record):
-                args = [_map_records(tensor_from, a) for a in node_record["args"]]
-                kwargs = _map_records(tensor_from, node_record["kwargs"])
+                args = [_map_records(tensor_from, a) for a in node_record.get("args", [])]
+                kwargs = _map_records(tensor_from, node_record.get("kwargs", {}))
                 index = calls_made.get(name, 0)
                 outputs_of[(name, index)] = layer(*args, **kwargs)
                 calls_made[name] = index + 1
@@ -92,17 +103,70 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
             raise ValueError(f"Cannot rebuild model \"{config.get('name')}\": the inputs of layers {names} "
                              "are never produced. The config is incomplete or corrupt.")
 
-    def lookup(history):
-        name, node_index, tensor_index = history
-        return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
-
+    for key in ("input_layers", "output_layers"):
+        if not _is_history_structure(config.get(key)):
+            raise ValueError(f'model "{config.get("name")}": "{key}" should be [layer name, call index, '
+                             f"tensor index] entries; received {_short(config.get(key))}.")
     inputs = _map_histories(lookup, config["input_layers"])
     outputs = _map_histories(lookup, config["output_layers"])
     return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
 def _is_history(x):
-    return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int)
+    return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int) \
+        and isinstance(x[2], int)
+
+
+def _is_history_structure(x):
+    if _is_history(x):
+        return True
+    if isinstance(x, dict):
+        return all(_is_history_structure(v) for v in x.values())
+    return isinstance(x, list) and bool(x) and all(_is_history_structure(v) for v in x)
+
+
+def _is_tensor_record(record):
+    return isinstance(record, dict) and record.get("class_name") == "__keras_tensor__"
+
+
+def _histories(node_record):
+    """The [layer name, call index, tensor index] of every tensor a recorded call takes."""
+    if not isinstance(node_record, dict) or not isinstance(node_record.get("args", []), list):
+        raise ValueError(f"a layer's inbound node should be a dict with a list of args; received "
+                         f"{_short(node_record)}.")
+    found = []
+
+    def collect(record):
+        if _is_tensor_record(record):
+            history = record.get("config", {}).get("keras_history")
+            if not _is_history(history):
+                raise ValueError(f"a tensor record should hold keras_history [layer name, call index, tensor "
+                                 f"index]; received {_short(history)}.")
+            found.append(history)
+        return record
+    _map_records(collect, [node_record.get("args", []), node_record.get("kwargs", {})])
+    return found
+
+
+def _layer_records(config, needs_names):
+    """`config["layers"]`, each entry checked to be a layer record, or a ValueError saying where."""
+    records, model = config.get("layers"), config.get("name")
+    if not isinstance(records, list):
+        raise ValueError(f'model "{model}": "layers" should be a list of layer configs; received '
+                         f"{_short(records)}.")
+    for index, record in enumerate(records):
+        if not (isinstance(record, dict) and isinstance(record.get("class_name"), str)
+                and isinstance(record.get("config", {}), dict)
+                and (not needs_names or isinstance(record.get("name"), str))):
+            fields = '"class_name", "name" and a "config" dict' if needs_names else '"class_name" and a "config" dict'
+            raise ValueError(f'model "{model}": layers[{index}] should be a layer config with {fields}; '
+                             f"received {_short(record)}.")
+    return records
+
+
+def _short(value, limit=120):
+    text = repr(value)
+    return f"{text[:limit] + '...' if len(text) > limit else text} (of type {type(value).__name__})"
 
 
 def _map_histories(fn, structure):
@@ -141,7 +205,7 @@ def deserialize_sequential(config, custom_objects=None, cls=None):
     from kerasbook.core.models.sequential import Sequential
     cls = cls if cls is not None and issubclass(cls, Sequential) else Sequential
     model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-    for layer_config in config["layers"]:
+    for layer_config in _layer_records(config, needs_names=False):
         model.add(deserialize_keras_object(layer_config, custom_objects=custom_objects))
     if not model.built and config.get("build_input_shape"):
         model.build(tuple(config["build_input_shape"]))

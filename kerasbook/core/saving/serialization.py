@@ -239,7 +239,13 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwar
     if class_name == "__keras_tensor__":
         raise ValueError("A symbolic tensor record can only be read inside a functional model config.")
     cls = find_class(class_name, config.get("module"), config.get("registered_name"), custom_objects)
+    if not inspect.isclass(cls):
+        raise ValueError(f"The config names {class_name!r} as a class, but {class_name!r} is a "
+                         f"{type(cls).__name__}, not a class; a config's class_name must name a class such as "
+                         "a layer.")
     inner = config.get("config", {})
+    if not isinstance(inner, dict):
+        raise ValueError(f'The config of {class_name!r} should be a dict of its arguments; received {inner!r}.')
     extra = {}
     if _accepts(cls.from_config, "safe_mode"):
         extra["safe_mode"] = safe_mode
