@@ -48,6 +48,7 @@ def test_live_magic_follows_the_name_to_the_model_built_last(notebook):
     second = ns["cnn"]
     assert live.model is second and "d5 (Dense)" in live.html and "d3 (Dense)" not in live.html
     assert observer_count(first) == 0 and observer_count(second) == 2  # the old model is let go
+    assert len(live._trait_notifiers["views"]["change"]) == 1  # only the current watch listens
     assert live.note == ""
     notebook("cnn.add(layers.Dense(2, name='head'))")
     assert "head (Dense)" in live.html  # still live on the new model

@@ -115,7 +115,7 @@ class LiveSummary(Widget):
 
     def _check_names(self):
         """After each cell: follow the name to a new model, or say that the name moved on."""
-        if self._watch._closed:
+        if self._watch.closed:
             return
         if self.followed_name is not None:
             self._follow()

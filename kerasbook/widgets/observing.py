@@ -150,10 +150,18 @@ class ModelWatch:
             redraws.discard(self)
             self.redraw()
 
+    @property
+    def closed(self):
+        """True once `close()` ran: the watch will not redraw again."""
+        return self._closed
+
     def close(self):
         self._closed = True
         redraws.discard(self)
         self.unsubscribe()
+        widget = self._widget() if self._widget is not None else None
+        if widget is not None:  # a widget that switches models does not collect dead watches
+            widget.unobserve(self._views_changed, names="views")
 
     def __del__(self):
         try:
