@@ -185,6 +185,21 @@ def test_tiles_are_at_least_64_px_enlarged_by_whole_pixels():
     explorer.close()
 
 
+def test_big_maps_travel_as_averages_at_twice_the_tile_size():
+    model = keras.Sequential([keras.Input((224, 224, 3)), layers.Conv2D(4, 1, name="wide")], name="big")
+    explorer = ActivationExplorer(model, np.random.default_rng(0).random((1, 224, 224, 3)).astype("float32"))
+    maps = explorer.activation()
+    assert explorer.view["tile"] == [112, 112] and drawn_levels(explorer).shape == (4, 112, 112)
+    averaged = maps.reshape(112, 2, 112, 2, 4).mean(axis=(1, 3))
+    low, high = float(maps.min()), float(maps.max())  # the scale is still the full maps'
+    expected = np.moveaxis(activations.quantize(averaged, low, high), -1, 0)
+    assert np.abs(drawn_levels(explorer).astype(int) - expected).max() <= 1
+    assert explorer.view["zoom"] == 96 / 112
+    explorer.tile_size = 128  # 256 px or more: every pixel
+    assert explorer.view["tile"] == [224, 224] and explorer.view["zoom"] == 128 / 224
+    explorer.close()
+
+
 # -- the input and the sample picker ---------------------------------------------------------------
 
 def test_the_input_is_shown_and_a_sample_picker_chooses_among_several():

@@ -97,15 +97,14 @@ def maps_page(maps, page=0, per_page=16, per_channel=False, max_side=MAX_SIDE):
     """One page of channels of `(H, W, C)` maps, quantized for drawing.
 
     Returns a dict: `channels` (their numbers), `levels` (uint8, `(n, h, w)`: channel first, maps
-    larger than `max_side` subsampled), `low`/`high` (the shared scale: all C channels of this
-    sample), `ranges` (each shown channel's own `[low, high]`), `per_channel`, `page`, `pages`.
+    larger than `max_side` shrunk by averaging), `low`/`high` (the shared scale: all C channels of
+    this sample), `ranges` (each shown channel's own `[low, high]`), `per_channel`, `page`, `pages`.
     """
     height, width, count = maps.shape
     pages = page_count(count, per_page)
     page = min(max(int(page), 0), pages - 1)
     channels = list(range(page * per_page, min((page + 1) * per_page, count)))
-    step = max(1, math.ceil(max(height, width) / max_side))
-    shown = np.moveaxis(maps[::step, ::step, channels[0]:channels[-1] + 1], -1, 0)
+    shown = np.moveaxis(shrink(maps[:, :, channels[0]:channels[-1] + 1], max_side), -1, 0)
     low, high = value_range(maps)
     ranges = [value_range(tile) for tile in shown]
     if per_channel:
@@ -114,6 +113,17 @@ def maps_page(maps, page=0, per_page=16, per_channel=False, max_side=MAX_SIDE):
         levels = quantize(shown, low, high)
     return {"channels": channels, "levels": levels, "low": low, "high": high, "ranges": ranges,
             "per_channel": bool(per_channel), "page": page, "pages": pages, "count": count}
+
+
+def shrink(maps, max_side):
+    """`(H, W, C)` maps no bigger than `max_side` a side: each block of `s x s` pixels averaged (`s` the
+    smallest whole factor that fits; edge rows and columns that do not fill a block are dropped)."""
+    height, width, count = maps.shape
+    s = max(1, math.ceil(max(height, width) / max_side))
+    if s == 1:
+        return maps
+    h, w = height // s, width // s
+    return maps[:h * s, :w * s].reshape(h, s, w, s, count).mean(axis=(1, 3))
 
 
 def tile_zoom(height, width, tile_size=96):
