@@ -8,7 +8,7 @@ For each notebook, in place:
 
 1. nbclient runs it top to bottom in a fresh kernel (its folder as the working directory, the
    environment of `make`: KERAS_BACKEND=jax, JAX_PLATFORMS=cpu, PYTHONHASHSEED=0); a cell that fails
-   stops the run and the notebook is left as it was;
+   stops that notebook, which is left as it was (the others still run; the exit status says so);
 2. `store_widget_state=True`: the state of every widget the kernel made (traits, binary buffers, and
    for kerasbook's widgets their front-end module) is written into the notebook's metadata, where
    JupyterLab, nbviewer and jupyter-book find it without a kernel;
@@ -29,6 +29,7 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbformat.sign import NotebookNotary
 
 COURSE = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
@@ -69,13 +70,21 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path,
                         help="notebooks to run (default: every notebooks/*.ipynb)")
     paths = parser.parse_args(argv).notebooks or sorted(COURSE.glob("*.ipynb"))
+    failed = []
     for path in paths:
         start = time.perf_counter()
-        notebook = run_notebook(path)
+        try:
+            notebook = run_notebook(path)
+        except CellExecutionError as error:  # the next notebooks still run; this one is unchanged
+            print(f"{path}: FAILED, left as it was:\n{error}", file=sys.stderr)
+            failed.append(path)
+            continue
         trusted = trust(path)
         print(f"{path}: ran in {time.perf_counter() - start:.0f} s, {widget_count(notebook)} widget models "
               f"saved, {'trusted' if trusted else 'NOT trusted'}")
-    return 0
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(map(str, failed))}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
