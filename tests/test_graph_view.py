@@ -243,3 +243,14 @@ def test_a_nested_models_config_lists_its_layers_by_name():
     config = dict(view.select("encoder").details()["config"])
     assert config["layers"] == "pixels (InputLayer), code (Dense)"
     view.close()
+
+
+def test_a_big_weight_is_binned_from_an_even_sample_but_its_statistics_use_every_value():
+    from kerasbook.widgets import graph_panel
+    dense = layers.Dense(1000, name="wide")
+    dense.build((None, 2500))  # 2.5 million weights
+    summary = graph_panel.weight_summary(dense.kernel)
+    kernel = dense.kernel.numpy()
+    assert summary["every"] == 3 and sum(summary["counts"]) == len(kernel.reshape(-1)[::3])
+    assert summary["low"] == float(f"{kernel.min():.4g}") and summary["std"] == float(f"{kernel.std():.4g}")
+    assert graph_panel.weight_summary(dense.bias)["every"] == 1

@@ -16,6 +16,7 @@ import numpy as np
 from kerasbook.viz.call_graph import shape_text
 
 HISTOGRAM_BINS = 24
+HISTOGRAM_VALUES = 1_000_000  # a bigger weight is binned from an even sample (every k-th value)
 
 
 def call_panel(box):
@@ -68,17 +69,20 @@ def _count(layer, trainable=None):
 
 
 def weight_summary(variable):
-    """A weight's path, shape and statistics, and its values binned for a small histogram."""
+    """A weight's path, shape and statistics (of all its values), and its values binned for a small
+    histogram. Binning 3 million values takes 70 ms, so a weight of more than `HISTOGRAM_VALUES` is
+    binned from every `every`-th value: the shape of the histogram, in a quarter of the time."""
     values = np.asarray(variable.numpy(), dtype="float32").reshape(-1)
     if values.size == 0:
         return {"path": variable.path, "shape": shape_text(variable.shape), "counts": [], "low": 0,
-                "high": 0, "mean": 0, "std": 0}
+                "high": 0, "mean": 0, "std": 0, "every": 1}
     low, high = float(values.min()), float(values.max())
     span = (low, high) if high > low else (low - 0.5, high + 0.5)  # a constant: one bar in the middle
-    counts, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=span)
+    every = -(-values.size // HISTOGRAM_VALUES)  # 1 up to HISTOGRAM_VALUES values
+    counts, _ = np.histogram(values[::every], bins=HISTOGRAM_BINS, range=span)
     return {"path": variable.path, "shape": shape_text(variable.shape), "counts": counts.tolist(),
             "low": _number(low), "high": _number(high), "mean": _number(values.mean()),
-            "std": _number(values.std()), "trainable": bool(variable.trainable)}
+            "std": _number(values.std()), "every": int(every), "trainable": bool(variable.trainable)}
 
 
 def _number(x):

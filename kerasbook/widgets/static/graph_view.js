@@ -126,8 +126,9 @@ function drawPanel(panel, model, imageUrl) {
       const box = element("div", "kb-weight");
       box.append(element("div", "kb-weight-name", `${weight.path} ${weight.shape}`));
       box.append(histogram(weight));
+      const sampled = weight.every > 1 ? `  (bars: every ${weight.every}th value)` : "";
       box.append(element("div", "kb-weight-range",
-        `min ${weight.low}  max ${weight.high}  mean ${weight.mean}  std ${weight.std}`));
+        `min ${weight.low}  max ${weight.high}  mean ${weight.mean}  std ${weight.std}${sampled}`));
       panel.append(box);
     }
   }
