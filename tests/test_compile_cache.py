@@ -20,7 +20,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 HIT, WRITE = "/jax/compilation_cache/cache_hits", "/jax/compilation_cache/cache_misses"
 
 # A kernel's life in short: load kerasbook, build and train a small model, predict. Prints what JAX
-# counted. {before} runs after `import kerasbook as keras`, before anything compiles.
+# counted. {before} runs after `import kerasbook as keras`, before anything compiles. This small
+# model's programs may compile faster than kerasbook's threshold (MIN_COMPILE_SECONDS) on a quick
+# machine, so the test keeps every program, with JAX's own setting, once kerasbook has set up.
 CHILD = """
 import json, sys
 import jax
@@ -28,6 +30,8 @@ import numpy as np
 events = []
 jax.monitoring.register_event_listener(lambda event, **kwargs: events.append(event))
 import kerasbook as keras
+keras.layers
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 {before}
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
                           keras.layers.Dense(1)])
@@ -186,6 +190,7 @@ def test_default_folder_is_the_platforms_cache_place_or_the_environment_variable
 def lesson(path):
     """A short lesson: load the extension, train a model, print results (text nbval compares)."""
     cells = ["%load_ext kerasbook",
+             "import jax\njax.config.update('jax_persistent_cache_min_compile_time_secs', 0)",
              "model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation='relu'),\n"
              "                          layers.Dense(1)])\n"
              "model.compile(optimizer='adam', loss='mse')\n"
@@ -224,3 +229,20 @@ def test_strict_nbval_passes_with_an_empty_a_warm_and_another_cache_folder(tmp_p
     assert read_again, "JAX records each entry's last read in its -atime file: the warm run read none"
     run_nbval(notebook, tmp_path / "second")  # another, empty folder
     assert entries(tmp_path / "second")
+
+
+def test_kerasbook_chooses_jax_s_own_settings(tmp_path):
+    """Every program that took MIN_COMPILE_SECONDS, a bounded size, in the per-processor folder."""
+    code = ("import json, jax, kerasbook\n"
+            "assert jax.config.jax_compilation_cache_dir is None  # import kerasbook alone sets nothing\n"
+            "kerasbook.layers\n"
+            "from kerasbook.core import compile_cache as c\n"
+            "print(json.dumps([jax.config.jax_compilation_cache_dir == c.compilation_cache_dir(),\n"
+            "  jax.config.jax_enable_compilation_cache,\n"
+            "  jax.config.jax_persistent_cache_min_compile_time_secs == c.MIN_COMPILE_SECONDS,\n"
+            "  jax.config.jax_compilation_cache_max_size == c.MAX_SIZE_BYTES]))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=environment(tmp_path), cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == [True, True, True, True]
+    assert (tmp_path / programs_folder(tmp_path).name).is_dir()

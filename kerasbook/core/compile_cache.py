@@ -8,8 +8,10 @@ compilation cache": before compiling, it looks the program up there (the key is 
 the jax and jaxlib versions, the device and the compiler options, so a stale entry is never used).
 
 JAX ships with that cache switched off and, when on, it keeps only programs that took over a second to
-compile. A course compiles many small programs (a Dense layer's call, one optimizer step), and reading
-one back is much faster than compiling it, so kerasbook switches the cache on and keeps every program.
+compile. A course compiles many programs that take 0.05-1 s each (a model's call, a train step), and
+reading one back is much faster than compiling it, so kerasbook switches the cache on and keeps every
+program that took `MIN_COMPILE_SECONDS` or more. Not the tiniest: an eager `ops.add` compiles in a
+few milliseconds, and each entry makes every later write slower (see "how big").
 Everything goes through JAX's own settings (`jax.config`); kerasbook only chooses them:
 
 - where: one folder per user, in the platform's usual place for caches (`$XDG_CACHE_HOME` or
@@ -20,11 +22,13 @@ Everything goes through JAX's own settings (`jax.config`); kerasbook only choose
   on one machine and run on others, so its programs are kept apart by the CPU's model and features.
 - how big: at most `MAX_SIZE_BYTES`; JAX removes the least recently used programs first
   (`jax_compilation_cache_max_size`). With a size bound, JAX also takes a lock file (the `filelock`
-  package) around every read and write, so several kernels can share the folder safely.
+  package) around every read and write, so several kernels can share the folder safely. To find the
+  oldest, JAX reads every entry's access time at each write (42 ms of CPU with 1,690 entries), so
+  the bound is kept small: the whole course takes a few MB.
 - never in the way: a folder that cannot be written, or a disk with almost no space left (at set-up
   or, checked before each write, later), turns the cache off for this process with one message on
-  stderr; kerasbook works as before, only slower to start. A program that a full disk cut short is removed when the cache is next set up: JAX would
-  otherwise fail on it at every later write.
+  stderr; kerasbook works as before, only slower to start. A program that a full disk cut short is
+  removed when the cache is next set up: JAX would otherwise fail on it at every later write.
 - trust: JAX runs what it loads from this folder, so kerasbook creates it readable by its owner only.
 
 When: `import kerasbook` loads no JAX, so the set-up runs the first time a public name loads JAX
@@ -42,11 +46,13 @@ import sys
 import tempfile
 
 ENVIRONMENT_VARIABLE = "KERASBOOK_CACHE_DIR"
-MAX_SIZE_BYTES = 2 * 1024**3  # the whole course takes well under this; see benchmarks/bench_first_result.py
+MAX_SIZE_BYTES = 256 * 1024**2  # the course's programs take a few MB; JAX's eviction scans them all
+MIN_COMPILE_SECONDS = 0.05  # a train step or a model's call takes longer; an eager ops.add much less
 MIN_FREE_BYTES = 100 * 1024**2  # below this much free disk space, the cache stays off
 
 # The folder in use (None: off) and whether anyone chose it yet (by default or by the switch).
-_state = {"folder": None, "chosen": False, "said": False, "listening": False}
+_state = {"folder": None, "chosen": False, "said": False, "listening": False,
+          "thresholds_set": False}
 
 
 def default_folder():
@@ -194,9 +200,11 @@ def _configure_jax(folder):
     import jax
     from jax.experimental.compilation_cache import compilation_cache as jax_cache
 
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # keep every program...
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)  # ...however small
-    jax.config.update("jax_compilation_cache_max_size", MAX_SIZE_BYTES)
+    if not _state["thresholds_set"]:  # once: later switches keep what the user set in jax.config
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)  # however small the program
+        jax.config.update("jax_compilation_cache_max_size", MAX_SIZE_BYTES)
+        _state["thresholds_set"] = True
     jax.config.update("jax_compilation_cache_dir", None if folder is None else str(folder))
     jax.config.update("jax_enable_compilation_cache", folder is not None)
     jax_cache.reset_cache()  # JAX opens its cache once, at the first compile after this
