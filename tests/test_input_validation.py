@@ -231,3 +231,66 @@ def test_pooling_an_input_smaller_than_its_window_fails_when_built():
         layers.MaxPooling2D(2)(keras.Input((1, 1, 1)))
     assert layers.MaxPooling2D(2, padding="same")(keras.Input((1, 1, 1))).shape == (None, 1, 1, 1)
     assert layers.MaxPooling2D(2)(keras.Input((2, 3, 1))).shape == (None, 1, 1, 1)
+
+
+# -- the arguments of fit, evaluate and predict ----------------------------------------------------
+
+FIT_MISTAKES = [  # (keyword arguments, pattern of the message)
+    ({"validation_split": 1.5}, r"`validation_split` must be a number in \[0, 1\).*Received: validation_split=1\.5"),
+    ({"validation_split": -0.5}, r"Received: validation_split=-0\.5"),
+    ({"batch_size": -3}, r"fit\(\): `batch_size` must be a positive integer.*Received: batch_size=-3"),
+    ({"batch_size": 0}, r"Received: batch_size=0"), ({"batch_size": 2.5}, r"Received: batch_size=2\.5"),
+    ({"epochs": -1}, r"`epochs` must be an integer >= 0"), ({"epochs": "3"}, r"Received: epochs='3'"),
+    ({"initial_epoch": -1}, r"`initial_epoch` must be an integer >= 0"),
+    ({"steps_per_epoch": 0}, r"`steps_per_epoch` must be a positive integer"),
+    ({"validation_split": 0.2, "validation_steps": -1}, r"`validation_steps` must be a positive integer"),
+    ({"validation_split": 0.2, "validation_batch_size": 0}, r"`validation_batch_size` must be a positive"),
+    ({"validation_split": 0.2, "validation_freq": 0}, r"`validation_freq` must be a positive integer"),
+    ({"class_weight": [1.0, 2.0]}, r"`class_weight` must be a dict from class index to weight"),
+    ({"class_weight": {0: -1.0, 1: 1.0}}, r"class 0 has -1\.0"),
+    ({"class_weight": {"cat": 1.0}}, r"the key 'cat' is not one"),
+    ({"sample_weight": np.ones((10, 3))}, r"`sample_weight` has shape \(10, 3\), but the targets y have shape "
+                                          r"\(10,\): give one weight per sample, shape \(10,\)"),
+    ({"sample_weight": np.ones(7)}, r"sample_weight: 7 samples"),
+]
+
+
+def classifier():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("kwargs, pattern", FIT_MISTAKES, ids=[str(k) for k, _ in FIT_MISTAKES])
+def test_a_wrong_fit_argument_is_refused_before_anything_compiles(kwargs, pattern, monkeypatch):
+    import jax
+    model = classifier()
+    before = model.get_weights()
+    compiled = []
+    jit = jax.jit
+    monkeypatch.setattr(jax, "jit", lambda *args, **kw: compiled.append(1) or jit(*args, **kw))
+    with pytest.raises(ValueError, match=pattern):
+        model.fit(np.ones((10, 4)), np.zeros(10, "int32"), verbose=0, **kwargs)
+    assert compiled == []  # the trainer compiles its steps with jax.jit: none was made
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("method", ["evaluate", "predict"])
+@pytest.mark.parametrize("kwargs", [{"batch_size": -1}, {"batch_size": 0}, {"steps": 0}, {"steps": -2}])
+def test_evaluate_and_predict_refuse_wrong_batch_sizes_and_steps(method, kwargs):
+    model = classifier()
+    data = (np.ones((10, 4)), np.zeros(10, "int32")) if method == "evaluate" else (np.ones((10, 4)),)
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=rf"{method}\(\): `{name}` must be a positive integer.*Received: "
+                                         rf"{name}={kwargs[name]}"):
+        getattr(model, method)(*data, verbose=0, **kwargs)
+
+
+def test_good_fit_arguments_still_train():
+    model = classifier()
+    history = model.fit(np.ones((10, 4)), np.zeros(10, "int32"), batch_size=4, epochs=2, validation_split=0.2,
+                        class_weight={0: 1.0, 1: 2.0}, validation_freq=[2], verbose=0)
+    assert len(history.history["loss"]) == 2 and len(history.history["val_loss"]) == 1
+    model.fit(np.ones((10, 4)), np.zeros(10, "int32"), sample_weight=np.ones((10, 1)), epochs=0, verbose=0)
+    assert model.evaluate(np.ones((10, 4)), np.zeros(10, "int32"), sample_weight=np.ones(10), verbose=0) >= 0

@@ -22,6 +22,7 @@ import numpy as np
 
 from kerasbook.core import state, tracking, tree, variables
 from kerasbook.core.training import data as data_lib
+from kerasbook.core.training import fit_arguments
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
 from kerasbook.core.training.metrics import Mean, Metric
 
@@ -272,7 +273,10 @@ class Trainer:
         from kerasbook.core.training import callbacks as callbacks_lib
         self._require_compiled("fit")
         _check_validation_freq(validation_freq)
+        fit_arguments.check_fit(batch_size, epochs, validation_split, initial_epoch, steps_per_epoch,
+                                validation_steps, validation_batch_size, validation_freq, class_weight)
         x, y, sample_weight = self._standardize(x, y, sample_weight)
+        fit_arguments.check_sample_weight("fit", sample_weight, y)
         if class_weight is not None and sample_weight is not None:
             raise ValueError("Pass either `class_weight` or `sample_weight` to fit(), not both.")
         if validation_data is None and validation_split:
@@ -348,7 +352,9 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         self._require_compiled("evaluate")
+        fit_arguments.check_steps("evaluate", batch_size, steps)
         x, y, sample_weight = self._standardize(x, y, sample_weight)
+        fit_arguments.check_sample_weight("evaluate", sample_weight, y)
         n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
         batch_size = batch_size or 32
         self._prepare(x, y)
@@ -371,6 +377,7 @@ class Trainer:
         return _result(logs, return_dict, self._log_order())
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        fit_arguments.check_steps("predict", batch_size, steps)
         x = self._standardize_inputs(x)
         n = data_lib.num_samples(("x", x))
         batch_size = batch_size or 32
