@@ -254,3 +254,13 @@ def test_a_big_weight_is_binned_from_an_even_sample_but_its_statistics_use_every
     assert summary["every"] == 3 and sum(summary["counts"]) == len(kernel.reshape(-1)[::3])
     assert summary["low"] == float(f"{kernel.min():.4g}") and summary["std"] == float(f"{kernel.std():.4g}")
     assert graph_panel.weight_summary(dense.bias)["every"] == 1
+
+
+def test_a_feature_map_shows_its_first_nine_channels_in_the_panel():
+    x = keras.Input((8, 8, 1), name="img")
+    model = keras.Model(x, layers.Conv2D(12, 3, name="conv")(x), name="cnn")
+    view = GraphView(model, np.random.default_rng(1).random((1, 8, 8, 1), dtype="float32"))
+    assert view.selected == "conv [node 0]"
+    assert "shape (6, 6, 12), channels 0-8 of 12;" in view.details()["activation"]
+    assert view.activation[:4] == b"\x89PNG"
+    view.close()

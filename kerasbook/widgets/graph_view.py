@@ -23,6 +23,11 @@ from kerasbook.widgets.features import Features
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
+# The panel is 300 px wide: 3 x 3 channels of a feature map (the ActivationExplorer shows them all);
+# 9 tiles of a 147 x 147 map draw in about 40 ms, 16 in 80.
+PANEL_TILES = 9
+
+
 class GraphView(Widget):
     """The node graph of a model, one box per call of a layer, that you click to inspect.
 
@@ -190,10 +195,13 @@ class GraphView(Widget):
                                    "of the model drawn: a nested call's inside, an input, or a folded run).")
             self.activation = b""
         else:
-            panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}; "
-                                   f"min {array.min():.4g}, max {array.max():.4g}, mean {array.mean():.4g}")
-            # 16 tiles of 72 px: four across fill the 300 px panel, as the explorer draws them.
-            self.activation = activations.activation_image(array, quick=True, batched=False, tile_size=72)
+            shown = (f", channels 0-{PANEL_TILES - 1} of {array.shape[-1]}"
+                     if array.ndim == 3 and array.shape[-1] > PANEL_TILES else "")
+            panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}"
+                                   f"{shown}; min {array.min():.4g}, max {array.max():.4g}, "
+                                   f"mean {array.mean():.4g}")
+            self.activation = activations.activation_image(array, quick=True, batched=False,
+                                                           max_tiles=PANEL_TILES, tile_size=72)
         self.panel = panel
 
     def _activation_of(self, box):
