@@ -184,10 +184,27 @@ def page(browser, request):
         page.close()
 
 
+# The error outputs of the open notebooks, except in cells tagged "raises-exception": a lesson shows
+# those errors on purpose (nbval checks them).
+_UNEXPECTED_ERRORS_JS = """(selector) => {
+  const expected = [];
+  const shell = window.jupyterapp && window.jupyterapp.shell;
+  for (const widget of shell ? Array.from(shell.widgets("main")) : []) {
+    for (const cell of (widget.content && widget.content.widgets) || []) {
+      const tags = (cell.model.getMetadata && cell.model.getMetadata("tags")) || [];
+      if (tags.includes("raises-exception")) expected.push(cell.node);
+    }
+  }
+  return Array.from(document.querySelectorAll(selector))
+    .filter(output => !expected.some(cell => cell.contains(output)))
+    .map(output => output.innerText.trim().slice(0, 3000));
+}"""
+
+
 def page_errors(page):
-    """What the page shows that went wrong: error/stderr outputs, failed widgets, uncaught JS errors."""
-    found = [f"error output: {text}" for text in page.eval_on_selector_all(
-        _ERROR_OUTPUTS, "outputs => outputs.map(o => o.innerText.trim().slice(0, 3000))")]
+    """What the page shows that went wrong: error/stderr outputs (not those of cells tagged
+    raises-exception), widgets that failed to display, uncaught JS errors."""
+    found = [f"error output: {text}" for text in page.evaluate(_UNEXPECTED_ERRORS_JS, _ERROR_OUTPUTS)]
     outputs = page.eval_on_selector_all(".jp-OutputArea-output", "outputs => outputs.map(o => o.innerText)")
     found += [f"widget not displayed: {text.strip()[:500]}" for text in outputs
               if any(marker in text for marker in _FAILED_WIDGET_TEXTS)]

@@ -106,3 +106,15 @@ def test_the_page_fixture_sees_errors_and_stderr(lab, page):
     page.wait_for_selector("text=a redraw failed at the end of the cell", timeout=60_000)
     errors = "\n".join(page_errors(page))
     assert "a warning on stderr" in errors and "a redraw failed at the end of the cell" in errors
+
+
+def test_errors_a_lesson_shows_on_purpose_do_not_count(lab, page):
+    """Cells tagged raises-exception (nbval's tag for an error the lesson shows) may show errors."""
+    name = lab.write_notebook("shows_an_error_on_purpose.ipynb", ["x = 1", "keras_is_not_defined_here"])
+    notebook = json.loads((lab.root / name).read_text())
+    notebook["cells"][1]["metadata"]["tags"] = ["raises-exception"]
+    (lab.root / name).write_text(json.dumps(notebook))
+    open_notebook(lab, page, name)
+    run_all_cells(page)
+    page.wait_for_selector("text=NameError", timeout=60_000)
+    assert page_errors(page) == []  # and the page fixture passes this test
