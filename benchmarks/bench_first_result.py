@@ -110,7 +110,8 @@ def main(notebooks):
             try:
                 cold, warm = run_all(notebook, folder), run_all(notebook, folder)
             except Exception as error:  # a lesson that fails is reported, and left out of the total
-                print(f"Run All {notebook.name}: FAILED ({type(error).__name__}), left out", flush=True)
+                reason = str(error).strip().splitlines()[-1][-120:] if str(error).strip() else ""
+                print(f"Run All {notebook.name}: FAILED, left out: {reason}", flush=True)
                 continue
             total_cold = [a + b for a, b in zip(total_cold, cold)]
             total_warm = [a + b for a, b in zip(total_warm, warm)]

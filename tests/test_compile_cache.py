@@ -101,6 +101,22 @@ def test_a_second_process_loads_what_the_first_compiled(warm):
     assert len(entries(folder)) == first["writes"]
 
 
+def test_kernels_running_at_once_share_the_folder(tmp_path):
+    """Three kernels compile the same programs at the same moment into one empty folder: JAX's lock
+    keeps each entry whole, so nobody warns, and a later kernel finds every program."""
+    code = CHILD.format(before="", hit=HIT, write=WRITE)
+    kernels = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=environment(tmp_path), cwd=ROOT)
+               for _ in range(3)]
+    results = [kernel.communicate(timeout=240) for kernel in kernels]
+    assert [kernel.returncode for kernel in kernels] == [0, 0, 0], results
+    assert not [stderr for _, stderr in results if "Warning" in stderr or "Error" in stderr], results
+    printed = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in results]
+    assert len({json.dumps(result["prediction"]) for result in printed}) == 1
+    later, stderr = run_kernel(tmp_path)
+    assert later["writes"] == 0 and later["hits"] == len(entries(tmp_path)) > 0, later
+
+
 def test_the_switch_turns_the_cache_off_or_points_it_elsewhere(warm, tmp_path):
     folder, first, _ = warm
     before = len(entries(folder))
