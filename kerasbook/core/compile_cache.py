@@ -50,7 +50,9 @@ MAX_SIZE_BYTES = 256 * 1024**2  # the course's programs take a few MB; JAX's evi
 MIN_COMPILE_SECONDS = 0.05  # a train step or a model's call takes longer; an eager ops.add much less
 MIN_FREE_BYTES = 100 * 1024**2  # below this much free disk space, the cache stays off
 
-# The folder in use (None: off) and whether anyone chose it yet (by default or by the switch).
+# This process's cache: the folder in use (None: off), whether it was chosen yet (by default or by
+# the switch), whether the "cache off" message was printed, the write listener registered, and
+# JAX's thresholds set (once each).
 _state = {"folder": None, "chosen": False, "said": False, "listening": False,
           "thresholds_set": False}
 
