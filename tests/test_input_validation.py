@@ -294,3 +294,47 @@ def test_good_fit_arguments_still_train():
     assert len(history.history["loss"]) == 2 and len(history.history["val_loss"]) == 1
     model.fit(np.ones((10, 4)), np.zeros(10, "int32"), sample_weight=np.ones((10, 1)), epochs=0, verbose=0)
     assert model.evaluate(np.ones((10, 4)), np.zeros(10, "int32"), sample_weight=np.ones(10), verbose=0) >= 0
+
+
+# -- a list of numbers, a negative learning rate, a loss that stops being a number ---------------
+
+def test_a_list_of_numbers_is_not_a_batch():
+    with pytest.raises(ValueError, match=r'Layer "dense\w*" \(Dense\) was called on a Python list of numbers, '
+                                         r"\[1, 2, 3\]\..*np\.array\(\[\[1, 2, 3\]\]\) is one sample"):
+        layers.Dense(3)([1, 2, 3])
+    with pytest.raises(ValueError, match=r"np\.array\(\[\[1, 2\], \[3, 4\]\]\) is a batch of 2 sample"):
+        layers.Dense(3)([[1, 2], [3, 4]])
+    assert layers.Dense(3)(np.array([[1, 2, 3]], "float32")).shape == (1, 3)
+    a, b = keras.Input((2,)), keras.Input((2,))
+    assert layers.Add()([a, b]).shape == (None, 2)  # a list of tensors is still several inputs
+
+
+@pytest.mark.parametrize("rate", [-0.1, -1, float("nan"), "fast"])
+def test_a_learning_rate_that_is_not_a_number_above_zero_is_refused_at_construction(rate):
+    with pytest.raises(ValueError, match=r'(Adam|SGD) optimizer "\w+": `learning_rate` must be a number >= 0'):
+        keras.optimizers.Adam(rate)
+    optimizer = keras.optimizers.SGD(0.1)
+    with pytest.raises(ValueError, match="`learning_rate` must be a number >= 0"):
+        optimizer.learning_rate = rate
+    assert float(keras.optimizers.SGD(0).learning_rate.numpy()) == 0.0
+    assert callable(keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9))._learning_rate)
+
+
+def test_a_loss_that_turns_inf_or_nan_is_reported_once_with_its_causes():
+    import warnings
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1e6), loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(np.ones((32, 4)) * 1e3, np.ones((32, 1)), epochs=5, verbose=0)
+    assert not np.isfinite(history.history["loss"][-1])
+    messages = [str(w.message) for w in caught if "The loss became" in str(w.message)]
+    assert len(messages) == 1, messages
+    assert "learning rate too large" in messages[0] and "TerminateOnNaN" in messages[0]
+    assert caught[0].filename == __file__  # it points at the fit call
+    calm = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    calm.compile(optimizer="sgd", loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calm.fit(np.ones((32, 4)), np.ones((32, 1)), epochs=2, verbose=0)
+    assert not [w for w in caught if "The loss became" in str(w.message)]

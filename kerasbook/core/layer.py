@@ -271,6 +271,9 @@ class Layer(NodeAccessors):
         if args and not tree.is_nested(args[0]) and not isinstance(args[0], (KerasTensor, Variable)):
             args = (_as_tensor(args[0]),) + args[1:]
         flat_inputs = tree.flatten(args[0]) if args else []
+        if args and isinstance(args[0], (list, tuple)) and flat_inputs and all(
+                isinstance(v, (int, float)) for v in flat_inputs):
+            raise ValueError(_numbers_are_not_a_batch(self, args[0]))
         is_symbolic = any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
         signature = self._signature()
         user_kwargs = dict(kwargs)  # what the node records: not the masks and flags filled in below
@@ -501,6 +504,17 @@ def _is_plain(value):
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
     return False
+
+
+def _numbers_are_not_a_batch(layer, numbers):
+    """The message for `Dense(3)([1, 2, 3])`: a list is read as several inputs, not as data."""
+    nested = tree.is_nested(numbers[0])
+    as_batch = (f"np.array({list(numbers)!r}) is a batch of {len(numbers)} sample(s)" if nested
+                else f"np.array([{list(numbers)!r}]) is one sample")
+    return (f'Layer "{layer.name}" ({type(layer).__name__}) was called on a Python list of numbers, '
+            f"{numbers!r}. A list given to a layer holds several input tensors (as for Add or Concatenate), "
+            f"so each number would be an input of its own. Pass the data as an array whose first axis is the "
+            f"batch: {as_batch}.")
 
 
 def _dtype_name(dtype, layer):

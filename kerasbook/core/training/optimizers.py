@@ -21,6 +21,18 @@ from kerasbook.core.training import schedules
 from kerasbook.core.variables import Variable
 
 
+def _check_learning_rate(optimizer, value):
+    """A fixed learning rate is a number >= 0: a negative one climbs the loss instead of descending it."""
+    try:
+        ok = np.ndim(value) == 0 and float(value) >= 0  # False for NaN too
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f'{type(optimizer).__name__} optimizer "{optimizer.name}": `learning_rate` must be a '
+                         "number >= 0 (a step size such as 0.001), a LearningRateSchedule or a callable. "
+                         f"Received: learning_rate={value!r}")
+
+
 class Optimizer:
     """Base class: learning rate, clipping, weight decay, state variables; subclasses give the rule.
 
@@ -60,6 +72,7 @@ class Optimizer:
         if callable(learning_rate):  # a schedule: Keras keeps no learning-rate variable then
             self._learning_rate = learning_rate
         else:
+            _check_learning_rate(self, learning_rate)
             self._learning_rate = Variable(np.asarray(learning_rate, "float32"), trainable=False,
                                            name="learning_rate", path=f"{self.name}/learning_rate")
 
@@ -92,6 +105,7 @@ class Optimizer:
             raise TypeError(f"{self.name} was created with a learning-rate schedule; it cannot be "
                             f"replaced by a fixed value ({value!r}). Create a new optimizer instead.")
         else:
+            _check_learning_rate(self, value)
             self._learning_rate.assign(np.asarray(value, "float32"))
 
     def _current_learning_rate(self):

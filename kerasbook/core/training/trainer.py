@@ -22,7 +22,7 @@ import numpy as np
 
 from kerasbook.core import state, tracking, tree, variables
 from kerasbook.core.training import data as data_lib
-from kerasbook.core.training import fit_arguments
+from kerasbook.core.training import divergence, fit_arguments
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
 from kerasbook.core.training.metrics import Mean, Metric
 
@@ -310,7 +310,7 @@ class Trainer:
         # The callbacks see the validation pass too (their test hooks), with fit's params kept.
         validation_callbacks = callbacks_lib.CallbackList(list(callbacks or []), model=self)
         self.stop_training = False
-        epoch_logs = {}
+        epoch_logs, diverged = {}, False
         callback_list.on_train_begin({})
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
@@ -324,6 +324,7 @@ class Trainer:
                 if self.stop_training:
                     break
             epoch_logs = _to_python(logs)
+            diverged = divergence.warn_if_not_finite(epoch_logs, epoch, diverged)
             self._write_back(groups, values)
             if validation_data is not None and _should_validate(epoch, validation_freq):
                 val_logs = self.evaluate(val_x, val_y, sample_weight=val_weight,
