@@ -31,6 +31,7 @@ class Diagram:
     def __init__(self, dot, title):
         self.dot = dot
         self.title = title
+        self.boxes = {}  # node_graph: {SVG id of a box: call_graph.Box}
         self._svg = None
 
     @property
