@@ -64,9 +64,11 @@ def test_summary_node_graph_and_activation_render(lab, page):
         screenshot(graph, "node-graph-in-jupyterlab")
         page.set_viewport_size({"width": 1400, "height": 1000})
         # The explorer draws its tiles on canvases (tests/browser/test_activation_explorer.py).
-        image = page.wait_for_selector(".jp-OutputArea-output .kb-explorer .kb-tile canvas", timeout=120_000)
-        assert image.evaluate("c => c.width") >= 64
-        image.scroll_into_view_if_needed()
+        # A locator, not an element handle: the explorer redraws its tiles when `shared` is frozen.
+        tile = page.locator(".jp-OutputArea-output .kb-explorer .kb-tile canvas").first
+        tile.wait_for(timeout=120_000)
+        assert tile.evaluate("c => c.width") >= 64
+        tile.scroll_into_view_if_needed()
 
         # Re-running the widgets' cells replaces the old widgets: the model has as many observers.
         # (During Run All the widgets' "view opened" messages wait behind the queued cells, so a
