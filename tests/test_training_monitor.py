@@ -259,7 +259,7 @@ def test_in_a_kernel_the_stop_message_ends_a_running_fit_and_later_cells_still_r
     run(kernel, SETUP)
     comm_id = run(kernel, "monitor = TrainingMonitor(display_on_train_begin=False)\n"
                           "print(monitor.widget.comm.comm_id, end='')")
-    fit = kernel.execute("h = model.fit(x, y, epochs=500, batch_size=8, callbacks=[monitor])\n"
+    fit = kernel.execute("h = model.fit(x, y, epochs=500, batch_size=8, validation_split=0.25, callbacks=[monitor])\n"
                          "print('epochs trained:', len(h.history['loss']), model.stop_training)")
     later = kernel.execute("print('the next cell ran')")  # queued behind fit, as Run All does
     sent = []

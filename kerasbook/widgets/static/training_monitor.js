@@ -7,11 +7,15 @@ const SVG = "http://www.w3.org/2000/svg";
 const PANEL_HEIGHT = 210;
 const MARGIN = { left: 52, right: 12, top: 10, bottom: 30 };
 const SMOOTHING = 0.6; // TensorBoard's default weight for the smoothed line over the faint points
+const MAX_MARKS = 60; // epochs drawn with a mark each (a dot, a square) up to this many
+const MIN_SMOOTHED = 40; // fewer points than this are drawn as they are (smoothing would only lag)
 const RUNNING = new Set(["compiling", "training", "stopping"]);
 
 // -- numbers to text ---------------------------------------------------------------------------
 function clock(seconds) {
+  // "4.2 s" under ten seconds, then "0:42", "12:05", "1:02:05".
   if (seconds == null || !isFinite(seconds)) return "–";
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   const two = (n) => String(n).padStart(2, "0");
@@ -21,7 +25,10 @@ function clock(seconds) {
 function short(value) {
   if (value == null) return "–";
   const a = Math.abs(value);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? value.toExponential(2) : value.toPrecision(4).replace(/\.?0+$/, "");
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return value.toExponential(2);
+  if (a >= 1000) return String(Math.round(value));
+  const text = value.toPrecision(4);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text; // 0.5000 -> 0.5, but 1480 stays
 }
 
 // -- the header --------------------------------------------------------------------------------
@@ -50,13 +57,16 @@ function progress(status) {
 
 // -- scales and ticks --------------------------------------------------------------------------
 function niceStep(span, count) {
-  const raw = span / Math.max(count, 1);
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  return [1, 2, 5, 10].map((f) => f * power).find((step) => step >= raw) || 10 * power;
+  // Of the steps 1, 2, 2.5, 5 x 10^k, the one that gives closest to `count` intervals.
+  const power = Math.pow(10, Math.floor(Math.log10(span / Math.max(count, 1))));
+  const steps = [1, 2, 2.5, 5, 10].map((f) => f * power);
+  return steps.reduce((best, step) =>
+    Math.abs(span / step - count) < Math.abs(span / best - count) ? step : best);
 }
 
 function linearTicks(lo, hi, count) {
   const step = niceStep(hi - lo || 1, count);
+  if (!(step > (Math.abs(lo) + Math.abs(hi)) * 1e-12)) return [lo, hi]; // too fine to step through
   const ticks = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(+t.toPrecision(12));
   return ticks;
@@ -88,6 +98,16 @@ function yDomain(values, log) {
   if (lo === hi) return [lo - (Math.abs(lo) || 1) * 0.1, hi + (Math.abs(hi) || 1) * 0.1];
   const pad = (hi - lo) * 0.06;
   return [lo - pad, hi + pad];
+}
+
+function epochAxisEnd(state, xs) {
+  // A fit of up to 20 epochs shows its planned end from the start; a longer one shows what has
+  // been trained plus a quarter, so that its curves are not squeezed against the left edge.
+  const reached = Math.max(0, ...xs, ...state.fitStarts);
+  const planned = state.xEnd || 0;
+  const fitStart = state.fitStarts.length ? state.fitStarts[state.fitStarts.length - 1] : 0;
+  if (!state.running || planned - fitStart <= 20) return Math.max(1, reached, state.running ? planned : 0);
+  return Math.min(planned, Math.max(1, Math.ceil(reached * 1.25), Math.ceil(reached) + 1));
 }
 
 // -- SVG helpers -------------------------------------------------------------------------------
@@ -125,7 +145,7 @@ function drawPanel(svg, name, state, width) {
   const all = [...batch, ...train, ...val].map((p) => p[1]);
   const log = state.log && all.length > 0 && all.every((v) => v > 0);
   const [lo, hi] = all.length ? yDomain(all, log) : [0, 1];
-  const xEnd = Math.max(1, state.xEnd, ...[...batch, ...train, ...val].map((p) => p[0]));
+  const xEnd = epochAxisEnd(state, [...batch, ...train, ...val].map((p) => p[0]));
   const plotW = width - MARGIN.left - MARGIN.right, plotH = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
   const sx = (x) => MARGIN.left + (x / xEnd) * plotW;
   const sy = log
@@ -133,13 +153,13 @@ function drawPanel(svg, name, state, width) {
     : (y) => MARGIN.top + plotH * (1 - (y - lo) / (hi - lo));
 
   // Axes: grid lines at the ticks, whole epochs along x.
-  for (const t of log ? logTicks(lo, hi) : linearTicks(lo, hi, 4)) {
+  for (const t of log ? logTicks(lo, hi) : linearTicks(lo, hi, 5)) {
     node("line", { class: "kb-grid", x1: MARGIN.left, x2: width - MARGIN.right, y1: sy(t), y2: sy(t) }, svg);
     node("text", { class: "kb-tick", x: MARGIN.left - 6, y: sy(t) + 4, "text-anchor": "end" }, svg, short(t));
   }
   for (const t of epochTicks(xEnd, plotW)) {
     node("line", { class: "kb-axis", x1: sx(t), x2: sx(t), y1: MARGIN.top + plotH, y2: MARGIN.top + plotH + 4 }, svg);
-    node("text", { class: "kb-tick", x: sx(t), y: MARGIN.top + plotH + 16, "text-anchor": "middle" }, svg, t);
+    node("text", { class: "kb-tick kb-xtick", x: sx(t), y: MARGIN.top + plotH + 16, "text-anchor": "middle" }, svg, t);
   }
   node("rect", { class: "kb-frame", x: MARGIN.left, y: MARGIN.top, width: plotW, height: plotH }, svg);
   node("text", { class: "kb-tick", x: width - MARGIN.right, y: PANEL_HEIGHT - 2, "text-anchor": "end" }, svg, "epoch");
@@ -157,13 +177,16 @@ function drawPanel(svg, name, state, width) {
     return;
   }
   const path = (points) => points.map(([x, y], i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join("");
-  if (batch.length) {
+  if (batch.length >= MIN_SMOOTHED) {
     node("path", { class: "kb-batch-raw", d: path(batch) }, svg);
     node("path", { class: "kb-batch-smooth", d: path(smoothed(batch)) }, svg);
+  } else if (batch.length) { // a few points, each already the mean of many batches: no smoothing
+    node("path", { class: "kb-batch-few", d: path(batch) }, svg);
   }
   for (const [points, kind] of [[train, "train"], [val, "val"]]) {
     if (!points.length) continue;
     node("path", { class: `kb-epoch kb-${kind}`, d: path(points) }, svg);
+    if (points.length > MAX_MARKS) continue; // past that, marks would only hide the line
     for (const [x, y] of points) {
       const mark = kind === "train"
         ? node("circle", { class: `kb-mark kb-${kind}`, cx: sx(x), cy: sy(y), r: 3 }, svg)
@@ -173,22 +196,26 @@ function drawPanel(svg, name, state, width) {
   }
 }
 
-function statsText(name, state) {
-  // min / max / current of the epoch values (the points during the epoch while none exists yet).
-  const parts = [];
-  for (const [key, label] of [[name, "training"], ["val_" + name, "validation"]]) {
+function drawStats(stats, name, state) {
+  // A swatch of each line's style, then current (min, max) of the epoch values; while training, the
+  // current value is the latest point during the epoch (and before the first epoch ends, min and
+  // max are those of the points during it).
+  stats.replaceChildren();
+  for (const [key, kind, label] of [[name, "train", "training"], ["val_" + name, "val", "validation"]]) {
     let points = finite(state.epochs[key]);
     let current = points.length ? points[points.length - 1][1] : null;
-    if (key === name && state.running) {
+    if (kind === "train" && state.running) {
       const batch = finite(state.batch[name]);
-      if (batch.length) current = smoothed(batch)[batch.length - 1][1];
+      if (batch.length) current = batch[batch.length - 1][1];
       if (!points.length) points = batch;
     }
     if (!points.length) continue;
     const values = points.map((p) => p[1]);
-    parts.push(`${label}: ${short(current)} (min ${short(Math.min(...values))}, max ${short(Math.max(...values))})`);
+    const item = document.createElement("span");
+    item.className = `kb-stat kb-${kind}`;
+    item.textContent = `${label} ${short(current)} (min ${short(Math.min(...values))}, max ${short(Math.max(...values))})`;
+    stats.append(item);
   }
-  return parts.join(" · ");
 }
 
 // -- the whole widget --------------------------------------------------------------------------
@@ -243,7 +270,8 @@ export default {
         const title = document.createElement("b");
         title.textContent = name;
         const stats = document.createElement("span");
-        caption.append(title, " ", stats);
+        stats.className = "kb-stats";
+        caption.append(title, stats);
         const svg = document.createElementNS(SVG, "svg");
         svg.setAttribute("role", "img");
         svg.setAttribute("aria-label", `${name} per epoch`);
@@ -270,13 +298,21 @@ export default {
       parts.panels.replaceChildren(...names.map((name) => chart(name).figure));
       for (const name of names) {
         const { figure, stats, svg } = chart(name);
-        stats.textContent = statsText(name, state);
+        drawStats(stats, name, state);
         // The figure's width is the grid cell's: the SVG is drawn for exactly that many pixels.
         drawPanel(svg, name, state, Math.max(figure.clientWidth || 0, 240));
       }
     };
 
-    const onStatus = () => { received = performance.now(); drawHeader(); };
+    let phase = readState(model).phase;
+    const onStatus = () => {
+      received = performance.now();
+      drawHeader();
+      if (readState(model).phase !== phase) { // e.g. the end: the epoch axis shrinks to what was trained
+        phase = readState(model).phase;
+        drawCharts();
+      }
+    };
     const onData = () => { drawHeader(); drawCharts(); };
     model.on("change:status", onStatus);
     for (const name of ["quantities", "epoch_series", "batch_series", "fit_starts", "log_scale"]) {
