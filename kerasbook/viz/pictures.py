@@ -71,7 +71,9 @@ def colour_bar(low, high, cmap, width=256, label=None):
         x = round(position * (width - 1))
         draw.line((20 + x, 14, 20 + x, 18), fill=INK)
         text = activations.tick_text(value)
-        draw.text((20 + x - _text_width(text) / 2, 19), text, fill=INK, font=font())
+        # The ends' labels start (or end) at their tick, so they stay inside the picture.
+        shift = 0 if position == 0 else _text_width(text) if position == 1 else _text_width(text) / 2
+        draw.text((20 + x - shift, 19), text, fill=INK, font=font())
     if label:
         draw.text((20, 32), label, fill=MUTED, font=font())
     return np.asarray(image)
@@ -123,7 +125,7 @@ def maps(page, cmap="viridis", tile_size=96, columns=None):
     return stack([bar, grid])
 
 
-def heatmap(levels, low, high, cmap="viridis", across="unit", down="time step", width=512):
+def heatmap(levels, low, high, cmap="viridis", across="unit", down="time step", width=512, label="activation"):
     """A `(rows, columns)` heat map on axes (`down` and `across` labelled, with tick numbers) and its
     colour bar: cells are whole pixels, as big as fits `width` (at most 24 px)."""
     rows, columns = levels.shape
@@ -144,7 +146,7 @@ def heatmap(levels, low, high, cmap="viridis", across="unit", down="time step", 
         draw.text((x - _text_width(str(int(t))) / 2, top + h + 4), str(int(t)), fill=INK, font=font())
     draw.text((left, top + h + 20), f"{across} ->", fill=MUTED, font=font())
     draw.text((2, 2), f"{down} (down)", fill=MUTED, font=font())
-    return stack([colour_bar(low, high, cmap, label="activation"), np.asarray(image)])
+    return stack([colour_bar(low, high, cmap, label=label), np.asarray(image)])
 
 
 def bars(values, labels=None, width=560, height=200, top=None):
@@ -208,7 +210,8 @@ def input_image(picture, cmap="viridis", size=160):
     zoom = activations.tile_zoom(*levels.shape[:2], size)
     if picture["kind"] == "image":
         return enlarge(levels, zoom)
-    return heatmap(levels, picture["low"], picture["high"], cmap, across="feature", down="row", width=size)
+    return heatmap(levels, picture["low"], picture["high"], cmap, across="column", down="row", width=size,
+                   label="input value")
 
 
 def stack(pictures, gap=GAP):
