@@ -29,6 +29,8 @@ CELLS = [
     "long_run = TrainingMonitor()\n"
     "history = model.fit(x, y, epochs=1000, batch_size=16, validation_split=0.2, callbacks=[long_run])\n"
     "print('history length:', len(history.history['loss']))",
+    # One displayed and never trained: empty charts with axes.
+    "TrainingMonitor()",
 ]
 
 # Every <img> in an output: broken ones (decoded to nothing) and ones shown wider than 1.25x their
@@ -112,6 +114,15 @@ def test_training_monitor_in_jupyterlab(lab, page):
         assert trained / 2 < max(ticks) <= trained
         check_images(page)
         screenshot(long_run, "training-monitor-stopped-1920")
+
+        unused = page.locator(".kerasbook-training-monitor").nth(2)
+        unused.wait_for(timeout=60_000)
+        assert monitor_text(page, 2) == "waiting for fit()"
+        assert unused.locator("svg rect.kb-frame").count() == 1 and unused.locator("text.kb-xtick").count() >= 2
+        assert unused.locator("text.kb-empty").text_content() == "no values yet"
+        check_images(page)
+        unused.scroll_into_view_if_needed()
+        screenshot(unused, "training-monitor-before-fit-1920")
 
         # The log-scale toggle: value ticks at 1, 2, 5 x 10^k.
         first.locator("label", has_text="log scale").locator("input").check()

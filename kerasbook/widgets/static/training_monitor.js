@@ -210,7 +210,7 @@ function drawStats(stats, name, state) {
       if (!points.length) points = batch;
     }
     if (!points.length) continue;
-    const values = points.map((p) => p[1]);
+    const values = [...points.map((p) => p[1]), current]; // min and max include the value shown
     const item = document.createElement("span");
     item.className = `kb-stat kb-${kind}`;
     item.textContent = `${label} ${short(current)} (min ${short(Math.min(...values))}, max ${short(Math.max(...values))})`;
