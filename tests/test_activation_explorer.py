@@ -4,6 +4,7 @@ data its front-end draws and from its fallback picture."""
 
 import numpy as np
 import pytest
+import traitlets
 
 import kerasbook as keras
 from kerasbook import layers
@@ -217,6 +218,10 @@ def test_the_input_is_shown_and_a_sample_picker_chooses_among_several():
     np.testing.assert_allclose(explorer.activation(), np.asarray(model.layers[0](x[2:3]))[0], rtol=1e-5, atol=1e-5)
     assert explorer.levels != before and explorer.input_levels != gray.tobytes()
     assert explorer.view["caption"].endswith("sample 2 of 3") and explorer.extractions == 1
+    with pytest.raises(traitlets.TraitError, match=r"sample 3 is out of range: x holds 3 samples \(0 to 2\)"):
+        explorer.sample = 3
+    with pytest.raises(traitlets.TraitError, match='no layer call "conv" in model "cnn2"; its calls: conv '):
+        explorer.layer = "conv"  # a call is named with its node: "conv [node 0]"
     explorer.close()
     one = ActivationExplorer(model, x[:1])
     assert one.samples == 1 and "sample" not in one.view["caption"]

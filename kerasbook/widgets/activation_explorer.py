@@ -126,6 +126,22 @@ class ActivationExplorer(Widget):
 
     # -- reacting to the controls ----------------------------------------------------------------
 
+    @traitlets.validate("sample")
+    def _valid_sample(self, proposal):
+        sample = proposal["value"]
+        if not 0 <= sample < self.samples:
+            raise traitlets.TraitError(f"sample {sample} is out of range: x holds {self.samples} "
+                                       f"sample{'s' if self.samples > 1 else ''} (0 to {self.samples - 1}).")
+        return sample
+
+    @traitlets.validate("layer")
+    def _valid_layer(self, proposal):
+        title = proposal["value"]
+        if self.layers and title not in self.layers:
+            raise traitlets.TraitError(f'no layer call "{title}" in model "{self._watch.name}"; its calls: '
+                                       f"{', '.join(self.layers)}.")
+        return title
+
     def _on_layer(self, change):
         if self._quiet:
             return

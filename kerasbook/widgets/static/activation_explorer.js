@@ -149,7 +149,7 @@ function axes(canvas, height, width, view, rowHeight, cell) {
 }
 
 // A bar chart of units, value ticks on the left, unit numbers (or class names) below.
-function drawUnits(view, cssWidth = 520, cssHeight = 180) {
+function drawUnits(root, view, cssWidth = 520, cssHeight = 180) {
   const ratio = window.devicePixelRatio || 1;
   const canvas = h("canvas", { class: "kb-raster kb-chart" });
   canvas.width = Math.round(cssWidth * ratio);
@@ -158,7 +158,7 @@ function drawUnits(view, cssWidth = 520, cssHeight = 180) {
   canvas.style.height = `${canvas.height / ratio}px`;
   const context = canvas.getContext("2d");
   context.scale(ratio, ratio);
-  const style = getComputedStyle(document.querySelector(".kb-explorer") || document.body);
+  const style = getComputedStyle(root);  // the theme's colours (light or dark)
   const up = style.getPropertyValue("--kb-accent").trim() || "#1976d2";
   const down = style.getPropertyValue("--kb-warn").trim() || "#f57c00";
   const axis = style.getPropertyValue("--kb-fg-muted").trim() || "#616e7c";
@@ -215,9 +215,14 @@ export default {
     function drawControls() {
       const view = model.get("view");
       const parts = [select("layer", model.get("layers").map((t) => [t, t]), model.get("layer"), (v) => set("layer", v))];
-      if (model.get("samples") > 1) {
-        const samples = [...Array(model.get("samples")).keys()].map((i) => [i, String(i)]);
+      const count = model.get("samples");
+      if (count > 1 && count <= 256) {
+        const samples = [...Array(count).keys()].map((i) => [i, String(i)]);
         parts.push(select("sample", samples, model.get("sample"), (v) => set("sample", Number(v))));
+      } else if (count > 256) {  // a long menu is no help: type the sample's number
+        const box = h("input", { type: "number", min: "0", max: String(count - 1), value: String(model.get("sample")),
+          onchange: () => set("sample", Math.min(Math.max(Number(box.value) || 0, 0), count - 1)) });
+        parts.push(h("label", { class: "kb-control" }, `sample (0–${count - 1})`, box));
       }
       if (view.kind === "maps") {
         const sizes = [64, 96, 128, 192, 256].map((s) => [s, `${s} px`]);
@@ -240,7 +245,7 @@ export default {
       if (view.kind === "maps") picture = drawMaps(model, view, table);
       else if (view.kind === "sequence") picture = drawSequence(model, view, table);
       else if (view.kind === "units") {
-        picture = h("div", { class: "kb-units" }, drawUnits(view), view.top ? topClasses(view.top) : "");
+        picture = h("div", { class: "kb-units" }, drawUnits(el, view), view.top ? topClasses(view.top) : "");
       } else picture = h("div", { class: "kb-muted" }, view.message || "");
       output.replaceChildren(picture);
     }
