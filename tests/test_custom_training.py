@@ -507,3 +507,45 @@ def test_a_train_step_returning_something_else_than_logs_and_state_names_what_it
         model.compile("sgd", "mse")
         with pytest.raises(ValueError, match=message):
             model.fit(x, y, verbose=0)
+
+
+def test_a_custom_metric_whose_result_is_its_variable_reports_the_steps_value():
+    """`def result(self): return self.largest` is common in Keras's examples: read inside a step,
+    the metric must give the value the step computed, not the variable's own (still zero)."""
+
+    def build(k):
+        class LargestError(k.metrics.Metric):
+            def __init__(self, name="largest_error", **kwargs):
+                super().__init__(name=name, **kwargs)
+                self.largest = self.add_variable(shape=(), initializer="zeros", name="largest")
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                self.largest.assign(k.ops.maximum(self.largest, k.ops.max(k.ops.abs(y_true - y_pred))))
+
+            def result(self):
+                # Keras 3.15 on JAX 0.10 fails to return a Variable from a compiled step; kerasbook reads it
+                return self.largest if k is kerasbook else self.largest.value
+
+        class WithLargestError(k.Model):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.largest_error = LargestError()
+
+            def compute_metrics(self, x, y, y_pred, sample_weight=None):
+                self.largest_error.update_state(y, y_pred)
+                return super().compute_metrics(x, y, y_pred, sample_weight)
+
+        inputs = k.Input((8,))
+        model = WithLargestError(inputs, k.layers.Dense(1)(inputs))
+        model.compile("sgd", "mse")
+        return model
+
+    ours, theirs = both(build)
+    x, y = regression_data()
+    h_ours = ours.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    h_theirs = theirs.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert min(h_ours.history["largest_error"]) > 0
+    assert_same_history(h_ours, h_theirs)
+    metric = ours.largest_error
+    values = metric.stateless_update_state(metric.stateless_reset_state(), y, np.zeros_like(y))
+    np.testing.assert_allclose(metric.stateless_result(values), np.abs(y).max(), **TOL)

@@ -64,7 +64,7 @@ class Metric:
     def stateless_result(self, metric_variables):
         """`result()` computed from `metric_variables` instead of the variables."""
         with self._scope_for(metric_variables):
-            return self.result()
+            return values_of(self.result())
 
     def stateless_reset_state(self):
         """The values `reset_state` would give `self.variables`, without touching them."""
@@ -91,6 +91,14 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def values_of(result):
+    """A result with each Variable in it read now (`return self.total` is a common `result`): read
+    inside a stateless scope, that is the scope's value, not the variable's own."""
+    if isinstance(result, dict):
+        return {key: values_of(value) for key, value in result.items()}
+    return result.value if isinstance(result, Variable) else result
 
 
 def _samplewise(values, sample_weight, reduce_fn):

@@ -24,7 +24,7 @@ from kerasbook.core import state, tracking, tree, variables
 from kerasbook.core.training import data as data_lib
 from kerasbook.core.training import divergence, fit_arguments
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
-from kerasbook.core.training.metrics import Mean, Metric
+from kerasbook.core.training.metrics import Mean, Metric, values_of
 
 # Attributes holding the metrics `compile` made: `Model.metrics` lists them first, in Keras's order.
 _TRAINER_METRICS = frozenset({"_loss_tracker", "_compile_metrics"})
@@ -171,7 +171,7 @@ class Trainer:
         """`{name: value}` for each of `self.metrics`; a dict result (compile_metrics) is spread out."""
         results = {}
         for metric in self.metrics:
-            result = metric.result()
+            result = values_of(metric.result())
             if isinstance(result, dict):
                 results.update(result)
             else:
