@@ -332,3 +332,16 @@ def test_fallbacks_show_the_current_view_at_its_size_and_text_without_floats():
     assert width >= 104 * 3
     assert re.sub(r"base64,[^\"]+", "", page) == re.sub(r"base64,[^\"]+", "", explorer.fallback_html())
     explorer.close()
+
+
+def test_ticks_are_round_numbers_and_colour_bars_are_labelled_at_their_exact_ends():
+    from kerasbook.viz import pictures
+    assert activations.nice_ticks(0.0, 0.831) == [0.0, 0.25, 0.5, 0.75]
+    assert activations.nice_ticks(0.0003, 0.9997) == [0.25, 0.5, 0.75]
+    assert activations.nice_ticks(2.0, 2.0) == [2.0]
+    assert activations.index_ticks(8) == list(range(8)) and activations.index_ticks(10) == [0, 2, 4, 6, 8]
+    assert activations.index_ticks(1000) == [0, 200, 400, 600, 800]
+    ends = pictures.bar_ticks(-0.0482, 0.0494)
+    assert ends[0] == (-0.0482, 0.0) and ends[-1] == (0.0494, 1.0)
+    assert all(0.25 <= position <= 0.75 for _, position in ends[1:-1])  # room for the ends' labels
+    assert [activations.tick_text(v) for v in (0.0, 0.8312, 1234.5, -3.0)] == ["0", "0.831", "1.23e+03", "-3"]
