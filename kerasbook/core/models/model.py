@@ -10,10 +10,9 @@ and `fit`'s steps call `stateless_call` too.
 
 import functools
 
-import jax
-
 from kerasbook.core import call_context, state, tree
 from kerasbook.core.layer import Layer
+from kerasbook.core.models.compiled_calls import CompiledBySignature
 from kerasbook.core.tensor import KerasTensor
 from kerasbook.core.variables import materialize
 from kerasbook.core.training.trainer import Trainer
@@ -128,7 +127,7 @@ class Model(Trainer, Layer):
         if fn is None:
             for stale in [k for k in self._jit_cache if k[1] != key[1]]:  # weights added or removed
                 del self._jit_cache[stale]
-            fn = self._jit_cache[key] = jax.jit(functools.partial(self._pure_call, training=training))
+            fn = self._jit_cache[key] = CompiledBySignature(functools.partial(self._pure_call, training=training))
         return fn
 
     def _pure_call(self, values, inputs, training=False):
