@@ -338,3 +338,14 @@ def test_a_loss_that_turns_inf_or_nan_is_reported_once_with_its_causes():
         warnings.simplefilter("always")
         calm.fit(np.ones((32, 4)), np.ones((32, 1)), epochs=2, verbose=0)
     assert not [w for w in caught if "The loss became" in str(w.message)]
+
+
+def test_no_divergence_warning_when_terminate_on_nan_already_reports_it():
+    import warnings
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1e6), loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(np.ones((32, 4)) * 1e3, np.ones((32, 1)), epochs=5, verbose=0,
+                  callbacks=[keras.callbacks.TerminateOnNaN()])
+    assert not [w for w in caught if "The loss became" in str(w.message)]

@@ -310,7 +310,8 @@ class Trainer:
         # The callbacks see the validation pass too (their test hooks), with fit's params kept.
         validation_callbacks = callbacks_lib.CallbackList(list(callbacks or []), model=self)
         self.stop_training = False
-        epoch_logs, diverged = {}, False
+        # TerminateOnNaN already reports a loss that stops being a number, and stops there
+        epoch_logs, diverged = {}, any(isinstance(c, callbacks_lib.TerminateOnNaN) for c in callbacks or [])
         callback_list.on_train_begin({})
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
