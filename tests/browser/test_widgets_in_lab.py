@@ -74,12 +74,18 @@ def test_summary_node_graph_and_activation_render(lab, page):
         # (During Run All the widgets' "view opened" messages wait behind the queued cells, so a
         # change made then finds them unseen and they stop observing until those messages come:
         # run 1's count may be lower. Counted again once the views are open.)
-        observers_after_run(page, 1)
-        run_cell(page, COUNT_CELL)
-        first = observers_after_run(page, 2)
+        # On a busy machine a view may open later still: counted until two counts agree.
+        first, run = observers_after_run(page, 1), 1
+        while True:
+            run += 1
+            run_cell(page, COUNT_CELL)
+            count = observers_after_run(page, run)
+            if count == first or run == 6:
+                break
+            first = count
         for index in (SUMMARY_CELL, EXPLORER_CELL, COUNT_CELL):
             run_cell(page, index)
-        assert first > 0 and observers_after_run(page, 3) == first
+        assert first > 0 and observers_after_run(page, run + 1) == first
         assert page.locator(".jp-OutputArea-output table.kerasbook-summary").count() == 1
     finally:
         screenshot(page, "widgets-in-jupyterlab")
