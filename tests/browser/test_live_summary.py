@@ -9,7 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 BUILD = ("cnn = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D({filters}, 3, name='conv'),"
          " layers.Flatten(name='flat')], name='cnn{filters}')")
 CELLS = ["%load_ext kerasbook", BUILD.format(filters=4), "%live cnn",
-         "cnn.add(layers.Dense(10, name='head'))", BUILD.format(filters=8)]
+         "cnn.add(layers.Dense(10, name='head'))", BUILD.format(filters=8),
+         "fixed = keras.widgets.LiveSummary(cnn)\nfixed", BUILD.format(filters=16)]
 
 
 def run_cell(page, index):
@@ -19,8 +20,8 @@ def run_cell(page, index):
                   " await window.jupyterapp.commands.execute('notebook:run-cell'); }", index)
 
 
-def table_text(page):
-    return page.inner_text(".kerasbook-live-summary table.kerasbook-summary")
+def table_text(page, which=0):
+    return page.locator(".kerasbook-live-summary table.kerasbook-summary").nth(which).inner_text()
 
 
 def test_live_summary_follows_the_name_and_flashes_changed_rows(lab, page):
@@ -41,6 +42,17 @@ def test_live_summary_follows_the_name_and_flashes_changed_rows(lab, page):
                            ".includes('(None, 6, 6, 8)')", timeout=30_000)
     assert 'Model: "cnn8"' in page.inner_text(".kerasbook-live-summary")
     screenshot(page.query_selector(".kerasbook-live-summary"), "live-summary-light")
+
+    # A summary of one fixed model says so when the name it was made from is rebuilt.
+    run_cell(page, 5)
+    run_cell(page, 6)
+    note = page.locator(".kerasbook-live-summary .kerasbook-note").nth(1)
+    note.wait_for(state="visible", timeout=30_000)
+    assert 'cnn now holds another model ("cnn16")' in note.inner_text()
+    assert "(None, 6, 6, 8)" in table_text(page, 1)  # still its own model
+    page.wait_for_function("() => document.querySelector('.kerasbook-live-summary').innerText"
+                           ".includes('(None, 6, 6, 16)')", timeout=30_000)  # %live followed
+    screenshot(page.locator(".kerasbook-live-summary").nth(1).element_handle(), "live-summary-note")
 
     # The dark theme: the table's text is light on a dark page, the header readable.
     page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
