@@ -164,6 +164,9 @@ def test_fallback_is_deterministic_text_and_a_picture_shown_at_its_own_size():
     model, (x, y) = regression_model(), data()
     monitor = TrainingMonitor()
     assert monitor.widget.fallback_text() == "TrainingMonitor: waiting for fit"
+    # Nothing to draw yet: no picture (and no matplotlib delaying fit's start).
+    assert monitor.widget.fallback_html() == ('<div class="kerasbook"><p>TrainingMonitor: waiting for fit</p>'
+                                              "<p><i>No values yet.</i></p></div>")
     model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0, callbacks=[monitor])
     bundle, _ = monitor._repr_mimebundle_()
     assert bundle["text/plain"] == 'TrainingMonitor of model "reg": fit(epochs=2), tracking loss, mae'

@@ -58,12 +58,15 @@ class TrainingView(Widget):
         return self.caption
 
     def fallback_html(self):
-        """The curves as they are now, as a picture (2x for sharp screens, shown at its own size)."""
+        """The curves as they are now, as a picture (1.5x for sharp screens, shown at its own size).
+        Before any value there is nothing to draw (and matplotlib would cost `fit` half a second)."""
+        caption = f"<p>{html.escape(self.caption)}</p>"
+        if not (self.epoch_series or self.batch_series):
+            return f'<div class="kerasbook">{caption}<p><i>No values yet.</i></p></div>'
         from kerasbook.viz.training_curves import curves_png
         png, width = curves_png(self.quantities, self.epoch_series, self.batch_series, self.fit_starts,
                                 self.log_scale)
-        return (f'<div class="kerasbook"><p>{html.escape(self.caption)}</p>'
-                f'{png_img(png, "training curves", width=width)}</div>')
+        return f'<div class="kerasbook">{caption}{png_img(png, "training curves", width=width)}</div>'
 
 
 class TrainingMonitor(Callback):
