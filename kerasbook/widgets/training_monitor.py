@@ -38,8 +38,8 @@ class TrainingView(Widget):
                                  "'done'), epoch, epochs, step, steps, elapsed, eta, rate").tag(sync=True)
     quantities = traitlets.List(traitlets.Unicode(), help="one panel each: loss, accuracy, ...").tag(sync=True)
     epoch_series = traitlets.Dict(help="'loss', 'val_loss', ...: one point per epoch").tag(sync=True)
-    batch_series = traitlets.Dict(help="'loss', ...: points during epochs (mean since the previous "
-                                       "point)").tag(sync=True)
+    batch_series = traitlets.Dict(help="'loss', ...: points during epochs (the mean of the batches "
+                                       "since the previous point, at their middle)").tag(sync=True)
     fit_starts = traitlets.List(help="x where each fit began").tag(sync=True)
     log_scale = traitlets.Bool(False, help="value axes on a log scale").tag(sync=True)
 
@@ -185,10 +185,11 @@ class TrainingMonitor(Callback):
     # -- what is sent --------------------------------------------------------------------------
     def _add_batch_points(self, batches, logs):
         """Read the logs (this waits for the device) and add one point per mean quantity: the mean
-        over the batches since the previous point."""
+        over the batches since the previous point, drawn in the middle of those batches."""
+        previous = self._means.batches
         means = self._means.update(batches, {k: _number(logs[k]) for k in self._mean_names
                                              if k in logs and self._wanted(k)})
-        x = self._epoch_x + (batches / self._steps if self._steps else 0.0)
+        x = self._epoch_x + ((previous + batches) / 2 / self._steps if self._steps else 0.0)
         view = self.widget
         series = {k: list(v) for k, v in view.batch_series.items()}
         for key, value in means.items():
