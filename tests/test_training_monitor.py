@@ -293,3 +293,21 @@ def test_in_a_kernel_the_stop_message_ends_a_running_fit_and_later_cells_still_r
     assert fit in order and order.index(fit) < order.index(later)
     assert time.monotonic() - started < 120
     json.dumps(out["displays"])  # nothing odd was displayed
+
+
+def test_metrics_argument_picks_the_panels():
+    model, (x, y) = regression_model(), data()
+    monitor = TrainingMonitor(metrics=["mae"])
+    monitor.interval = 0
+    model.fit(x, y, epochs=1, batch_size=16, validation_split=0.25, verbose=0, callbacks=[monitor])
+    assert monitor.widget.quantities == ["mae"]
+    assert sorted(monitor.widget.epoch_series) == ["mae", "val_mae"] and list(monitor.widget.batch_series) == ["mae"]
+
+
+def test_points_during_a_long_training_stay_bounded():
+    from kerasbook.widgets import training_monitor
+    points = [[i, float(i % 2)] for i in range(training_monitor.MAX_BATCH_POINTS + 1)]
+    thinned = training_monitor._thin(points)
+    assert len(thinned) == training_monitor.MAX_BATCH_POINTS // 2 + 1
+    assert thinned[0] == [1, 0.5] and thinned[-1] == points[-1]  # neighbours averaged, the last kept
+    assert training_monitor._number(float("nan")) is None and training_monitor._number(2) == 2.0
