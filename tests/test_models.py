@@ -310,3 +310,27 @@ def test_a_compiled_call_returns_only_the_state_it_changed():
     for training, changed in ((False, set()), (True, {"moving_mean", "moving_variance"})):
         _, new_values, _ = jax.eval_shape(model._compiled_call(training), specs, x)
         assert {v.name for v, new in zip(groups[1], new_values) if new is not None} == changed
+
+
+def test_a_subclass_with_two_positional_arguments_of_its_own_stays_subclassed():
+    """VariationalAutoEncoder(784, 64, 32): numbers are the subclass's own arguments, not inputs and
+    outputs, so the model is not made functional (it was: 'Functional.__init__() missing inputs')."""
+    class Scaled(keras.Model):
+        def __init__(self, units, extra, name="scaled", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.dense = layers.Dense(units)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Scaled(2, 3)
+    assert model(np.ones((1, 4), "float32")).shape == (1, 2)
+    assert "Functional" not in [c.__name__ for c in type(model).__mro__]
+
+    class Custom(keras.Model):
+        pass
+
+    inputs = keras.Input((4,))
+    functional = Custom(inputs, layers.Dense(2)(inputs))
+    assert "Functional" in [c.__name__ for c in type(functional).__mro__]
+    assert functional.output.shape == (None, 2)

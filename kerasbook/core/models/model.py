@@ -24,7 +24,9 @@ class Model(Trainer, Layer):
             from kerasbook.core.models.functional import Functional
             if cls is Model:
                 return Functional.__new__(Functional, *args, **kwargs)
-            if not issubclass(cls, Functional):
+            # A subclass's own arguments (VariationalAutoEncoder(784, 64, 32)) are not inputs and
+            # outputs: only symbolic tensors make `CustomModel(inputs, outputs)` functional.
+            if _symbolic_inputs_and_outputs(args, kwargs) and not issubclass(cls, Functional):
                 _make_functional(cls, Functional)
         return super().__new__(cls, *args, **kwargs)
 
@@ -173,6 +175,15 @@ class Model(Trainer, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _symbolic_inputs_and_outputs(args, kwargs):
+    """True when the arguments are `(inputs, outputs)` made of symbolic tensors (KerasTensors)."""
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    if inputs is None or outputs is None:
+        return False
+    return all(isinstance(x, KerasTensor) for x in tree.flatten([inputs, outputs]))
 
 
 def _make_functional(cls, functional):
