@@ -19,7 +19,7 @@ from kerasbook.viz import activations, diagrams
 from kerasbook.viz.call_graph import repeat_runs
 from kerasbook.widgets import graph_panel
 from kerasbook.widgets.base import STATIC, Widget, png_img, static_text
-from kerasbook.widgets.features import Features
+from kerasbook.widgets.features import Features, check_batch
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
 
@@ -215,7 +215,7 @@ class GraphView(Widget):
             return None
         if self._activations is None:
             model = self._watch.model
-            self._activations = {id(n): a for n, a in self._features.compute(model, self._x).items()}
+            self._activations = {id(n): a for n, a in self._features.compute(model, self._x, "GraphView").items()}
         array = self._activations.get(id(box.node))
         return None if array is None else (array[0] if array.ndim > 0 else array)
 
@@ -363,20 +363,11 @@ def _svg_img(svg, alt):
 
 
 def _checked_sample(model, x):
-    """`x` as NumPy arrays, checked against the model's input shapes (a missing batch axis named)."""
-    inputs = getattr(model, "inputs", None) or []
-    xs = x if isinstance(x, (list, tuple)) else [x]
-    xs = [np.asarray(a) for a in xs]
-    for array, expected in zip(xs, inputs):
-        shape = tuple(expected.shape)
-        fits = array.ndim == len(shape) and all(e is None or e == a for e, a in zip(shape, array.shape))
-        if not fits:
-            hint = (f" It lacks the batch axis: pass x[None] (or np.expand_dims(x, 0)) for one example."
-                    if array.ndim == len(shape) - 1 and all(e is None or e == a for e, a in zip(shape[1:], array.shape))
-                    else " The first axis is the batch: x[:1] for one example.")
-            raise ValueError(f'GraphView: x has shape {array.shape}, but model "{model.name}" expects an '
-                             f"input of shape {diagrams.shape_text(shape)} (None: any size).{hint}")
-    return xs if isinstance(x, (list, tuple)) else xs[0]
+    """`x` as NumPy arrays, checked against the model's inputs (features.check_batch: a missing
+    batch axis is named). A subclassed model has no inputs to check against before it runs."""
+    if getattr(model, "inputs", None):
+        check_batch(model, x, "GraphView")
+    return [np.asarray(a) for a in x] if isinstance(x, (list, tuple)) else np.asarray(x)
 
 
 def _trace(model, x):
