@@ -74,3 +74,13 @@ def test_shaping_layers_equal_keras(name, shape, kwargs):
     assert ours(kerasbook.Input(shape[1:])).shape == theirs(keras.Input(shape[1:])).shape
     assert ours.compute_output_shape((None,) + shape[1:]) == tuple(theirs.compute_output_shape((None,) + shape[1:]))
     assert set(ours.get_config()) == set(theirs.get_config())
+
+
+@pytest.mark.parametrize("name", ["Cropping1D", "Cropping2D", "Cropping3D"])
+def test_cropping_defaults_equal_keras(name):
+    """Keras's Cropping2D crops nothing by default, its Cropping1D and Cropping3D crop 1 from each side."""
+    shape = {"Cropping1D": (2, 6, 3), "Cropping2D": (2, 6, 7, 3), "Cropping3D": (1, 5, 5, 5, 2)}[name]
+    x = rng.normal(size=shape).astype("float32")
+    theirs, ours = getattr(keras.layers, name)(), getattr(kerasbook.layers, name)()
+    np.testing.assert_array_equal(np.asarray(ours(x)), np.asarray(theirs(x)))
+    assert ours.get_config()["cropping"] == theirs.get_config()["cropping"]

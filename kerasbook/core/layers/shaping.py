@@ -135,7 +135,15 @@ class Cropping1D(_Cropping):
         return config
 
 
-Cropping2D = _family(_Cropping, 2, "Cropping2D", "Cuts rows and columns off the edges of each image.")
+class Cropping2D(_Cropping):
+    """Cuts rows and columns off the edges of each image; by default nothing (Keras's
+    `((0, 0), (0, 0))`), unlike Cropping1D and Cropping3D, which crop 1 from every side."""
+    rank = 2
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(cropping=cropping, data_format=data_format, **kwargs)
+
+
 Cropping3D = _family(_Cropping, 3, "Cropping3D", "Cuts the edges off each volume.")
 
 
