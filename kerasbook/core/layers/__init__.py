@@ -29,3 +29,4 @@ from kerasbook.core.layers.convolutional import (Conv1DTranspose, Conv2DTranspos
 from kerasbook.core.layers.noise import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
