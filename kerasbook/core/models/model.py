@@ -111,20 +111,22 @@ class Model(Trainer, Layer):
         inputs = tree.map_structure(_as_array, inputs)
         groups = (self.trainable_variables, self.non_trainable_variables)
         materialize(groups[0] + groups[1])
-        outputs, new_values, losses = self._compiled_call(training)(
+        outputs, new_values, losses = self._compiled_call(training, groups)(
             ([v.value for v in groups[0]], [v.value for v in groups[1]]), inputs)
         for variable, value in zip(groups[1], new_values):
             if value is not None:
                 variable._value = value
         self._clear_losses()
-        # stateless_call's losses end with the weights' regularization, which `losses` adds itself.
-        self._losses.extend(losses[:len(losses) - len(self._regularization_losses_weights())])
+        if losses:  # they end with the weights' regularization, which `losses` adds itself
+            self._losses.extend(losses[:len(losses) - len(self._regularization_losses_weights())])
         return outputs
 
-    def _compiled_call(self, training):
+    def _compiled_call(self, training, groups=None):
         """`stateless_call` compiled: `((trainable, non_trainable), x) -> (outputs, new non-trainable
-        values or None where unchanged, losses)`, kept while the variables stay the same."""
-        key = (training, tuple(map(id, self.variables)))
+        values or None where unchanged, losses)`, kept while the variables (`groups`: trainable and
+        non-trainable, read once by the caller) stay the same."""
+        groups = groups or (self.trainable_variables, self.non_trainable_variables)
+        key = (training, tuple(id(v) for group in groups for v in group))
         fn = self._jit_cache.get(key)
         if fn is None:
             for stale in [k for k in self._jit_cache if k[1] != key[1]]:  # weights added or removed

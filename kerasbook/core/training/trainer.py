@@ -406,7 +406,7 @@ class Trainer:
         groups = self._state_variables("predict")
         values = self._values(groups)
         if type(self).predict_step is Trainer.predict_step:
-            call = self._compiled_call(training=False)
+            call = self._compiled_call(False, groups)
             return lambda x: call(values, x)[0]
         step = self._step("predict", groups)
         return lambda x: step(values, (x,))[0]
