@@ -41,7 +41,7 @@ _NAMES = {
     "Variable": ("kerasbook.core.variables", "Variable"),
     "KerasTensor": ("kerasbook.core.tensor", "KerasTensor"),
     "StatelessScope": ("kerasbook.core.state", "StatelessScope"),
-    "Operation": ("kerasbook.core.layer", "Layer"),
+    "Operation": ("kerasbook.core.operation", "Operation"),
     "Initializer": ("kerasbook.core.initializers", "Initializer"),
     "Regularizer": ("kerasbook.core.regularizers", "Regularizer"),
     "Constraint": ("kerasbook.core.constraints", "Constraint"),

@@ -21,8 +21,8 @@ import numpy as np
 
 from kerasbook.core import call_context, call_trace, masks, naming, state, symbolic, tracking, tree
 from kerasbook.core.input_spec import check_input
-from kerasbook.core.layer_nodes import NodeAccessors
 from kerasbook.core.node import Node
+from kerasbook.core.operation import Operation
 from kerasbook.core.symbolic import compute_output_spec
 from kerasbook.core.tensor import KerasTensor
 from kerasbook.core.variables import Variable, standardize_dtype
@@ -38,8 +38,8 @@ _ENGINE_ATTRS = frozenset({
 })
 
 
-class Layer(NodeAccessors):
-    """The base class of every layer and model."""
+class Layer(Operation):
+    """The base class of every layer and model: an `Operation` with weights."""
 
     def __init_subclass__(cls, **kwargs):
         """A layer whose `build` was called directly (`layer.build((None, 4))`) counts as built, as in

@@ -125,8 +125,12 @@ def _output_dtype(layer, inputs):
 
 
 def _named(layer, error, args):
-    shapes = tree.map_structure(lambda x: getattr(x, "shape", x), args[0]) if args else ()
-    message = (f'Layer "{layer.name}" ({type(layer).__name__}) cannot take an input of shape '
-               f"{shapes}: {error}")
+    if hasattr(layer, "op_name"):  # an op of keras.ops: name it and the shapes of all its tensors
+        shapes = ", ".join(str(x.shape) for x in tree.flatten(args) if isinstance(x, KerasTensor))
+        message = f'Operation "{layer.name}" (ops.{layer.op_name}) cannot take inputs of shapes {shapes}: {error}'
+    else:
+        shapes = tree.map_structure(lambda x: getattr(x, "shape", x), args[0]) if args else ()
+        message = (f'Layer "{layer.name}" ({type(layer).__name__}) cannot take an input of shape '
+                   f"{shapes}: {error}")
     kind = type(error) if type(error) in (ValueError, TypeError) else ValueError
     return kind(message)

@@ -45,18 +45,38 @@ class KerasTensor:
             "A symbolic KerasTensor cannot be converted to a NumPy array: it has no value yet. "
             "Build a model from it and call the model on real data.")
 
-    def _no_symbolic_math(self, *args):
-        # Keras 3 records `x + 1` or `x[:, 0]` on symbolic tensors as graph nodes; kerasbook's graph
-        # holds layer calls only, so say which layer to use rather than fail inside JAX.
-        made_by = f"'{self._keras_history.operation.name}'" if self._keras_history else "keras.Input"
-        raise TypeError(
-            f"Arithmetic and indexing on a symbolic tensor (shape {self.shape}, made by {made_by}) are "
-            "not recorded in a kerasbook model. Use a layer: layers.Add(), layers.Multiply(), "
-            "layers.Reshape(...), or layers.Lambda(lambda t: t + 1) for anything else.")
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_symbolic_math
-    __truediv__ = __rtruediv__ = __pow__ = __matmul__ = __rmatmul__ = _no_symbolic_math
-    __neg__ = __getitem__ = _no_symbolic_math
+def _get_item(x, key):
+    return x[key]
+
+
+def _recorded(op_name, function, reflected=False):
+    """A Python operator on a symbolic tensor, recorded as a graph node as in Keras 3: `x * 2` is a
+    `multiply` node, `2 - x` a `subtract` node with the 2 first, `x[:, :4]` a `get_item` node."""
+    def operator(self, *other):
+        from kerasbook.core.operation import symbolic_call  # operation.py builds on this module
+        args = (other[0], self) if reflected else (self,) + other
+        return symbolic_call(op_name, function, args, {})
+    operator.__name__ = op_name
+    return operator
+
+
+def _add_operators():
+    import jax.numpy as jnp
+    binary = {"add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply, "truediv": jnp.true_divide,
+              "floordiv": jnp.floor_divide, "mod": jnp.mod, "pow": jnp.power, "matmul": jnp.matmul}
+    for dunder, function in binary.items():
+        setattr(KerasTensor, f"__{dunder}__", _recorded(function.__name__, function))
+        setattr(KerasTensor, f"__r{dunder}__", _recorded(function.__name__, function, reflected=True))
+    for dunder, function in {"lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
+                             "ge": jnp.greater_equal}.items():
+        setattr(KerasTensor, f"__{dunder}__", _recorded(function.__name__, function))
+    KerasTensor.__neg__ = _recorded("negative", jnp.negative)
+    KerasTensor.__abs__ = _recorded("absolute", jnp.absolute)
+    KerasTensor.__getitem__ = _recorded("get_item", _get_item)
+
+
+_add_operators()
 
 
 def is_symbolic(x):

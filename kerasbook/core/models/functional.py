@@ -6,6 +6,7 @@ in a bigger graph, like any layer. Inputs and outputs may be a tensor, a list or
 """
 
 from kerasbook.core import tracking, tree
+from kerasbook.core.layer import Layer
 from kerasbook.core.models import input_check
 from kerasbook.core.models.graph import map_graph, run_graph
 from kerasbook.core.models.model import Model
@@ -38,6 +39,12 @@ class Functional(Model):
 
     @property
     def _layers(self):
+        """The layers of the graph; `keras.ops` calls are operations of the graph but not layers."""
+        return [op for op in self._graph_layers if isinstance(op, Layer)]
+
+    @property
+    def _operations(self):
+        """Every operation of the graph, layers and ops, deepest first (what `summary()` lists)."""
         return list(self._graph_layers)
 
     def _jit_callable(self):

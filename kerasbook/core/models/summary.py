@@ -175,7 +175,9 @@ def _depth_key(model, node):
 
 
 def _layers_in_range(model, layer_range):
-    layers = model.layers
+    from kerasbook.core.models.sequential import Sequential
+    # A functional graph lists its ops too, as in Keras 3; a Sequential model its layers, no Input.
+    layers = model.layers if isinstance(model, Sequential) else getattr(model, "_operations", model.layers)
     if layer_range is None:
         return layers
     names = [layer.name for layer in layers]

@@ -8,13 +8,13 @@ public function is also available here directly: `ops.matmul`, `ops.softmax`, `o
 import types as _types
 
 from kerasbook.core.ops import core, math, nn, numpy
-from kerasbook.core.ops._symbolic_guard import refusing_symbolic_tensors as _refusing_symbolic_tensors
+from kerasbook.core.ops._symbolic_guard import recording_symbolic_tensors as _recording_symbolic_tensors
 
 _NOT_OPS = {"Variable", "standardize_dtype"}  # helpers the modules import, not ops
 
 
 def _export(module):
-    globals().update({name: _refusing_symbolic_tensors(value) if isinstance(value, _types.FunctionType)
+    globals().update({name: _recording_symbolic_tensors(name, value) if isinstance(value, _types.FunctionType)
                       else value
                       for name, value in vars(module).items()
                       if not name.startswith("_") and name not in _NOT_OPS

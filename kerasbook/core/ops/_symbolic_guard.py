@@ -1,36 +1,34 @@
-"""A clear error for an op called on a symbolic tensor (kept apart from `ops/__init__.py`, which
-exports ops named `any`, `map`, `max`, ... over the builtins)."""
+"""What an op does when given a symbolic tensor (kept apart from `ops/__init__.py`, which exports ops
+named `any`, `map`, `max`, ... over the builtins).
+
+As in Keras 3, `ops.relu(x)` on a `KerasTensor` from `keras.Input` records a node of the functional
+graph (see `core/operation.py`) instead of computing; on arrays it computes as before.
+"""
 
 import functools
 
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.operation import has_symbolic, symbolic_call
 
-
-# These read only what a symbolic tensor has (its shape and dtype), so they take one as Keras's do.
+# These read only what a symbolic tensor has (its shape and dtype), so they answer at once.
 ASKS_ONLY_SHAPE_OR_DTYPE = {"shape", "dtype", "ndim", "is_tensor"}
 
+# These need values, which a symbolic tensor does not have: what to use instead.
+NEEDS_VALUES = {
+    "convert_to_numpy": "call the model on data and convert its output",
+}
 
-def _is_symbolic(value):
-    return isinstance(value, KerasTensor) or (
-        isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value))
 
-
-def refusing_symbolic_tensors(op):
-    """`op`, raising a clear TypeError when given a symbolic tensor from `keras.Input`.
-
-    Keras 3 records an op called on a symbolic tensor as a node of the model's graph; kerasbook's
-    graph holds layer calls only, and JAX's own error for such a call names neither the op nor a fix.
-    """
-    if op.__name__ in ASKS_ONLY_SHAPE_OR_DTYPE:
+def recording_symbolic_tensors(name, op):
+    """`op`, recorded as a graph node named after `name` when an argument is a symbolic tensor."""
+    if name in ASKS_ONLY_SHAPE_OR_DTYPE:
         return op
 
     @functools.wraps(op)
-    def checked(*args, **kwargs):
-        if any(map(_is_symbolic, args)) or any(map(_is_symbolic, kwargs.values())):
-            raise TypeError(
-                f"ops.{op.__name__} was called on a symbolic tensor (from keras.Input or a layer "
-                "called on one). A kerasbook model records layer calls only: wrap the op in a "
-                f"layer, e.g. layers.Lambda(lambda t: ops.{op.__name__}(t))(x), or use the layer "
-                "that does it (layers.Activation, layers.Add, layers.Reshape, ...).")
-        return op(*args, **kwargs)
-    return checked
+    def op_or_node(*args, **kwargs):
+        if not has_symbolic(args, kwargs):
+            return op(*args, **kwargs)
+        if name in NEEDS_VALUES:
+            raise TypeError(f"ops.{name} needs values, and a symbolic tensor (from keras.Input or a layer "
+                            f"called on one) has none: {NEEDS_VALUES[name]}.")
+        return symbolic_call(name, op, args, kwargs)
+    return op_or_node

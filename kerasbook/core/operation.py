@@ -1,0 +1,95 @@
+"""`Operation`: anything that can be a node of a functional graph; the base of `Layer`.
+
+An operation has a name and a list of its calls on symbolic tensors (its inbound nodes). Calling it
+does one of two things:
+
+- on concrete arrays it computes (`call`);
+- on symbolic `KerasTensor`s it only works out the output's shape and dtype (`compute_output_spec`)
+  and records a `Node`, so that `keras.Model(inputs, outputs)` can find the call again.
+
+A `Layer` is an operation with weights, a `build` step, masks and a training flag. The ops of
+`keras.ops` (`ops.relu(x)`, `ops.concatenate([a, b])`) and Python's operators on a symbolic tensor
+(`x * 2`, `x[:, :4]`) are plain operations: `OpCall` below. As in Keras 3, every such call on
+symbolic tensors makes a new operation named after the op (`relu`, `relu_1`, `multiply`, `get_item`),
+whose class is the op's name in CamelCase (`Relu`, `GetItem`), so that `summary()` reads as Keras's.
+"""
+
+from kerasbook.core import naming, symbolic, tree
+from kerasbook.core.layer_nodes import NodeAccessors
+from kerasbook.core.node import Node
+from kerasbook.core.tensor import KerasTensor
+
+
+def has_symbolic(args, kwargs):
+    """Whether a `KerasTensor` is anywhere in the arguments (also inside lists and dicts)."""
+    return any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
+
+
+class Operation(NodeAccessors):
+    """A computation that can be recorded in a graph: a name, its nodes and a call."""
+
+    # An operation has no weights; a Layer replaces all of these.
+    built = True
+    trainable = False
+    weights = trainable_weights = non_trainable_weights = variables = ()
+
+    def __init__(self, name=None):
+        self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f'Operation "{self.name}" ({type(self).__name__}) does not define call().')
+
+    def compute_output_spec(self, *args, **kwargs):
+        """The output `KerasTensor`s for symbolic arguments, found by tracing `call` with shapes only."""
+        return symbolic.eval_shape(self, self.call, args, kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if has_symbolic(args, kwargs):
+            outputs = self.compute_output_spec(*args, **kwargs)
+            Node(self, args, kwargs, outputs)
+            return outputs
+        return self.call(*args, **kwargs)
+
+    def count_params(self):
+        return 0
+
+    def get_config(self):
+        return {"name": self.name}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class OpCall(Operation):
+    """One call of a `keras.ops` function on symbolic tensors, as a node of the graph.
+
+    The node keeps every argument (tensors, and numbers such as the `2` of `x * 2` or the `axis=-1`
+    of `ops.mean`), so running the node calls `function` with the same arguments on real data.
+    """
+
+    function = None  # set on each op's class, see `op_class`
+
+    def call(self, *args, **kwargs):
+        return type(self).function(*args, **kwargs)
+
+
+_OP_CLASSES = {}
+
+
+def op_class(op_name, function):
+    """The `Operation` class of a `keras.ops` function: `op_class("get_item", f).__name__ == "GetItem"`."""
+    cls = _OP_CLASSES.get(op_name)
+    if cls is None:
+        class_name = "".join(part[:1].upper() + part[1:] for part in op_name.split("_"))
+        cls = type(class_name, (OpCall,), {
+            "function": staticmethod(function), "op_name": op_name, "__module__": __name__,
+            "__doc__": f"`keras.ops.{op_name}` recorded in a functional graph."})
+        _OP_CLASSES[op_name] = cls
+    return cls
+
+
+def symbolic_call(op_name, function, args, kwargs):
+    """Record `function(*args, **kwargs)` on symbolic tensors as a new operation named `op_name`."""
+    return op_class(op_name, function)(name=naming.auto_name(op_name))(*args, **kwargs)

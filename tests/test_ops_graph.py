@@ -1,0 +1,109 @@
+"""keras.ops and Python operators on symbolic tensors are nodes of a functional graph, as in Keras 3
+(issue 15): the same summaries, the same outputs with the same weights, training, node accessors."""
+
+import numpy as np
+import pytest
+
+import kerasbook
+
+import keras  # noqa: E402  (the oracle; tests/conftest.py selects its JAX backend)
+
+
+def issue_model(k):
+    """The issue's example, followed by a Dense layer so that there are weights to copy."""
+    x = k.Input((8,))
+    y = k.ops.relu(x) * 2 + 1
+    y = y[:, :4]
+    z = k.ops.concatenate([y, k.ops.mean(x, axis=-1, keepdims=True)], axis=-1)
+    return k.Model(x, k.layers.Dense(3)(z))
+
+
+def operators_model(k):
+    """Every Python operator Keras 3 records, with numbers on either side."""
+    x = k.Input((4,))
+    w = np.arange(8, dtype="float32").reshape(4, 2)
+    y = (2 - x) / 3 + 1 / (abs(x) + 1) - (-x) ** 2 * 0.5
+    y = (y // 1 + y % 2) @ w
+    h = k.layers.Dense(2, name="hidden")(x)
+    return k.Model(x, k.ops.sigmoid(y + h) * k.ops.cast(x[:, :2] < 0.5, "float32"))
+
+
+def _summary(model):
+    lines = []
+    model.summary(print_fn=lambda text, line_break=False: lines.append(text))
+    return "\n".join(lines).rstrip("\n")
+
+
+@pytest.fixture(autouse=True)
+def fresh_names(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # rich (Keras's table renderer) reads the console width
+    kerasbook.backend.clear_session()
+    keras.backend.clear_session()
+
+
+@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+def test_summary_lists_the_op_nodes_as_keras_does(builder):
+    ours, theirs = builder(kerasbook), builder(keras)
+    assert [(type(op).__name__, op.name) for op in ours._operations] == \
+        [(type(op).__name__, op.name) for op in theirs._operations]
+    assert _summary(ours) == _summary(theirs)
+    assert "│ get_item (GetItem)" in _summary(ours) or builder is not issue_model
+
+
+@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+def test_same_outputs_as_keras_with_the_same_weights(builder):
+    ours, theirs = builder(kerasbook), builder(keras)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]  # ops are no layers
+    ours.set_weights(theirs.get_weights())
+    data = np.random.default_rng(0).normal(size=(6, ours.inputs[0].shape[1])).astype("float32")
+    expected = np.asarray(theirs.predict(data, verbose=0))
+    np.testing.assert_allclose(ours.predict(data, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(data), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_with_ops_trains_as_in_keras():
+    ours, theirs = issue_model(kerasbook), issue_model(keras)
+    ours.set_weights(theirs.get_weights())
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(32, 8)).astype("float32"), rng.normal(size=(32, 3)).astype("float32")
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse")
+    history = ours.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    expected = theirs.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(history, expected, rtol=1e-4)
+    assert history[-1] < history[0]
+
+
+def test_op_nodes_have_outputs_and_feed_feature_extraction():
+    x = kerasbook.Input((8,), name="x")
+    scaled = kerasbook.ops.relu(x) * 2
+    model = kerasbook.Model(x, kerasbook.layers.Dense(3, name="head")(scaled))
+    multiply = scaled._keras_history.operation
+    assert isinstance(multiply, kerasbook.Operation) and not isinstance(multiply, kerasbook.layers.Layer)
+    assert multiply.get_output_at(0) is scaled and multiply.output is scaled
+    assert multiply.get_input_at(0)._keras_history.operation.name == "relu"
+
+    features = kerasbook.Model(model.inputs, [op.output for op in model._operations[1:]])
+    data = np.linspace(-1, 1, 16, dtype="float32").reshape(2, 8)
+    relu_out, multiply_out, head_out = features(data)
+    np.testing.assert_allclose(relu_out, np.maximum(data, 0))
+    np.testing.assert_allclose(multiply_out, 2 * np.maximum(data, 0))
+    np.testing.assert_allclose(head_out, model(data), rtol=1e-6)
+
+
+def test_a_model_with_ops_is_called_as_a_layer_in_another_model():
+    inner = issue_model(kerasbook)
+    outer_input = kerasbook.Input((8,))
+    outer = kerasbook.Model(outer_input, kerasbook.ops.softmax(inner(outer_input)))
+    data = np.ones((2, 8), "float32")
+    np.testing.assert_allclose(np.asarray(outer(data)).sum(-1), 1, rtol=1e-6)
+    assert [op.name for op in outer._operations][-1] == "softmax"
+
+
+def test_an_op_on_incompatible_shapes_names_itself_and_both_shapes():
+    a, b = kerasbook.Input((3,)), kerasbook.Input((4,))
+    with pytest.raises((ValueError, TypeError),
+                       match=r'Operation "add" \(ops\.add\) cannot take inputs of shapes \(None, 3\), \(None, 4\)'):
+        kerasbook.ops.add(a, b)
+    with pytest.raises((ValueError, TypeError), match=r'Operation "multiply_?\d*" \(ops\.multiply\).*\(None, 3\), \(None, 4\)'):
+        a * b
