@@ -257,9 +257,9 @@ def test_steps_return_no_copy_of_frozen_weights():
 
 def test_compile_options_unknown_to_this_jaxlib_fall_back_to_the_defaults():
     import jax
-    from kerasbook.core.training.trainer import _compile
+    from kerasbook.core.training.compiled_steps import compile_with_options
     lowered = jax.jit(lambda a: a * 2).lower(np.ones(3, "float32"))
-    np.testing.assert_array_equal(_compile(lowered, {"no_such_xla_option": True})(np.ones(3, "float32")), 2.0)
+    np.testing.assert_array_equal(compile_with_options(lowered, {"no_such_xla_option": True})(np.ones(3, "float32")), 2.0)
 
 
 def test_an_array_given_as_x_and_y_is_sliced_once():

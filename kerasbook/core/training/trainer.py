@@ -1,18 +1,21 @@
-"""`compile`, `fit`, `evaluate`, `predict`: the training loop, as one jit-compiled step.
+"""`compile`, `fit`, `evaluate`, `predict`, on Keras 3's JAX trainer contract.
 
-The whole train step is a pure function of arrays:
+A training step is a pure function of arrays, as in Keras 3 (`keras/src/backend/jax/trainer.py`):
 
-    (trainable, non_trainable, optimizer, metrics values), batch
-        -> loss and gradients (jax.value_and_grad of the model's stateless_call)
-        -> new values (the optimizer's update, run in a StatelessScope)
+    train_step(state, data) -> (logs, state)
+    state = (trainable_variables, non_trainable_variables, optimizer_variables, metrics_variables)
 
-It is compiled once per batch shape. Between steps the values stay on the device as JAX arrays; the
-step donates them (XLA updates them in place), and they are written back into the `Variable`s at the
-end of each epoch, so Python does almost nothing per step. With several JAX devices the batch is split across them
-(`jax.sharding`, a mesh over the batch axis) and the values are replicated.
+The built-in `train_step` differentiates `compute_loss_and_updates` (the model's `stateless_call`,
+then `compute_loss`) with `jax.value_and_grad`, applies `optimizer.stateless_apply`, and updates the
+metrics with `compute_metrics`; `test_step` and `predict_step` are the same without the update. A
+model may override any of them, or only `compute_loss`, `compute_metrics` or `metrics`: `fit`
+compiles whichever step the model has (compiled_steps.py). Between steps the values stay on the
+device as JAX arrays; the step donates them (XLA updates them in place), and they are written back
+into the `Variable`s at the end of each epoch, so Python does almost nothing per step. With several
+JAX devices the batch is split across them (`jax.sharding`, a mesh over the batch axis) and the
+values are replicated.
 """
 
-import concurrent.futures
 import functools
 import inspect
 
@@ -24,6 +27,7 @@ from kerasbook.core import state, tracking, tree, variables
 from kerasbook.core.training import data as data_lib
 from kerasbook.core.training import divergence, fit_arguments
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
+from kerasbook.core.training.compiled_steps import CompiledStep, batch_spec, check_step_signature, checked_step
 from kerasbook.core.training.metrics import Mean, Metric, values_of
 
 # Attributes holding the metrics `compile` made: `Model.metrics` lists them first, in Keras's order.
@@ -261,8 +265,8 @@ class Trainer:
         key = (kind, tuple(id(v) for group in groups for v in group))
         fn = self._step_cache.get(key)
         if fn is None:
-            _check_step_signature(self, kind)
-            fn = self._step_cache[key] = CompiledStep(_checked_step(self, kind, groups), donate=kind == "train")
+            check_step_signature(self, kind)
+            fn = self._step_cache[key] = CompiledStep(checked_step(self, kind, groups), donate=kind == "train")
         return fn
 
     # -- fit -----------------------------------------------------------------------------------
@@ -301,9 +305,9 @@ class Trainer:
         # Compile every batch shape the epoch will see, one after the other in a background thread
         # while the weights are initialized and the first batches run: the full batch first, then
         # the smaller last batch and the validation batches.
-        step.compile_ahead(groups, _batch_spec(data, min(batch_size, n)), trace_here=True)
+        step.compile_ahead(groups, batch_spec(data, min(batch_size, n)), trace_here=True)
         if n % batch_size and n > batch_size:
-            step.compile_ahead(groups, _batch_spec(data, n % batch_size), once_per_epoch=True)
+            step.compile_ahead(groups, batch_spec(data, n % batch_size), once_per_epoch=True)
         if validation_data is not None:
             val_x, val_y, val_weight = self._standardize(*_unpack_validation(validation_data))
             self._compile_test_ahead(val_x, val_y, val_weight, validation_batch_size or batch_size)
@@ -346,9 +350,9 @@ class Trainer:
         size = min(batch_size, n)
         groups = self._state_variables("test")
         test_step = self._step("test", groups)
-        test_step.compile_ahead(groups, _batch_spec(data, size))
+        test_step.compile_ahead(groups, batch_spec(data, size))
         if n % size:
-            test_step.compile_ahead(groups, _batch_spec(data, n % size), once_per_epoch=True)
+            test_step.compile_ahead(groups, batch_spec(data, n % size), once_per_epoch=True)
 
     # -- evaluate and predict ------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -513,73 +517,6 @@ class Trainer:
         return distribution.shard_batch(array)
 
 
-class CompiledStep:
-    """A jit-compiled step, plus executables compiled ahead of time in a background thread.
-
-    XLA takes about a second to compile a train step; `compile_ahead` starts that work for a batch
-    shape before it is needed, so the smaller last batch of an epoch and the validation step cost
-    little or no waiting. One thread compiles them in order: two compilations at once would share
-    the CPU and delay the first, which every step waits for.
-    """
-
-    _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasbook-compile")
-    # A batch shape met once per epoch (the last, smaller batch) is compiled for compile speed: LLVM's
-    # optimizations and XLA's fusion emitters off take a VAE step from 0.7 s to 0.15 s of compiling,
-    # for one step an epoch that runs 2-3x slower.
-    _QUICK = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
-
-    def __init__(self, fn, donate=False):
-        self.jitted = jax.jit(fn, donate_argnums=0 if donate else ())
-        self.donate = donate
-        self.ahead = {}
-
-    def compile_ahead(self, groups, batch_spec, trace_here=False, once_per_epoch=False):
-        """Start compiling for this batch shape. Tracing is Python work: done here when the result is
-        needed first (`trace_here`), else in the background too, overlapping with the steps."""
-        key = _signature(batch_spec)
-        if key in self.ahead:
-            return
-        values_spec = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
-        options = self._QUICK if once_per_epoch else None
-        if trace_here:
-            lowered = self.jitted.lower(values_spec, batch_spec)
-            self.ahead[key] = self._pool.submit(_compile, lowered, options)
-        else:
-            self.ahead[key] = self._pool.submit(
-                lambda: _compile(self.jitted.lower(values_spec, batch_spec), options))
-
-    def __call__(self, values, batch):
-        """`(logs, new values)` of one step on `batch`."""
-        future = self.ahead.get(_signature(batch))
-        compiled = future.result() if future is not None else self.jitted
-        logs, new_values = compiled(values, batch)
-        if self.donate:  # a donating step returns every value: its inputs are gone after it
-            return logs, new_values
-        # Others return None for a value they did not change (`state.unchanged_as_none`): keep it.
-        return logs, tuple([old if new is None else new for new, old in zip(new_group, old_group)]
-                           for new_group, old_group in zip(new_values, values))
-
-
-def _compile(lowered, options):
-    """Compile with XLA `options`, or with the defaults if this jaxlib does not know one of them."""
-    if options:
-        try:
-            return lowered.compile(compiler_options=options)
-        except jax.errors.JaxRuntimeError:
-            pass
-    return lowered.compile()
-
-
-def _signature(batch):
-    leaves, treedef = jax.tree_util.tree_flatten(batch)
-    return treedef, tuple((a.shape, a.dtype) for a in leaves)
-
-
-def _batch_spec(batch, size):
-    return tree.map_structure(
-        lambda a: None if a is None else jax.ShapeDtypeStruct((size,) + a.shape[1:], a.dtype), batch)
-
-
 def _verbosity(verbose, callbacks=()):
     """Keras's "auto" is 1 (the progress bar), except when a callback shows the progress itself (a
     TrainingMonitor in a notebook says so with `shows_progress`): then 0, so it is not shown twice."""
@@ -620,83 +557,6 @@ def _mapping(groups, values):
     for group, group_values in zip(groups, values):
         mapping.update(zip(group, group_values))
     return mapping
-
-
-# -- a user's step: checked, so that a mistake is named rather than silently ignored ----------
-_STATE_PARTS = {
-    "train": ("trainable_variables", "non_trainable_variables", "optimizer_variables", "metrics_variables"),
-    "test": ("trainable_variables", "non_trainable_variables", "metrics_variables"),
-    "predict": ("trainable_variables", "non_trainable_variables"),
-}
-
-
-def _check_step_signature(model, kind):
-    """A `train_step(self, data)` is Keras 2's (TensorFlow's) signature: say which one JAX uses."""
-    method = getattr(model, f"{kind}_step")
-    parameters = inspect.signature(method).parameters.values()
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return
-    parts = ", ".join(_STATE_PARTS[kind])
-    returns = "(outputs, non_trainable_variables)" if kind == "predict" else "(logs, state)"
-    raise TypeError(
-        f"{type(model).__name__}.{kind}_step takes ({', '.join(p.name for p in positional)}): that is the "
-        f"Keras 2 (TensorFlow) signature. With the JAX backend Keras 3 calls {kind}_step(self, state, "
-        f"data), where state = ({parts}) are lists of arrays, and expects it to return {returns}. "
-        "See keras.io/guides/custom_train_step_in_jax.")
-
-
-def _checked_step(model, kind, groups):
-    """`model.<kind>_step` as the pure function that is compiled: its result is checked while it is
-    traced, and values a test or predict step did not change come back as None (not copied)."""
-    user_step = getattr(model, f"{kind}_step")
-
-    def step(values, data):
-        result = user_step(values, data)
-        if kind == "predict":
-            outputs, non_trainable = _check_result(model, kind, result, values[1:], groups[1:])
-            return outputs, ([None] * len(values[0]), state.unchanged_as_none(non_trainable, values[1]))
-        logs, new_values = _check_result(model, kind, result, values, groups)
-        if kind == "train":
-            return logs, tuple(list(group) for group in new_values)
-        return logs, tuple(state.unchanged_as_none(list(new), old) for new, old in zip(new_values, values))
-
-    return step
-
-
-def _check_result(model, kind, result, values, groups):
-    name = f"{type(model).__name__}.{kind}_step"
-    if kind == "predict":
-        expected = "(outputs, non_trainable_variables)"
-        parts = _STATE_PARTS[kind][1:]
-    else:
-        expected = f"(logs, state) with state = ({', '.join(_STATE_PARTS[kind])})"
-        parts = _STATE_PARTS[kind]
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise ValueError(f"{name} must return {expected}; it returned {_describe(result)}.")
-    first, new_state = result
-    if kind == "predict":
-        new_state = (new_state,)
-    elif not isinstance(first, dict):
-        raise ValueError(f"{name} must return {expected}, logs being a dict such as {{'loss': loss}}; "
-                         f"its first item is {_describe(first)}.")
-    if not isinstance(new_state, (tuple, list)) or len(new_state) != len(parts):
-        raise ValueError(f"{name} must return {expected}; its state is {_describe(new_state)}.")
-    for part, new, group in zip(parts, new_state, groups):
-        if not isinstance(new, (tuple, list)) or len(new) != len(group):
-            raise ValueError(f"{name} returned {part} as {_describe(new)}; expected a list of {len(group)} "
-                             f"arrays, one for each of the model's {part}.")
-    return first, tuple(new_state) if kind != "predict" else new_state[0]
-
-
-def _describe(value):
-    if isinstance(value, dict):
-        return f"a dict with keys {sorted(value)}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    if hasattr(value, "shape"):
-        return f"an array of shape {tuple(value.shape)}"
-    return repr(value) if value is None else f"a {type(value).__name__}"
 
 
 def _check_validation_freq(validation_freq):
