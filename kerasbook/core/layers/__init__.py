@@ -30,3 +30,6 @@ from kerasbook.core.layers.noise import (ActivityRegularization, AlphaDropout, G
                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from kerasbook.core.layers.preprocessing import (CenterCrop, Normalization, RandomBrightness, RandomContrast,
+                                                 RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
+                                                 RandomZoom, Rescaling, Resizing)

@@ -1,0 +1,9 @@
+"""Preprocessing layers: data made ready inside the model (`Rescaling`, `Normalization`, `Resizing`,
+`CenterCrop`) and image augmentation that acts only in training (`RandomFlip`, `RandomRotation`, ...).
+One family a module."""
+
+from kerasbook.core.layers.preprocessing.scaling import Normalization, Rescaling
+from kerasbook.core.layers.preprocessing.sizing import CenterCrop, Resizing
+from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
+                                                              RandomFlip, RandomRotation, RandomTranslation,
+                                                              RandomZoom)
