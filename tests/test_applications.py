@@ -122,12 +122,12 @@ def test_classifier_activation_must_suit_pretrained_weights(tmp_path, monkeypatc
 
 
 def test_input_tensor_keeps_what_came_before_it():
-    image = kerasbook.Input((40, 40, 3), name="image")
+    image = kerasbook.Input((64, 64, 3), name="image")  # halved to 32: VGG16's five poolings leave 1 x 1
     halved = kerasbook.layers.MaxPooling2D(name="halve")(image)
     model = kerasbook.applications.VGG16(weights=None, include_top=False, input_tensor=halved, pooling="avg")
     assert model.inputs[0] is image
     assert [layer.name for layer in model.layers[:3]] == ["image", "halve", "block1_conv1"]
-    assert model.predict(np.zeros((1, 40, 40, 3), "float32"), verbose=0).shape == (1, 512)
+    assert model.predict(np.zeros((1, 64, 64, 3), "float32"), verbose=0).shape == (1, 512)
 
 
 def write_legacy_h5(path, model, offset=0.0):
