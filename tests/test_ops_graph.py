@@ -107,3 +107,57 @@ def test_an_op_on_incompatible_shapes_names_itself_and_both_shapes():
         kerasbook.ops.add(a, b)
     with pytest.raises((ValueError, TypeError), match=r'Operation "multiply_?\d*" \(ops\.multiply\).*\(None, 3\), \(None, 4\)'):
         a * b
+
+
+def _op_records(model):
+    """(class, name, config) of every record of a functional config, as Keras 3 lists them."""
+    return [(r["module"], r["class_name"], r["name"], r["config"]) for r in model.get_config()["layers"]
+            if r["module"].startswith("keras.src.ops")]
+
+
+@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+def test_config_records_the_ops_as_keras_does(builder):
+    ours, theirs = builder(kerasbook), builder(keras)
+    import json
+    theirs_config = json.loads(json.dumps(theirs.get_config()))  # tuples as the file holds them: lists
+    assert _op_records(ours) == [(m, c, n, cfg) for m, c, n, cfg in [
+        (r["module"], r["class_name"], r["name"], r["config"]) for r in theirs_config["layers"]
+        if r["module"].startswith("keras.src.ops")]]
+    ours_nodes = [r["inbound_nodes"] for r in json.loads(json.dumps(ours.get_config()))["layers"]]
+    assert ours_nodes == [r["inbound_nodes"] for r in theirs_config["layers"]]
+
+
+@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+def test_keras_files_with_ops_load_both_ways(builder, tmp_path):
+    ours, theirs = builder(kerasbook), builder(keras)
+    ours.set_weights(theirs.get_weights())
+    data = np.random.default_rng(2).normal(size=(4, ours.inputs[0].shape[1])).astype("float32")
+    expected = np.asarray(theirs(data))
+
+    ours.save(tmp_path / "ours.keras")
+    loaded_by_keras = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(loaded_by_keras(data), expected, rtol=1e-5, atol=1e-6)
+    assert [op.name for op in loaded_by_keras._operations] == [op.name for op in ours._operations]
+
+    theirs.save(tmp_path / "theirs.keras")
+    loaded = kerasbook.models.load_model(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(loaded(data), expected, rtol=1e-5, atol=1e-6)
+    assert [(type(op).__name__, op.name) for op in loaded._operations] == \
+        [(type(op).__name__, op.name) for op in theirs._operations]
+    assert _summary(loaded) == _summary(theirs)
+
+
+def test_kerasbook_rebuilds_a_keras_config_made_in_memory():
+    """Keras's get_config() in memory holds tuples (a file holds lists): both rebuild."""
+    theirs = issue_model(keras)
+    rebuilt = kerasbook.Model.from_config(theirs.get_config())
+    rebuilt.set_weights(theirs.get_weights())
+    data = np.ones((2, 8), "float32")
+    np.testing.assert_allclose(rebuilt(data), theirs(data), rtol=1e-5, atol=1e-6)
+
+
+def test_a_keras_op_kerasbook_lacks_is_named_on_load():
+    config = issue_model(keras).get_config()
+    config["layers"][1]["class_name"] = "NoSuchOp"
+    with pytest.raises(ValueError, match=r'op "relu" \(NoSuchOp, keras\.ops\.no_such_op\).*kerasbook does not have'):
+        kerasbook.Model.from_config(config)

@@ -14,6 +14,8 @@ symbolic tensors makes a new operation named after the op (`relu`, `relu_1`, `mu
 whose class is the op's name in CamelCase (`Relu`, `GetItem`), so that `summary()` reads as Keras's.
 """
 
+import inspect
+
 from kerasbook.core import naming, symbolic, tree
 from kerasbook.core.layer_nodes import NodeAccessors
 from kerasbook.core.node import Node
@@ -65,31 +67,72 @@ class Operation(NodeAccessors):
 class OpCall(Operation):
     """One call of a `keras.ops` function on symbolic tensors, as a node of the graph.
 
-    The node keeps every argument (tensors, and numbers such as the `2` of `x * 2` or the `axis=-1`
-    of `ops.mean`), so running the node calls `function` with the same arguments on real data.
+    As in Keras 3, the arguments are split in two: the tensors and numbers the op computes with
+    (`x` and the `2` of `x * 2`) are the node's arguments; the options that shape the computation
+    (`axis=-1` of `ops.mean`, `dtype` of `ops.cast`) belong to the operation and to its config.
     """
 
     function = None  # set on each op's class, see `op_class`
+    op_name = None
+    group = "numpy"  # the `keras.ops` submodule of the op (numpy, nn, math, core), for Keras's config
 
-    def call(self, *args, **kwargs):
-        return type(self).function(*args, **kwargs)
+    def __init__(self, name=None, **options):
+        super().__init__(name=name or naming.auto_name(self.op_name))
+        self.options = options
+
+    def call(self, *args):
+        return type(self).function(*args, **self.options)
+
+    def get_config(self):
+        return {"name": self.name, **self.options}
 
 
 _OP_CLASSES = {}
 
+# Parameter names of the arrays an op computes with; every other parameter is an option.
+_ARRAY_PARAMETERS = frozenset({
+    "a", "b", "x", "x1", "x2", "y", "xs", "arrays", "condition", "indices", "inputs", "key", "operands",
+    "tensors", "values", "updates", "target", "output", "elements", "v", "ary", "arr"})
 
-def op_class(op_name, function):
+
+def op_class(op_name, function, group="numpy"):
     """The `Operation` class of a `keras.ops` function: `op_class("get_item", f).__name__ == "GetItem"`."""
     cls = _OP_CLASSES.get(op_name)
     if cls is None:
         class_name = "".join(part[:1].upper() + part[1:] for part in op_name.split("_"))
         cls = type(class_name, (OpCall,), {
-            "function": staticmethod(function), "op_name": op_name, "__module__": __name__,
+            "function": staticmethod(function), "op_name": op_name, "group": group, "__module__": __name__,
             "__doc__": f"`keras.ops.{op_name}` recorded in a functional graph."})
         _OP_CLASSES[op_name] = cls
     return cls
 
 
-def symbolic_call(op_name, function, args, kwargs):
+def split_arguments(function, args, kwargs):
+    """`(arguments, options)` of a call: arrays (and anything symbolic) are arguments, the rest options.
+
+    When the split would change the call's meaning (an array after a positional option, or a signature
+    that cannot be read), everything stays an argument: the node still computes the same thing."""
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return tuple(args), dict(kwargs)
+    arguments, options = [], {}
+    for name, value in bound.arguments.items():
+        kind = bound.signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            arguments.extend(value)
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            options.update(value)
+        elif name in _ARRAY_PARAMETERS or has_symbolic(value, {}):
+            if options and kind is not inspect.Parameter.KEYWORD_ONLY:
+                return tuple(args), dict(kwargs)
+            arguments.append(value)
+        else:
+            options[name] = value
+    return tuple(arguments), options
+
+
+def symbolic_call(op_name, function, args, kwargs, group="numpy"):
     """Record `function(*args, **kwargs)` on symbolic tensors as a new operation named `op_name`."""
-    return op_class(op_name, function)(name=naming.auto_name(op_name))(*args, **kwargs)
+    arguments, options = split_arguments(function, args, kwargs)
+    return op_class(op_name, function, group)(**options)(*arguments)

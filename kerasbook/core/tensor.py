@@ -46,8 +46,9 @@ class KerasTensor:
             "Build a model from it and call the model on real data.")
 
 
-def _get_item(x, key):
-    return x[key]
+def get_item(x, key):
+    """`x[key]`; a key read back from a config as a list is the tuple it was (`x[:, :4]`), as in Keras."""
+    return x[tuple(key) if isinstance(key, list) else key]
 
 
 def _recorded(op_name, function, reflected=False):
@@ -73,7 +74,7 @@ def _add_operators():
         setattr(KerasTensor, f"__{dunder}__", _recorded(function.__name__, function))
     KerasTensor.__neg__ = _recorded("negative", jnp.negative)
     KerasTensor.__abs__ = _recorded("absolute", jnp.absolute)
-    KerasTensor.__getitem__ = _recorded("get_item", _get_item)
+    KerasTensor.__getitem__ = _recorded("get_item", get_item)
 
 
 _add_operators()

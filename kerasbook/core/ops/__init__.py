@@ -14,7 +14,8 @@ _NOT_OPS = {"Variable", "standardize_dtype"}  # helpers the modules import, not 
 
 
 def _export(module):
-    globals().update({name: _recording_symbolic_tensors(name, value) if isinstance(value, _types.FunctionType)
+    group = module.__name__.rsplit(".", 1)[-1]
+    globals().update({name: _recording_symbolic_tensors(name, value, group) if isinstance(value, _types.FunctionType)
                       else value
                       for name, value in vars(module).items()
                       if not name.startswith("_") and name not in _NOT_OPS

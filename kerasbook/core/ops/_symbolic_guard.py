@@ -18,8 +18,9 @@ NEEDS_VALUES = {
 }
 
 
-def recording_symbolic_tensors(name, op):
-    """`op`, recorded as a graph node named after `name` when an argument is a symbolic tensor."""
+def recording_symbolic_tensors(name, op, group):
+    """`op` (of the `keras.ops` submodule `group`), recorded as a graph node named after `name` when an
+    argument is a symbolic tensor."""
     if name in ASKS_ONLY_SHAPE_OR_DTYPE:
         return op
 
@@ -30,5 +31,5 @@ def recording_symbolic_tensors(name, op):
         if name in NEEDS_VALUES:
             raise TypeError(f"ops.{name} needs values, and a symbolic tensor (from keras.Input or a layer "
                             f"called on one) has none: {NEEDS_VALUES[name]}.")
-        return symbolic_call(name, op, args, kwargs)
+        return symbolic_call(name, op, args, kwargs, group)
     return op_or_node

@@ -7,6 +7,7 @@ here from 0. Rebuilding replays the calls, each once its input tensors exist.
 """
 
 from kerasbook.core import tree
+from kerasbook.core.saving import op_records
 from kerasbook.core.saving.serialization import deserialize_keras_object, serialize_keras_object
 from kerasbook.core.tensor import KerasTensor
 
@@ -29,8 +30,8 @@ def serialize_functional(model):
         return serialize_keras_object(x)
 
     layer_configs = []
-    for layer in model.layers:
-        record = serialize_keras_object(layer)
+    for layer in model._operations:  # layers and, as Keras 3 writes them, the ops between them
+        record = op_records.serialize_op(layer) if op_records.is_op(layer) else serialize_keras_object(layer)
         record["name"] = layer.name
         record["inbound_nodes"] = [
             {"args": [tree.map_structure(tensor_record, a) for a in node.call_args],
@@ -49,7 +50,8 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     make_layer = make_layer or (lambda record: deserialize_keras_object(record, custom_objects))
     layers, pending = {}, []
     for layer_config in _layer_records(config, needs_names=True):
-        layer = make_layer(layer_config)
+        is_op = op_records.is_op_record(layer_config)
+        layer = op_records.deserialize_op(layer_config) if is_op else make_layer(layer_config)
         layers[layer_config["name"]] = layer
         # Calls are keyed by the config's name: a custom get_config without "name" gives the
         # rebuilt layer a fresh automatic name, yet the config's tensors still refer to the old one.
@@ -74,6 +76,8 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     def tensor_from(record):
         if _is_tensor_record(record):
             return lookup(record["config"]["keras_history"])
+        if isinstance(record, dict) and record.get("class_name") in _VALUE_RECORDS:
+            return deserialize_keras_object(record)  # an op's argument: a slice, `...`, an array
         return record
 
     def ready(node_record):
@@ -112,8 +116,12 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
     return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
+# Records of values (not tensors) among a call's arguments.
+_VALUE_RECORDS = {"__slice__", "__ellipsis__", "__numpy__"}
+
+
 def _is_history(x):
-    return isinstance(x, list) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int) \
+    return isinstance(x, (list, tuple)) and len(x) == 3 and isinstance(x[0], str) and isinstance(x[1], int) \
         and isinstance(x[2], int)
 
 
@@ -131,7 +139,7 @@ def _is_tensor_record(record):
 
 def _histories(node_record):
     """The [layer name, call index, tensor index] of every tensor a recorded call takes."""
-    if not isinstance(node_record, dict) or not isinstance(node_record.get("args", []), list):
+    if not isinstance(node_record, dict) or not isinstance(node_record.get("args", []), (list, tuple)):
         raise ValueError(f"a layer's inbound node should be a dict with a list of args; received "
                          f"{_short(node_record)}.")
     found = []
@@ -182,7 +190,7 @@ def _map_histories(fn, structure):
 def _map_records(fn, structure):
     if isinstance(structure, dict) and "class_name" not in structure:
         return {k: _map_records(fn, v) for k, v in structure.items()}
-    if isinstance(structure, list):
+    if isinstance(structure, (list, tuple)):  # a config made in memory by Keras holds tuples
         return [_map_records(fn, s) for s in structure]
     return fn(structure)
 

@@ -127,6 +127,10 @@ def serialize_keras_object(obj):
             serialize_keras_object(x) for x in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, slice):  # in the key of `x[:, :4]`, an op node's argument
+        return {"class_name": "__slice__", "config": {"start": obj.start, "stop": obj.stop, "step": obj.step}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
     if type(obj).__module__ == "numpy":  # numpy scalars are plain numbers, arrays keep their dtype
         if getattr(obj, "ndim", 0) > 0:
             return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": str(obj.dtype)}}
@@ -230,6 +234,10 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwar
     class_name = config["class_name"]
     if class_name == "function":
         return find_function(config["config"], custom_objects)
+    if class_name == "__slice__":
+        return slice(*(deserialize_keras_object(config["config"].get(k)) for k in ("start", "stop", "step")))
+    if class_name == "__ellipsis__":
+        return Ellipsis
     if class_name == "__numpy__":
         from kerasbook.core.saving import limits
         return limits.config_array(config["config"]["value"], config["config"]["dtype"])
