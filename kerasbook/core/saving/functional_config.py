@@ -23,6 +23,10 @@ def serialize_functional(model):
         h = x._keras_history
         return [h.operation.name, local_index(h.operation, h.node_index), h.tensor_index]
 
+    def model_end(x):  # an input or output: Keras counts a nested functional model's calls from 1
+        name, index, tensor_index = history(x)
+        return [name, index + _nested_functional_offset(x._keras_history.operation), tensor_index]
+
     def tensor_record(x):
         if isinstance(x, KerasTensor):
             return {"class_name": "__keras_tensor__",
@@ -39,8 +43,20 @@ def serialize_functional(model):
             for node in layer._inbound_nodes if id(node) in model_nodes and not node.is_input]
         layer_configs.append(record)
     return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
-            "input_layers": tree.map_structure(history, model._inputs_struct),
-            "output_layers": tree.map_structure(history, model._outputs_struct)}
+            "input_layers": tree.map_structure(model_end, model._inputs_struct),
+            "output_layers": tree.map_structure(model_end, model._outputs_struct)}
+
+
+def _nested_functional_offset(operation):
+    """1 for a functional model (not a Sequential one) used as a layer, else 0.
+
+    Keras 3 writes the `input_layers` and `output_layers` entries of a nested functional model with its
+    call index plus one (Keras 2's models had a call of their own first; Keras 3 keeps the count and
+    subtracts 1 on loading), while the calls' arguments use the plain index. Reading Keras's
+    `["inner", 2, 0]` as the third call failed (issue 15: `KeyError: ('inner', 1)` before)."""
+    from kerasbook.core.models.functional import Functional
+    from kerasbook.core.models.sequential import Sequential
+    return int(isinstance(operation, Functional) and not isinstance(operation, Sequential))
 
 
 def deserialize_functional(config, custom_objects=None, cls=None, make_layer=None):
@@ -111,8 +127,12 @@ def deserialize_functional(config, custom_objects=None, cls=None, make_layer=Non
         if not _is_history_structure(config.get(key)):
             raise ValueError(f'model "{config.get("name")}": "{key}" should be [layer name, call index, '
                              f"tensor index] entries; received {_short(config.get(key))}.")
-    inputs = _map_histories(lookup, config["input_layers"])
-    outputs = _map_histories(lookup, config["output_layers"])
+    def lookup_model_end(history):
+        name, index, tensor_index = history
+        return lookup([name, index - _nested_functional_offset(layers.get(name)), tensor_index])
+
+    inputs = _map_histories(lookup_model_end, config["input_layers"])
+    outputs = _map_histories(lookup_model_end, config["output_layers"])
     return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
