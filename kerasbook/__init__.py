@@ -5,6 +5,7 @@
 """
 
 import importlib
+import importlib.util
 import sys
 
 __version__ = "0.1.0"
@@ -49,6 +50,57 @@ _NAMES = {
     "Metric": ("kerasbook.core.training.metrics", "Metric"),
     "Optimizer": ("kerasbook.core.training.optimizers", "Optimizer"),
 }
+
+
+class _Namespaces:
+    """Makes `import kerasbook.layers`, `from kerasbook.ops import relu` and `from kerasbook.ops.nn
+    import relu` work as with Keras, without a file per namespace: the import system asks this finder
+    (on `sys.meta_path`) first, and it answers with the module that defines the namespace
+    (`kerasbook.core.layers`), so that `kerasbook.layers` is one module however it was reached.
+    Nothing is imported before it is asked for, so `import kerasbook` stays quick."""
+
+    @staticmethod
+    def target(fullname):
+        """`kerasbook.ops.nn` -> `kerasbook.core.ops.nn`; None for a module that is not an alias."""
+        parts = fullname.split(".")
+        if len(parts) < 2 or parts[0] != __name__ or parts[1] not in _SUBMODULES:
+            return None
+        defined_in = _SUBMODULES[parts[1]]
+        if defined_in == f"{__name__}.{parts[1]}":  # a real package already (widgets, viz, utils)
+            return None
+        return ".".join([defined_in] + parts[2:])
+
+    def module(self, fullname):
+        """The module an alias stands for: a module file, or a module attribute of its parent
+        (`kerasbook.optimizers.schedules`); None if there is none."""
+        target = self.target(fullname)
+        if target is None:
+            return None
+        try:
+            return importlib.import_module(target)
+        except ModuleNotFoundError:
+            parent, _, name = target.rpartition(".")
+            found = getattr(importlib.import_module(parent), name, None)
+            return found if isinstance(found, type(sys)) else None
+
+    def find_spec(self, fullname, path=None, target=None):
+        module = self.module(fullname)
+        if module is None:
+            return None
+        spec = importlib.util.spec_from_loader(fullname, self)
+        spec.loader_state = (module, module.__spec__)  # the import system overwrites __spec__: put back below
+        return spec
+
+    def create_module(self, spec):
+        _cache_compiled_programs_once_jax_is_loaded()
+        return spec.loader_state[0]
+
+    def exec_module(self, module):
+        module.__spec__ = module.__spec__.loader_state[1]
+
+
+if not any(isinstance(finder, _Namespaces) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _Namespaces())
 
 
 def version():
