@@ -36,3 +36,14 @@ from kerasbook.core.layers.preprocessing import (CenterCrop, Normalization, Rand
 from kerasbook.core.layers.attention import AdditiveAttention, Attention
 from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
 
+
+def serialize(layer):
+    """A layer as Keras 3's dict (`{"module", "class_name", "config", ...}`), as `keras.layers.serialize`."""
+    from kerasbook.core.saving.serialization import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer a Keras 3 dict describes, as `keras.layers.deserialize`."""
+    from kerasbook.core.saving.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)

@@ -148,6 +148,13 @@ class Model(Trainer, Layer):
         from kerasbook.core.saving import keras_file
         keras_file.save_model(self, filepath, overwrite=overwrite)
 
+    def to_json(self, **kwargs):
+        """The model's architecture (no weights) as Keras 3's JSON; `keras.models.model_from_json`
+        rebuilds it. `kwargs` go to `json.dumps` (e.g. `indent=2`)."""
+        import json
+        from kerasbook.core.saving.serialization import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
     def save_weights(self, filepath, overwrite=True):
         from kerasbook.core.saving import weights_file
         weights_file.save_weights(self, filepath, overwrite=overwrite)
