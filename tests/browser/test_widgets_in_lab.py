@@ -63,7 +63,7 @@ def test_summary_node_graph_and_activation_render(lab, page):
         graph.scroll_into_view_if_needed()
         screenshot(graph, "node-graph-in-jupyterlab")
         page.set_viewport_size({"width": 1400, "height": 1000})
-        # The explorer draws its tiles on canvases (tests/browser/test_activation_explorer.py).
+        # The explorer draws its tiles on canvases (tests/browser/test_activation_explorer_in_lab.py).
         # A locator, not an element handle: the explorer redraws its tiles when `shared` is frozen.
         tile = page.locator(".jp-OutputArea-output .kb-explorer .kb-tile canvas").first
         tile.wait_for(timeout=120_000)
