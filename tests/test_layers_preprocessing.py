@@ -150,3 +150,58 @@ def test_bad_factors_fail():
         kerasbook.layers.RandomContrast(1.5)
     with pytest.raises(ValueError, match="mode"):
         kerasbook.layers.RandomFlip("sideways")
+
+
+TOKENS = np.array([[0, 1, 1, 3], [2, 2, 2, 2], [3, 0, 1, 2]])
+ENCODINGS = [({"num_tokens": 4}, TOKENS), ({"num_tokens": 5, "output_mode": "count"}, TOKENS),
+             ({"num_tokens": 4, "output_mode": "one_hot"}, TOKENS),
+             ({"num_tokens": 4, "output_mode": "one_hot"}, TOKENS[:, :1]),
+             ({"num_tokens": 4, "output_mode": "one_hot"}, TOKENS[:, 0]),
+             ({"num_tokens": 4, "output_mode": "binary"}, TOKENS)]
+
+
+@pytest.mark.parametrize("kwargs,tokens", ENCODINGS)
+def test_category_encoding_equals_keras(kwargs, tokens):
+    ours, theirs = twins("CategoryEncoding", **kwargs)
+    expected = np.asarray(theirs(tokens))
+    out = np.asarray(ours(tokens))
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == expected.dtype
+    assert_same_config(ours, theirs)
+    assert ours.compute_output_shape((None,) + tokens.shape[1:]) == tuple(
+        theirs.compute_output_shape((None,) + tokens.shape[1:]))
+
+
+def test_category_encoding_counts_weights_as_keras():
+    weights = rng.random(TOKENS.shape).astype("float32")
+    ours, theirs = twins("CategoryEncoding", 4, output_mode="count")
+    np.testing.assert_allclose(np.asarray(ours(TOKENS, count_weights=weights)),
+                               np.asarray(theirs(TOKENS, count_weights=weights)), rtol=1e-6)
+
+
+NUMBERS = np.array([[-1.5, 0.0, 0.3, 1.0], [2.0, 5.0, -0.1, 1.9]], "float32")
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count"])
+def test_discretization_equals_keras(mode):
+    ours, theirs = twins("Discretization", bin_boundaries=[0.0, 1.0, 2.0], output_mode=mode)
+    x = NUMBERS if mode in ("int", "multi_hot", "count") else NUMBERS[:, :1]
+    expected = np.asarray(theirs(x))
+    np.testing.assert_array_equal(np.asarray(ours(x)), expected)
+    assert np.asarray(ours(x)).dtype == expected.dtype
+    assert_same_config(ours, theirs)
+
+
+def test_discretization_adapt_puts_as_many_values_in_each_bin(tmp_path):
+    """Keras 3.15's adapt needs TensorFlow (not installed): checked on its meaning, then in Keras."""
+    data = rng.normal(size=(4000, 1)).astype("float32")
+    ours = kerasbook.layers.Discretization(num_bins=4)
+    ours.adapt(data)
+    np.testing.assert_allclose(ours.bin_boundaries, [-0.674, 0.0, 0.674], atol=0.06)  # normal quartiles
+    counts = np.bincount(np.asarray(ours(data)).ravel(), minlength=4)
+    assert counts.min() >= 999 and counts.max() <= 1001
+    model = kerasbook.Sequential([kerasbook.Input((1,)), ours])
+    model.save(tmp_path / "d.keras")
+    loaded = keras.models.load_model(tmp_path / "d.keras")  # boundaries travel in the config
+    assert loaded.layers[-1].bin_boundaries == ours.bin_boundaries
+    np.testing.assert_array_equal(loaded.predict(data[:50], verbose=0), model.predict(data[:50], verbose=0))

@@ -30,9 +30,9 @@ from kerasbook.core.layers.noise import (ActivityRegularization, AlphaDropout, G
                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from kerasbook.core.layers.preprocessing import (CenterCrop, Normalization, RandomBrightness, RandomContrast,
-                                                 RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
-                                                 RandomZoom, Rescaling, Resizing)
+from kerasbook.core.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
+                                                 RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                                                 RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kerasbook.core.layers.attention import AdditiveAttention, Attention
 from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
 

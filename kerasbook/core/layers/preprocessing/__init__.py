@@ -2,6 +2,7 @@
 `CenterCrop`) and image augmentation that acts only in training (`RandomFlip`, `RandomRotation`, ...).
 One family a module."""
 
+from kerasbook.core.layers.preprocessing.categorical import CategoryEncoding, Discretization
 from kerasbook.core.layers.preprocessing.scaling import Normalization, Rescaling
 from kerasbook.core.layers.preprocessing.sizing import CenterCrop, Resizing
 from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
