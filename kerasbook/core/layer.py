@@ -268,17 +268,27 @@ class Layer(Operation):
         return previous_mask if self.supports_masking else None
 
     def __call__(self, *args, **kwargs):
-        if args and not tree.is_nested(args[0]) and not isinstance(args[0], (KerasTensor, Variable)):
-            args = (_as_tensor(args[0]),) + args[1:]
-        flat_inputs = tree.flatten(args[0]) if args else []
-        if args and isinstance(args[0], (list, tuple)) and flat_inputs and all(
-                isinstance(v, (int, float)) for v in flat_inputs):
-            raise ValueError(_numbers_are_not_a_batch(self, args[0]))
-        is_symbolic = any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs)))
-        signature = self._signature()
-        user_kwargs = dict(kwargs)  # what the node records: not the masks and flags filled in below
-        training = kwargs.get("training")  # given to this call: reaches nested layers either way
+        """The steps of every layer call (docs/architecture.md):
 
+        1. read the inputs: arrays become JAX arrays; a list of numbers is refused;
+        2. resolve the training flag and the mask the inputs carry;
+        3. check the inputs against `input_spec`, and build the layer once;
+        4. on symbolic tensors, work out the output spec and record a `Node`;
+        5. else compute `call`, then attach the output mask.
+        """
+        args = _read_inputs(self, args)                                           # 1
+        user_kwargs = dict(kwargs)  # what a node records: not the masks and flags filled in below
+        training = kwargs.get("training")  # given to this call: reaches nested layers either way
+        kwargs, previous_mask = self._resolve_training_and_mask(args, kwargs)     # 2
+        self._check_and_build(args)                                               # 3
+        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+            return self._record_symbolic_call(args, kwargs, user_kwargs, previous_mask)  # 4
+        return self._compute(args, kwargs, training, previous_mask)               # 5
+
+    def _resolve_training_and_mask(self, args, kwargs):
+        """`(kwargs, previous_mask)`: `training` given only if `call` takes it (from an outer call when
+        not passed), `mask` filled in from the inputs' masks if `call` takes it."""
+        signature = self._signature()
         if "training" in signature and kwargs.get("training") is None:
             outer = call_context.current()
             if outer is not None and outer.training is not None:
@@ -287,32 +297,32 @@ class Layer(Operation):
                 kwargs.pop("training", None)
         elif "training" not in signature:
             kwargs.pop("training", None)
-        if "mask" in signature and kwargs.get("mask") is None and args:
-            input_masks = tree.map_structure(masks.get_mask, args[0])
-            if any(m is not None for m in tree.flatten(input_masks)):
-                kwargs["mask"] = input_masks
+        input_masks = tree.map_structure(masks.get_mask, args[0]) if args else None
+        if all(m is None for m in tree.flatten(input_masks)):
+            input_masks = None
+        if "mask" in signature and kwargs.get("mask") is None and input_masks is not None:
+            kwargs["mask"] = input_masks
         previous_mask = kwargs.get("mask")
-        if previous_mask is None and args:
-            previous_mask = tree.map_structure(masks.get_mask, args[0])
-            if all(m is None for m in tree.flatten(previous_mask)):
-                previous_mask = None
+        return kwargs, input_masks if previous_mask is None else previous_mask
 
+    def _check_and_build(self, args):
+        flat_inputs = tree.flatten(args[0]) if args else []
         check_input(self, self.input_spec, flat_inputs)
         if not self.built:
             self._build_for(args)
             check_input(self, self.input_spec, flat_inputs)
 
-        if is_symbolic:
-            outputs = self.compute_output_spec(*args, **kwargs)
-            output_mask = self._symbolic_mask(args, previous_mask)
-            for x in tree.flatten(outputs):
-                if isinstance(x, KerasTensor):
-                    x._keras_mask = output_mask if not tree.is_nested(output_mask) else None
-            Node(self, args, user_kwargs, outputs)
-            return outputs
+    def _record_symbolic_call(self, args, kwargs, user_kwargs, previous_mask):
+        outputs = self.compute_output_spec(*args, **kwargs)
+        output_mask = self._symbolic_mask(args, previous_mask)
+        for x in tree.flatten(outputs):
+            if isinstance(x, KerasTensor):
+                x._keras_mask = output_mask if not tree.is_nested(output_mask) else None
+        Node(self, args, user_kwargs, outputs)
+        return outputs
 
-        outermost = call_context.current() is None
-        if outermost and state.current_scope() is None:
+    def _compute(self, args, kwargs, training, previous_mask):
+        if call_context.current() is None and state.current_scope() is None:  # the outermost call
             self._clear_losses()
         traced = call_trace.begin(self, args)  # None unless a call is being traced (GraphView)
         with call_context.enter(training):
@@ -465,6 +475,18 @@ def _without_keras_only_options(cls, config):
             if value != default:
                 raise ValueError(f"{cls.__name__}: kerasbook does not support `{key}` ({value!r}).")
     return config
+
+
+def _read_inputs(layer, args):
+    """The call's arguments with the first one, if an array or a number, as a JAX array. A Python
+    list of numbers is refused: a list passed to a layer holds several inputs."""
+    if args and not tree.is_nested(args[0]) and not isinstance(args[0], (KerasTensor, Variable)):
+        args = (_as_tensor(args[0]),) + args[1:]
+    if args and isinstance(args[0], (list, tuple)):
+        flat_inputs = tree.flatten(args[0])
+        if flat_inputs and all(isinstance(v, (int, float)) for v in flat_inputs):
+            raise ValueError(_numbers_are_not_a_batch(layer, args[0]))
+    return args
 
 
 def _as_tensor(x):
