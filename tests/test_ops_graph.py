@@ -161,3 +161,20 @@ def test_a_keras_op_kerasbook_lacks_is_named_on_load():
     config["layers"][1]["class_name"] = "NoSuchOp"
     with pytest.raises(ValueError, match=r'op "relu" \(NoSuchOp, keras\.ops\.no_such_op\).*kerasbook does not have'):
         kerasbook.Model.from_config(config)
+
+
+def test_node_graph_shows_an_op_call_as_code_with_its_shapes():
+    """A student reads "multiply", what it computes and its shapes; a layer keeps its class name."""
+    from kerasbook.viz import node_graph
+    source = node_graph(issue_model(kerasbook)).source
+    for text in ("<b>multiply</b>", "ops.multiply(relu, 2)", "ops.add(multiply, 1)", "add[:, :4]",
+                 "ops.mean(input_layer, axis=-1, keepdims=True)", "in: (None, 8)", "out: (None, 4)",
+                 ">Dense<"):
+        assert text in source, text
+
+
+def test_graph_view_selects_an_op_call():
+    from kerasbook.widgets import GraphView
+    view = GraphView(issue_model(kerasbook))
+    view.select("multiply", node_index=0)
+    assert "selected multiply [node 0]" in view.fallback_text()

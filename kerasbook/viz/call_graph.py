@@ -74,6 +74,38 @@ def node_title(node):
     return f"{node.operation.name} [node {node.operation._inbound_nodes.index(node)}]"
 
 
+def op_call_text(node, limit=52):
+    """How the call of a `keras.ops` op reads as code, its tensors named by what made them:
+    `ops.multiply(relu, 2)`, `ops.mean(input_layer, axis=-1, keepdims=True)`, `add[:, :4]`.
+    None for a layer's call."""
+    op = node.operation
+    if not hasattr(op, "op_name"):
+        return None
+    args = [_value_text(a) for a in node.call_args]
+    if op.op_name == "get_item" and len(args) == 2:
+        key = node.call_args[1]
+        text = f"{args[0]}[{', '.join(map(_value_text, key)) if isinstance(key, tuple) else args[1]}]"
+    else:
+        text = f"ops.{op.op_name}({', '.join(args + [f'{k}={v!r}' for k, v in op.options.items()])})"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _value_text(value):
+    history = getattr(value, "_keras_history", None)
+    if history is not None:
+        return history.operation.name
+    if isinstance(value, slice):
+        parts = ["" if v is None else str(v) for v in (value.start, value.stop, value.step)]
+        return ":".join(parts[:2] if value.step is None else parts)
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(_value_text, value)) + "]"
+    if hasattr(value, "shape") and getattr(value, "ndim", 0):
+        return f"array{shape_text(tuple(value.shape))}"
+    return repr(value)
+
+
 def is_graph_model(layer):
     """Functional and Sequential models have a node graph to draw; subclassed models are one box."""
     return hasattr(layer, "_nodes") and hasattr(layer, "_graph_layers") and bool(layer._nodes)
@@ -167,7 +199,8 @@ def _draw_box(graph, box, short_title):
     name, _, detail = short_title.partition(" ")
     rows = [] if node.is_input else [f"in: {shapes_text(node.input_tensors)}"]
     rows.append(f"out: {shapes_text(node.output_tensors)}")
-    graph.node(box.id, label=label(name, detail, type(node.operation).__name__, rows, _FILL[box.kind]),
+    kind_name = op_call_text(node) or type(node.operation).__name__  # an op: what it computes
+    graph.node(box.id, label=label(name, detail, kind_name, rows, _FILL[box.kind]),
                id=box.id, **{"class": f"kb-{box.kind}"})
 
 
