@@ -205,3 +205,15 @@ def test_discretization_adapt_puts_as_many_values_in_each_bin(tmp_path):
     loaded = keras.models.load_model(tmp_path / "d.keras")  # boundaries travel in the config
     assert loaded.layers[-1].bin_boundaries == ours.bin_boundaries
     np.testing.assert_array_equal(loaded.predict(data[:50], verbose=0), model.predict(data[:50], verbose=0))
+
+
+def test_adapted_normalization_trains_in_a_model_and_keeps_its_statistics():
+    data = rng.normal(50.0, 10.0, size=(64, 3)).astype("float32")
+    norm = kerasbook.layers.Normalization()
+    norm.adapt(data)
+    model = kerasbook.Sequential([kerasbook.Input((3,)), norm, kerasbook.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(data, data[:, :1] / 50, epochs=3, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+    assert norm.trainable_weights == [] and len(norm.non_trainable_weights) == 3
+    np.testing.assert_allclose(np.asarray(norm.adapt_mean.value), data.mean(axis=0), rtol=1e-5)
