@@ -32,7 +32,8 @@ from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerasbook.core.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
                                                  RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
-                                                 RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
+                                                 RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
+                                                 IntegerLookup, StringLookup)
 from kerasbook.core.layers.attention import AdditiveAttention, Attention
 from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
 
