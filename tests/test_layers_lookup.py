@@ -109,3 +109,50 @@ def test_lookups_refuse_what_they_cannot_do():
         layers.StringLookup(vocabulary=["a", "a"])
     with pytest.raises(ValueError, match="not inside a model"):
         layers.IntegerLookup(vocabulary=[1, 2])(kerasbook.Input((3,), dtype="int32"))
+
+
+def test_text_vectorization_adapt_example():
+    layer = layers.TextVectorization(max_tokens=5000, output_mode="int", output_sequence_length=4)
+    layer.adapt(["foo bar", "bar baz", "baz bada boom"])
+    np.testing.assert_array_equal(layer([["foo qux bar"], ["qux baz"]]), [[4, 1, 3, 0], [1, 2, 0, 0]])
+
+
+def test_text_vectorization_vocabulary_example():
+    layer = layers.TextVectorization(max_tokens=5000, output_mode="int", output_sequence_length=4,
+                                     vocabulary=["earth", "wind", "and", "fire"])
+    assert layer.get_vocabulary() == ["", "[UNK]", "earth", "wind", "and", "fire"]
+    np.testing.assert_array_equal(layer([["earth wind and fire"], ["fire and earth michigan"]]),
+                                  [[2, 3, 4, 5], [5, 4, 2, 1]])
+
+
+def test_text_vectorization_standardizes_splits_and_pads():
+    layer = layers.TextVectorization(vocabulary=["the", "cat", "sat"])
+    out = layer(["The CAT, sat!", "the dog"])  # longest sentence sets the length, 0 pads
+    np.testing.assert_array_equal(out, [[2, 3, 4], [2, 1, 0]])
+    chars = layers.TextVectorization(split="character", standardize=None, vocabulary=list("ab"))
+    np.testing.assert_array_equal(chars(["abc"]), [[2, 3, 1]])
+
+
+def test_text_vectorization_ngrams_and_bags_of_words():
+    layer = layers.TextVectorization(ngrams=2, output_mode="count")
+    layer.adapt(["a b a b", "b c"])
+    vocabulary = layer.get_vocabulary()
+    assert vocabulary[0] == "[UNK]" and {"a b", "b a", "b c"} <= set(vocabulary)
+    counts = layer(["a b a", ""])
+    assert counts.shape == (2, layer.vocabulary_size())
+    assert counts[0, vocabulary.index("a")] == 2 and counts[0, vocabulary.index("a b")] == 1
+    assert counts[1].sum() == 0
+    multi = layers.TextVectorization(output_mode="multi_hot", vocabulary=["x", "y"])
+    np.testing.assert_array_equal(multi(["x x z"]), [[1, 1, 0]])
+
+
+def test_text_vectorization_config_has_keras_keys_and_rebuilds():
+    layer = layers.TextVectorization(max_tokens=10, output_sequence_length=3, vocabulary=["a", "b"])
+    config = layer.get_config()
+    assert set(config) == {"name", "trainable", "dtype", "max_tokens", "standardize", "split", "ngrams",
+                           "output_mode", "output_sequence_length", "pad_to_max_tokens", "sparse", "ragged",
+                           "vocabulary", "idf_weights", "encoding", "vocabulary_size"}
+    again = layers.TextVectorization.from_config(config)
+    np.testing.assert_array_equal(again(["b a c"]), layer(["b a c"]))
+    with pytest.raises(ValueError, match="not inside a model"):
+        layer(kerasbook.Input((1,)))

@@ -4,6 +4,7 @@ One family a module."""
 
 from kerasbook.core.layers.preprocessing.categorical import CategoryEncoding, Discretization
 from kerasbook.core.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from kerasbook.core.layers.preprocessing.text_vectorization import TextVectorization
 from kerasbook.core.layers.preprocessing.scaling import Normalization, Rescaling
 from kerasbook.core.layers.preprocessing.sizing import CenterCrop, Resizing
 from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
