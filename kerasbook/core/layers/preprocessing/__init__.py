@@ -1,6 +1,7 @@
 """Preprocessing layers: data made ready inside the model (`Rescaling`, `Normalization`, `Resizing`,
-`CenterCrop`) and image augmentation that acts only in training (`RandomFlip`, `RandomRotation`, ...).
-One family a module."""
+`CenterCrop`), image augmentation that acts only in training (`RandomFlip`, `RandomRotation`, ...),
+categories (`CategoryEncoding`, `Discretization`) and vocabularies (`StringLookup`, `IntegerLookup`,
+`TextVectorization`, which run on data before the model). One family a module."""
 
 from kerasbook.core.layers.preprocessing.categorical import CategoryEncoding, Discretization
 from kerasbook.core.layers.preprocessing.lookup import IntegerLookup, StringLookup

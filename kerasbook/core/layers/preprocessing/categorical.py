@@ -1,6 +1,6 @@
 """Integers and numbers as categories: `CategoryEncoding` (token ids -> one-hot, multi-hot or count
-vectors) and `Discretization` (numbers -> the index of their bin). String and vocabulary layers
-(StringLookup, TextVectorization, ...) are not here yet: Keras 3 itself needs TensorFlow for them."""
+vectors) and `Discretization` (numbers -> the index of their bin). Vocabularies of words or ids are
+in `lookup.py` and `text_vectorization.py`."""
 
 import numpy as np
 import jax
