@@ -178,3 +178,12 @@ def test_graph_view_selects_an_op_call():
     view = GraphView(issue_model(kerasbook))
     view.select("multiply", node_index=0)
     assert "selected multiply [node 0]" in view.fallback_text()
+
+
+def test_the_ops_of_a_submodule_record_nodes_too():
+    """`keras.ops.nn.relu` and `keras.ops.numpy.mean` are Keras 3's public names as well."""
+    from kerasbook.ops import nn, numpy as knp
+    assert nn.relu is kerasbook.ops.relu and knp.mean is kerasbook.ops.mean
+    x = kerasbook.Input((4,))
+    y = knp.mean(nn.relu(x), axis=-1)
+    assert [type(op).__name__ for op in kerasbook.Model(x, y)._operations] == ["InputLayer", "Relu", "Mean"]

@@ -22,5 +22,15 @@ def _export(module):
                       and not isinstance(value, _types.ModuleType)})
 
 
+def _record_in_submodule(module):
+    """`ops.nn.relu` is `ops.relu`: the submodule's op, too, records a node on symbolic tensors."""
+    for name, value in list(vars(module).items()):
+        exported = globals().get(name)
+        if getattr(exported, "__wrapped__", None) is value:
+            setattr(module, name, exported)
+
+
 for _module in (core, math, nn, numpy):
     _export(_module)
+for _module in (core, math, nn, numpy):
+    _record_in_submodule(_module)
