@@ -12,6 +12,7 @@ import random as host_random
 
 import jax
 import jax.numpy as jnp
+from jax.scipy import ndimage
 
 from kerasbook.core import backend, random
 from kerasbook.core.layer import Layer
@@ -128,7 +129,7 @@ def warp(images, sources, interpolation, fill_mode, fill_value):
     order = 0 if interpolation == "nearest" else 1
 
     def one_channel(channel, coordinates):
-        return jax.scipy.ndimage.map_coordinates(channel, list(coordinates), order=order, mode=mode,
+        return ndimage.map_coordinates(channel, list(coordinates), order=order, mode=mode,
                                                  cval=fill_value)
 
     per_channel = jax.vmap(one_channel, in_axes=(2, None), out_axes=2)
