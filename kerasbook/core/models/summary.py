@@ -197,17 +197,18 @@ def _totals(model):
 
     train = [v for v in weights if id(v) in trainable]
     frozen = [v for v in weights if id(v) not in trainable]
-    lines = [f" Total params: {count(weights):,} ({_readable(size(weights))})",
-             f" Trainable params: {count(train):,} ({_readable(size(train))})",
-             f" Non-trainable params: {count(frozen):,} ({_readable(size(frozen))})"]
+    lines = [f" Total params: {count(weights):,} ({readable_size(size(weights))})",
+             f" Trainable params: {count(train):,} ({readable_size(size(train))})",
+             f" Non-trainable params: {count(frozen):,} ({readable_size(size(frozen))})"]
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and getattr(optimizer, "variables", None):
         opt_vars = optimizer.variables
-        lines.append(f" Optimizer params: {count(opt_vars):,} ({_readable(size(opt_vars))})")
+        lines.append(f" Optimizer params: {count(opt_vars):,} ({readable_size(size(opt_vars))})")
     return lines
 
 
-def _readable(num_bytes):
+def readable_size(num_bytes):
+    """`13.41 GB`, `0.00 B`: a size as Keras writes it (summaries, and errors about files)."""
     for unit in ["B", "KB", "MB", "GB", "TB"]:
         if num_bytes < 1024:
             return f"{num_bytes:.2f} {unit}"

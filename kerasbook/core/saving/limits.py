@@ -15,6 +15,8 @@ import stat
 
 import numpy as np
 
+from kerasbook.core.models.summary import readable_size
+
 # A dataset or zip member may unpack to at most this many times what it stores...
 MAX_EXPANSION = 100
 # ...unless it is small: below this floor any ratio is allowed (zeros compress very well).
@@ -23,15 +25,6 @@ EXPANSION_FLOOR_BYTES = 16 << 20  # 16 MiB
 MAX_CONFIG_BYTES = 64 << 20  # 64 MiB
 # An array stored inside a config (a `__numpy__` record: a Normalization layer's mean, say).
 MAX_CONFIG_ARRAY_BYTES = 64 << 20  # 64 MiB
-
-
-def readable_size(num_bytes):
-    """`13.41 GB`, `0.00 B`: sizes in error messages, written as Keras writes them."""
-    for unit in ["B", "KB", "MB", "GB", "TB"]:
-        if num_bytes < 1024:
-            return f"{num_bytes:.2f} {unit}"
-        num_bytes /= 1024
-    return f"{num_bytes:.2f} PB"
 
 
 def check_regular_file(path, what="file"):

@@ -17,7 +17,7 @@ from jax.scipy import ndimage
 from kerasbook.core import backend, random
 from kerasbook.core.layer import Layer
 from kerasbook.core.layers import arguments
-from kerasbook.core.layers.preprocessing.sizing import crop, crop_box, image_axes, resize
+from kerasbook.core.layers.preprocessing.sizing import crop, crop_box, resize, sized_shape
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -113,10 +113,7 @@ class RandomCrop(_Augmentation):
         return resize(images, self.height, self.width)
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        h_axis, w_axis = image_axes(len(shape), self.data_format)
-        shape[h_axis], shape[w_axis] = self.height, self.width
-        return tuple(shape)
+        return sized_shape(input_shape, self.height, self.width, self.data_format)
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}

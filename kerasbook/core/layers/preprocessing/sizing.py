@@ -56,6 +56,14 @@ def pad_to_aspect(images, target_height, target_width, fill_value, data_format):
     return jnp.pad(images, widths, constant_values=fill_value)
 
 
+def sized_shape(input_shape, height, width, data_format):
+    """`input_shape` with its image axes set to `height x width` (a batch or one image)."""
+    shape = list(input_shape)
+    h_axis, w_axis = image_axes(len(shape), data_format)
+    shape[h_axis], shape[w_axis] = height, width
+    return tuple(shape)
+
+
 class _Sized(Layer):
     """A layer whose images come out `height x width`."""
 
@@ -67,10 +75,7 @@ class _Sized(Layer):
                             else arguments.data_format(self, data_format))
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        h_axis, w_axis = image_axes(len(shape), self.data_format)
-        shape[h_axis], shape[w_axis] = self.height, self.width
-        return tuple(shape)
+        return sized_shape(input_shape, self.height, self.width, self.data_format)
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format, "height": self.height,
