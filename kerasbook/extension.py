@@ -122,10 +122,14 @@ def _magics(ipython):
         _lookup(ipython, line, "summary").summary()
 
     def graph(line):
-        """%graph model: the inspector, GraphView(model): click a call of a layer to see its shapes,
-        weights and config."""
+        """%graph cnn: the inspector, GraphView(cnn): click a call of a layer to see its shapes,
+        weights and config. It follows the name: after a cell builds `cnn` again, it shows the new
+        model."""
         from kerasbook.widgets import GraphView
-        display(GraphView(_lookup(ipython, line, "graph")))
+        view = GraphView(_lookup(ipython, line, "graph"))
+        if line.strip().isidentifier():
+            view.follow(line.strip(), ipython.user_ns)
+        display(view)
 
     def nodes(line):
         """%nodes model: draw the node graph, one box per call of a layer."""

@@ -264,3 +264,30 @@ def test_a_feature_map_shows_its_first_nine_channels_in_the_panel():
     assert "shape (6, 6, 12), channels 0-8 of 12;" in view.details()["activation"]
     assert view.activation[:4] == b"\x89PNG"
     view.close()
+
+
+def test_graph_magic_follows_the_name_to_the_model_built_last():
+    """`%graph cnn`, then the cell that builds cnn runs again: the inspector shows the new model."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    try:
+        shell.run_line_magic("load_ext", "kerasbook")
+        build = ("cnn = keras.Sequential([keras.Input((8,)), layers.Dense({units}, name='d{units}')],"
+                 " name='cnn{units}')")
+        shell.run_cell(build.format(units=3)).raise_error()
+        shell.run_cell("view = keras.widgets.GraphView(cnn).follow('cnn')").raise_error()
+        view, first = shell.user_ns["view"], shell.user_ns["cnn"]
+        assert view.followed_name == "cnn" and any("d3" in t for t in view.titles())
+        shell.run_cell(build.format(units=5)).raise_error()  # the student re-runs the cell
+        assert view.model is shell.user_ns["cnn"] and view.model is not first
+        assert any("d5" in t for t in view.titles()) and not any("d3" in t for t in view.titles())
+        assert observer_count(first) == 0  # the old model is let go
+        shell.run_cell("%graph cnn").raise_error()  # the magic makes a following view too
+        view.close()
+        shell.run_line_magic("unload_ext", "kerasbook")
+    finally:
+        InteractiveShell.clear_instance()

@@ -15,9 +15,10 @@ import html
 import numpy as np
 import traitlets
 
+from kerasbook.core.models.model import Model
 from kerasbook.viz import activations, diagrams
 from kerasbook.viz.call_graph import repeat_runs
-from kerasbook.widgets import graph_panel
+from kerasbook.widgets import following, graph_panel
 from kerasbook.widgets.base import STATIC, Widget, png_img, static_text
 from kerasbook.widgets.features import Features, check_batch
 from kerasbook.widgets.observing import ModelWatch, replace_previous
@@ -36,7 +37,8 @@ class GraphView(Widget):
     of its values, the config as a table and, when a sample `x` is given, the activation of the call.
     Drag to pan, Ctrl+wheel (or the +/- buttons) to zoom, "fit" to see the whole width again. Nested
     models are clusters you can fold into one box; runs of identical blocks (Xception's middle flow)
-    start folded into one box marked "x8". The view follows the model as it changes.
+    start folded into one box marked "x8". The view follows the model as it changes, and with
+    `follow("cnn")` (what `%graph cnn` does) the model a notebook variable holds after each cell.
 
     Example::
 
@@ -85,6 +87,7 @@ class GraphView(Widget):
         self._traced = _trace(model, x) if traced else None  # a subclassed model's recorded calls
         self.layouts = 0  # how many times graphviz laid the graph out (tests read it)
         self._watch = ModelWatch(model, self.refresh)
+        self.followed_name = None  # a notebook variable to follow (follow(), %graph cnn)
         self.folded = list(repeat_runs(model)) if _has_graph(model) else []
         self.observe(self._layout_changed, names=["folded", "edge_shapes"])
         self.observe(self._selection_changed, names="selected")
@@ -280,6 +283,44 @@ class GraphView(Widget):
                     if b.kind != "input" and not b.expanded)
         plural = "s" if calls != 1 else ""
         return f'GraphView of model "{self._watch.name}": {calls} call{plural}, selected {self.selected}'
+
+    # -- following a name -------------------------------------------------------------------------
+
+    def follow(self, name, namespace=None):
+        """Follow a notebook variable: after each cell, show whatever model `name` holds now (a
+        student who re-runs the cell that builds `cnn` sees the new model). `%graph cnn` does this.
+        Returns the view."""
+        self._namespace = following.user_namespace() if namespace is None else namespace
+        self.followed_name = name
+        following.after_each_cell(self._check_name)
+        return self
+
+    def _check_name(self):
+        if self._watch.closed or self.followed_name is None:
+            return
+        model = (self._namespace or {}).get(self.followed_name)
+        if isinstance(model, Model) and model is not self._watch.model:
+            self._switch_to(model)
+
+    def _switch_to(self, model):
+        """Show `model` instead (the sample stays if it fits the new model's input)."""
+        try:
+            x = None if self._x is None else _checked_sample(model, self._x)
+        except ValueError:
+            x = None
+        traced = not _has_graph(model) and not _is_unbuilt_sequential(model)
+        if traced and x is None:
+            self.note = (f"{self.followed_name} now holds the subclassed model \"{model.name}\"; give "
+                         "GraphView a sample to draw it. Showing the model it held before.")
+            return
+        self._watch.close()
+        self._features.forget()
+        self._x, self._features, self._activations, self._diagram = x, Features(), None, None
+        self._traced = _trace(model, x) if traced else None
+        self._watch = ModelWatch(model, self.refresh)
+        with self.hold_trait_notifications():
+            self.folded = list(repeat_runs(model)) if _has_graph(model) else []
+        self.refresh()
 
     def close(self):
         if getattr(self, "_watch", None) is None:  # __init__ refused its input: nothing to close
