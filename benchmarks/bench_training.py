@@ -184,6 +184,10 @@ def main():
 
     import kerasbook
 
+    # The engine is timed here, not JAX's persistent compilation cache (bench_first_result.py times that):
+    # with the cache on, the libraries compared in this process would load programs it kept from earlier
+    # runs, and compile times would depend on what ran before.
+    kerasbook.config.set_compilation_cache(False)
     import_everything(kerasbook)
     import jax
     # JAX starts its CPU client on first use: start it now, so that the library timed first (ours)
