@@ -9,7 +9,7 @@ any size), and a mismatch is a ValueError naming the model and the input, with b
 As in Keras 3, a rank that differs by a trailing axis of size 1 is adjusted instead: data of shape
 (5,) fits `Input((1,))`, and (5, 3, 1) fits `Input((3,))`.
 
-The check runs where the graph runs: inside the compiled call (`jit_call`, `fit`, `evaluate`,
+The check runs where the graph runs: inside the compiled call (`model(x)`'s `_compiled_call`, `fit`, `evaluate`,
 `predict`) that is while JAX traces, once per input signature, so it costs nothing per batch.
 """
 
