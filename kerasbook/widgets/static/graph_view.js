@@ -354,27 +354,21 @@ export default {
     resize.observe(viewport);
 
     const onSvg = () => drawGraph();
-    const onSelected = () => markSelected();
     const onPanel = () => drawImage();
     const onShapes = () => { shapesBox.checked = model.get("edge_shapes"); };
-    model.on("change:svg", onSvg);
-    model.on("change:note", onSvg);
-    model.on("change:selected", onSelected);
-    model.on("change:panel", onPanel);
-    model.on("change:activation", onPanel);
-    model.on("change:edge_shapes", onShapes);
+    // Which change of the kernel's state redraws what; added here, removed in the cleanup.
+    const listeners = [
+      ["change:svg", onSvg], ["change:note", onSvg], ["change:selected", () => markSelected()],
+      ["change:panel", onPanel], ["change:activation", onPanel], ["change:edge_shapes", onShapes],
+    ];
+    for (const [event, handler] of listeners) model.on(event, handler);
     onShapes();
     drawGraph();
     drawImage();
     model.send({ kind: "view", open: true });
     return () => {
       resize.disconnect();
-      model.off("change:svg", onSvg);
-      model.off("change:note", onSvg);
-      model.off("change:selected", onSelected);
-      model.off("change:panel", onPanel);
-      model.off("change:activation", onPanel);
-      model.off("change:edge_shapes", onShapes);
+      for (const [event, handler] of listeners) model.off(event, handler);
       if (imageUrl) URL.revokeObjectURL(imageUrl);
       model.send({ kind: "view", open: false });
     };
