@@ -83,10 +83,10 @@ def _formatters(ipython):
 
 
 def _register_displays(ipython):
-    from kerasbook.core.layer import Layer
+    from kerasbook.core.engine.layer import Layer
     from kerasbook.core.models.model import Model
-    from kerasbook.core.tensor import KerasTensor
-    from kerasbook.core.variables import Variable
+    from kerasbook.core.engine.tensor import KerasTensor
+    from kerasbook.core.engine.variables import Variable
     plain, rich = _formatters(ipython)
     # IPython's pretty printer stops at the first class in the MRO that defines __repr__: Model
     # defines its own, so it needs its own entry.

@@ -7,7 +7,7 @@ import pytest
 
 import keras  # the oracle
 from kerasbook.core import activations, initializers, random, regularizers
-from kerasbook.core.variables import Variable
+from kerasbook.core.engine.variables import Variable
 
 rng = np.random.default_rng(1)
 X = (3 * rng.normal(size=(4, 6))).astype("float32")

@@ -94,7 +94,7 @@ def test_unload_takes_everything_back_except_rebound_names(shell, capsys):
 
 
 def test_unload_gives_back_the_display_and_magic_that_were_there_before(shell, capsys):
-    from kerasbook.core.layer import Layer
+    from kerasbook.core.engine.layer import Layer
     plain = shell.display_formatter.formatters["text/plain"]
     plain.for_type(Layer, lambda layer, p, cycle: p.text("the user's own"))
     shell.register_magic_function(lambda line: print("the user's summary"), "line", "summary")

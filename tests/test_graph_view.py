@@ -5,7 +5,7 @@ import pytest
 
 import kerasbook as keras
 from kerasbook import layers
-from kerasbook.core import call_trace
+from kerasbook.core.engine import call_trace
 from kerasbook.widgets import GraphView, observer_count
 
 

@@ -152,7 +152,7 @@ def test_masking_layer_makes_a_mask():
     x[0, 0] = 1.0
     masking = layers.Masking(mask_value=0.0)
     y = masking(x)
-    from kerasbook.core.masks import get_mask
+    from kerasbook.core.engine.masks import get_mask
     np.testing.assert_array_equal(get_mask(y), [[True, False, False]])
 
 
@@ -225,7 +225,7 @@ def test_variable_from_an_initializer_name_or_object_equals_keras():
 
 
 def test_automatic_names_follow_keras_snake_case():
-    from kerasbook.core.naming import to_snake_case
+    from kerasbook.core.engine.naming import to_snake_case
     import keras as real_keras
     for name in ["Conv2D", "MaxPooling2D", "GlobalAveragePooling1D", "RMSprop", "InputLayer", "LSTM",
                  "SimpleRNN", "Conv2DTranspose", "Dense", "TimeDistributed", "ZeroPadding2D", "GRU"]:

@@ -8,8 +8,8 @@ import pytest
 
 import keras  # the oracle
 from kerasbook.core import ops
-from kerasbook.core.state import StatelessScope
-from kerasbook.core.variables import Variable
+from kerasbook.core.engine.state import StatelessScope
+from kerasbook.core.engine.variables import Variable
 
 rng = np.random.default_rng(0)
 A = rng.normal(size=(3, 4)).astype("float32")

@@ -5,9 +5,9 @@ import keras
 import numpy as np
 import pytest
 
-from kerasbook.core.state import StatelessScope
+from kerasbook.core.engine.state import StatelessScope
 from kerasbook.core.training import optimizers, schedules
-from kerasbook.core.variables import Variable
+from kerasbook.core.engine.variables import Variable
 
 SHAPES = {"dense/kernel": (3, 4), "dense/bias": (4,)}
 RNG = np.random.default_rng(0)

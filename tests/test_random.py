@@ -8,8 +8,8 @@ import pytest
 
 import keras  # the oracle
 from kerasbook.core import initializers, random
-from kerasbook.core.state import StatelessScope
-from kerasbook.core.variables import Variable
+from kerasbook.core.engine.state import StatelessScope
+from kerasbook.core.engine.variables import Variable
 
 N = 20_000
 

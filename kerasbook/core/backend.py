@@ -1,6 +1,6 @@
 """`keras.backend` and `keras.config`: the few global settings Keras exposes. The backend is JAX."""
 
-from kerasbook.core import naming
+from kerasbook.core.engine import naming
 
 _settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 

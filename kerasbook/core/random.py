@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core.variables import Variable, standardize_dtype
+from kerasbook.core.engine.variables import Variable, standardize_dtype
 
 _global = {"seed": 1337, "count": 0}
 _local = threading.local()

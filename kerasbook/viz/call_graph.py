@@ -293,7 +293,7 @@ def _model_ends(model, ends):
     return inputs, outputs
 
 
-# -- a subclassed model: the calls recorded while it ran once (core/call_trace.py) ---------------
+# -- a subclassed model: the calls recorded while it ran once (core/engine/call_trace.py) ---------------
 
 def draw_traced(dot, calls):
     """Draw the sub-layer calls recorded during one call of a subclassed model, in call order.

@@ -413,7 +413,7 @@ def _checked_sample(model, x):
 
 def _trace(model, x):
     """Run a subclassed model once on `x`, eagerly, recording its sub-layer calls."""
-    from kerasbook.core import call_context, call_trace
+    from kerasbook.core.engine import call_context, call_trace
     if not model.built:
         model(x)  # building traces the call abstractly: those calls are not the ones to draw
     with call_trace.recording() as calls, call_context.enter(False):

@@ -77,7 +77,7 @@ def validate_activation(classifier_activation, weights):
 def model_input(input_tensor, input_shape):
     """The model's input: a new `Input`, or the caller's tensor (a non-symbolic one is wrapped)."""
     from kerasbook.core import layers
-    from kerasbook.core.tensor import KerasTensor
+    from kerasbook.core.engine.tensor import KerasTensor
     if input_tensor is None:
         return layers.Input(shape=input_shape)
     if not isinstance(input_tensor, KerasTensor):

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from kerasbook.core import random
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 

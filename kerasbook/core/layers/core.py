@@ -3,8 +3,8 @@
 import jax.numpy as jnp
 
 from kerasbook.core import activations, constraints, initializers, regularizers
-from kerasbook.core.input_spec import InputSpec
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.input_spec import InputSpec
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 

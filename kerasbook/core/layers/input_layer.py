@@ -4,10 +4,10 @@
 symbolic tensor of shape `(None, 784)` (None: the batch size is not fixed).
 """
 
-from kerasbook.core.layer import Layer
-from kerasbook.core.node import Node
-from kerasbook.core.tensor import KerasTensor
-from kerasbook.core.variables import standardize_shape
+from kerasbook.core.engine.layer import Layer
+from kerasbook.core.engine.node import Node
+from kerasbook.core.engine.tensor import KerasTensor
+from kerasbook.core.engine.variables import standardize_shape
 
 
 class InputLayer(Layer):

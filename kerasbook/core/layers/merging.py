@@ -5,7 +5,7 @@ import functools
 
 import jax.numpy as jnp
 
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 

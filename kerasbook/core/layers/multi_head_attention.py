@@ -19,8 +19,10 @@ import math
 import numpy as np
 import jax.numpy as jnp
 
-from kerasbook.core import constraints, initializers, masks, regularizers
-from kerasbook.core.layer import Layer
+from kerasbook.core import constraints, initializers, regularizers
+
+from kerasbook.core.engine import masks
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.activations import Softmax
 from kerasbook.core.layers.attention import causal_mask

@@ -5,7 +5,7 @@ on its inputs to the losses."""
 import jax.numpy as jnp
 
 from kerasbook.core import random
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.regularization import Dropout
 

@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 
 from kerasbook.core import constraints, initializers, regularizers
-from kerasbook.core.input_spec import InputSpec
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.input_spec import InputSpec
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.ops import nn
 

@@ -2,8 +2,8 @@
 
 import jax.numpy as jnp
 
-from kerasbook.core.input_spec import InputSpec
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.input_spec import InputSpec
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.convolutional import output_length
 from kerasbook.core.ops import nn

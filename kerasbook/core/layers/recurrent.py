@@ -18,9 +18,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import activations, constraints, initializers, regularizers, state
-from kerasbook.core.input_spec import InputSpec
-from kerasbook.core.layer import Layer
+from kerasbook.core import activations, constraints, initializers, regularizers
+
+from kerasbook.core.engine import state
+from kerasbook.core.engine.input_spec import InputSpec
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.convolutional import output_length
 from kerasbook.core.ops import nn

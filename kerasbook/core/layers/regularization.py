@@ -1,7 +1,7 @@
 """`Dropout`, which acts only while training. The other noise layers are in `noise.py`."""
 
 from kerasbook.core import random
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 

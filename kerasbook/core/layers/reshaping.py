@@ -4,8 +4,8 @@ import math
 
 import jax.numpy as jnp
 
-from kerasbook.core.input_spec import InputSpec
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.input_spec import InputSpec
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 

@@ -4,7 +4,7 @@
 import jax
 import jax.numpy as jnp
 
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 

@@ -12,8 +12,8 @@ training mode computes its statistics over all steps together.
 
 import jax.numpy as jnp
 
-from kerasbook.core.layer import Layer
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.engine.layer import Layer
+from kerasbook.core.engine.tensor import KerasTensor
 
 
 class TimeDistributed(Layer):

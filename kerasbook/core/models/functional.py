@@ -5,12 +5,14 @@ Calling the model runs those nodes on new data; calling it on symbolic tensors m
 in a bigger graph, like any layer. Inputs and outputs may be a tensor, a list or a dict.
 """
 
-from kerasbook.core import tracking, tree
-from kerasbook.core.layer import Layer
+from kerasbook.core import tree
+
+from kerasbook.core.engine import tracking
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.models import input_check
 from kerasbook.core.models.graph import map_graph, run_graph
 from kerasbook.core.models.model import Model
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.engine.tensor import KerasTensor
 
 
 class Functional(Model):

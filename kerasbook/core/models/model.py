@@ -10,11 +10,13 @@ and `fit`'s steps call `stateless_call` too.
 
 import functools
 
-from kerasbook.core import call_context, state, tree
-from kerasbook.core.layer import Layer
+from kerasbook.core import tree
+
+from kerasbook.core.engine import call_context, state
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.models.compiled_calls import CompiledBySignature
-from kerasbook.core.tensor import KerasTensor
-from kerasbook.core.variables import materialize
+from kerasbook.core.engine.tensor import KerasTensor
+from kerasbook.core.engine.variables import materialize
 from kerasbook.core.training.trainer import Trainer
 
 
@@ -62,7 +64,7 @@ class Model(Trainer, Layer):
         """Create the weights by running `call` on an abstract input of `input_shape`."""
         if input_shape is None:
             raise ValueError(f'Model "{self.name}".build() needs an input shape such as (None, 16).')
-        from kerasbook.core.symbolic import eval_shape
+        from kerasbook.core.engine.symbolic import eval_shape
         shapes = _shape_structure(input_shape)
         if isinstance(shapes, tuple):
             example = KerasTensor(shapes)

@@ -8,13 +8,15 @@ one call of each layer, so every layer has one `output`, and the model has `inpu
 `add` extends the graph by one call; `pop` removes the last layer and its call.
 """
 
-from kerasbook.core import tracking, tree
-from kerasbook.core.layer import Layer
+from kerasbook.core import tree
+
+from kerasbook.core.engine import tracking
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers.input_layer import InputLayer
 from kerasbook.core.models.functional import Functional
 from kerasbook.core.models.model import Model
-from kerasbook.core.tensor import KerasTensor
-from kerasbook.core.variables import standardize_shape
+from kerasbook.core.engine.tensor import KerasTensor
+from kerasbook.core.engine.variables import standardize_shape
 
 
 class Sequential(Functional):

@@ -2,12 +2,12 @@
 named `any`, `map`, `max`, ... over the builtins).
 
 As in Keras 3, `ops.relu(x)` on a `KerasTensor` from `keras.Input` records a node of the functional
-graph (see `core/operation.py`) instead of computing; on arrays it computes as before.
+graph (see `core/engine/operation.py`) instead of computing; on arrays it computes as before.
 """
 
 import functools
 
-from kerasbook.core.operation import has_symbolic, symbolic_call
+from kerasbook.core.engine.operation import has_symbolic, symbolic_call
 
 # These read only what a symbolic tensor has (its shape and dtype), so they answer at once.
 ASKS_ONLY_SHAPE_OR_DTYPE = {"shape", "dtype", "ndim", "is_tensor"}

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core.variables import Variable, standardize_dtype
+from kerasbook.core.engine.variables import Variable, standardize_dtype
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):

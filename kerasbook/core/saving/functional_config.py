@@ -9,7 +9,7 @@ here from 0. Rebuilding replays the calls, each once its input tensors exist.
 from kerasbook.core import tree
 from kerasbook.core.saving import op_records
 from kerasbook.core.saving.serialization import deserialize_keras_object, serialize_keras_object
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.engine.tensor import KerasTensor
 
 
 def serialize_functional(model):

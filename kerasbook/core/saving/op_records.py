@@ -10,8 +10,8 @@ Reading a record back finds the op by its class name in snake case (`GetItem` ->
 kept by the tensor itself as `x[key]`).
 """
 
-from kerasbook.core import naming
-from kerasbook.core.operation import OpCall, op_class
+from kerasbook.core.engine import naming
+from kerasbook.core.engine.operation import OpCall, op_class
 
 _KERAS_OPS_MODULES = ("keras.src.ops.", "keras.ops")
 
@@ -36,7 +36,7 @@ def deserialize_op(record):
     """A new operation from a Keras record, named as the record says, with its options."""
     from kerasbook.core import ops
     from kerasbook.core.saving.serialization import deserialize_keras_object
-    from kerasbook.core.tensor import get_item
+    from kerasbook.core.engine.tensor import get_item
     class_name = record["class_name"]
     op_name = naming.to_snake_case(class_name)
     function = get_item if op_name == "get_item" else getattr(ops, op_name, None)

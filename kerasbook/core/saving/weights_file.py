@@ -18,7 +18,7 @@ import warnings
 import h5py
 import numpy as np
 
-from kerasbook.core import naming
+from kerasbook.core.engine import naming
 from kerasbook.core.saving import limits
 
 
@@ -29,7 +29,7 @@ def _sort_key(attr):
 
 def _attributes(layer):
     """(attribute name, value) pairs of `layer` that the walk visits, in Keras's order."""
-    from kerasbook.core.layer import _ENGINE_ATTRS
+    from kerasbook.core.engine.layer import _ENGINE_ATTRS
     from kerasbook.core.models.functional import Functional
     from kerasbook.core.models.model import Model
     from kerasbook.core.models.sequential import Sequential
@@ -43,7 +43,7 @@ def _attributes(layer):
 
 def walk(model):
     """(group path, layer) for every layer under `model` (itself included, path ""), each once."""
-    from kerasbook.core.layer import Layer
+    from kerasbook.core.engine.layer import Layer
     visited = set()
 
     def visit(value, path):

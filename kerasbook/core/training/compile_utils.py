@@ -6,7 +6,9 @@ losses the layers added (`add_loss`, regularizers). A model that only adds its o
 no `loss` at all.
 """
 
-from kerasbook.core import state, tree
+from kerasbook.core import tree
+
+from kerasbook.core.engine import state
 from kerasbook.core.training.metrics import Metric
 
 

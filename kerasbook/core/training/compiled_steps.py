@@ -12,7 +12,9 @@ import inspect
 
 import jax
 
-from kerasbook.core import state, tree
+from kerasbook.core import tree
+
+from kerasbook.core.engine import state
 
 
 class CompiledStep:

@@ -208,7 +208,7 @@ def _reduce(values, weight, reduction):
 
 
 def _snake(name):
-    from kerasbook.core.naming import to_snake_case
+    from kerasbook.core.engine.naming import to_snake_case
     return to_snake_case(name)
 
 

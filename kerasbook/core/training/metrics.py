@@ -8,7 +8,7 @@ and the running totals stay on the device between steps.
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import naming
+from kerasbook.core.engine import naming
 from kerasbook.core.training import losses as losses_lib
 # The loss functions Keras also exports as metric functions (`keras.metrics.mean_absolute_error`):
 # the same functions, one value per sample.
@@ -16,7 +16,7 @@ from kerasbook.core.training.losses import (  # noqa: F401
     binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
     poisson, sparse_categorical_crossentropy, squared_hinge)
-from kerasbook.core.variables import Variable
+from kerasbook.core.engine.variables import Variable
 
 
 class Metric:
@@ -73,7 +73,7 @@ class Metric:
         return [scope.get(v) for v in self.variables]
 
     def _scope_for(self, metric_variables):
-        from kerasbook.core.state import StatelessScope
+        from kerasbook.core.engine.state import StatelessScope
         variables = self.variables
         if len(metric_variables) != len(variables):
             raise ValueError(

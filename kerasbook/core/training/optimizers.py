@@ -16,9 +16,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from kerasbook.core import naming
+from kerasbook.core.engine import naming
 from kerasbook.core.training import schedules
-from kerasbook.core.variables import Variable
+from kerasbook.core.engine.variables import Variable
 
 
 def _check_learning_rate(optimizer, value):
@@ -184,7 +184,7 @@ class Optimizer:
         that order. Returns
         `(trainable_variables, optimizer_variables)`: the new values; no Variable changes.
         """
-        from kerasbook.core.state import StatelessScope
+        from kerasbook.core.engine.state import StatelessScope
         if not self.built:
             raise ValueError(f"To call `stateless_apply`, {type(self).__name__} must be built (i.e. its "
                              "variables must have been created). You can build it via "

@@ -23,7 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import state, tracking, tree, variables
+from kerasbook.core import tree
+
+from kerasbook.core.engine import state, tracking, variables
 from kerasbook.core.training import data as data_lib
 from kerasbook.core.training import divergence, fit_arguments
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics

@@ -4,7 +4,7 @@ come from (`get_source_inputs`, found by walking the layer calls back, as `keras
 
 def is_keras_tensor(x):
     """True for a symbolic tensor (made by `keras.Input` or a layer called on one), False for data."""
-    from kerasbook.core.tensor import KerasTensor  # imported here: `keras.utils` alone needs no JAX
+    from kerasbook.core.engine.tensor import KerasTensor  # imported here: `keras.utils` alone needs no JAX
     return isinstance(x, KerasTensor)
 
 

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from jax.scipy import ndimage
 
 from kerasbook.core import backend, random
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.preprocessing.sizing import crop, crop_box, resize, sized_shape
 

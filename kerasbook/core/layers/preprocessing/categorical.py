@@ -6,7 +6,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 OUTPUT_MODES = ("one_hot", "multi_hot", "count")

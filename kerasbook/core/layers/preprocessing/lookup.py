@@ -18,8 +18,8 @@ import os
 import numpy as np
 
 from kerasbook.core import tree
-from kerasbook.core.layer import Layer
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.engine.layer import Layer
+from kerasbook.core.engine.tensor import KerasTensor
 from kerasbook.core.layers import arguments
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")

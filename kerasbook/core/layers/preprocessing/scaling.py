@@ -5,7 +5,7 @@ import numpy as np
 import jax.numpy as jnp
 
 from kerasbook.core import backend
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 
 
 class Rescaling(Layer):

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from kerasbook.core import backend
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 
 INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")

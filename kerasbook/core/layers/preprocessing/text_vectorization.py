@@ -16,10 +16,10 @@ import re
 import numpy as np
 
 from kerasbook.core import tree
-from kerasbook.core.layer import Layer
+from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.preprocessing.lookup import StringLookup
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.engine.tensor import KerasTensor
 
 PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')  # Keras's pattern
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")

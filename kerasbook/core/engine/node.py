@@ -7,7 +7,7 @@ of its input tensors, so the graph has one source of truth.
 """
 
 from kerasbook.core import tree
-from kerasbook.core.tensor import KerasHistory, KerasTensor
+from kerasbook.core.engine.tensor import KerasHistory, KerasTensor
 
 
 class Node:

@@ -7,7 +7,7 @@ call's outputs it is); following these histories backwards from a model's output
 
 import collections
 
-from kerasbook.core.variables import standardize_dtype, standardize_shape
+from kerasbook.core.engine.variables import standardize_dtype, standardize_shape
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
 
@@ -55,7 +55,7 @@ def _recorded(op_name, function, reflected=False):
     """A Python operator on a symbolic tensor, recorded as a graph node as in Keras 3: `x * 2` is a
     `multiply` node, `2 - x` a `subtract` node with the 2 first, `x[:, :4]` a `get_item` node."""
     def operator(self, *other):
-        from kerasbook.core.operation import symbolic_call  # operation.py builds on this module
+        from kerasbook.core.engine.operation import symbolic_call  # operation.py builds on this module
         args = (other[0], self) if reflected else (self,) + other
         return symbolic_call(op_name, function, args, {})
     operator.__name__ = op_name

@@ -19,13 +19,15 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import call_context, call_trace, masks, naming, state, symbolic, tracking, tree
-from kerasbook.core.input_spec import check_input
-from kerasbook.core.node import Node
-from kerasbook.core.operation import Operation
-from kerasbook.core.symbolic import compute_output_spec
-from kerasbook.core.tensor import KerasTensor
-from kerasbook.core.variables import Variable, standardize_dtype
+from kerasbook.core import tree
+
+from kerasbook.core.engine import call_context, call_trace, masks, naming, state, symbolic, tracking
+from kerasbook.core.engine.input_spec import check_input
+from kerasbook.core.engine.node import Node
+from kerasbook.core.engine.operation import Operation
+from kerasbook.core.engine.symbolic import compute_output_spec
+from kerasbook.core.engine.tensor import KerasTensor
+from kerasbook.core.engine.variables import Variable, standardize_dtype
 
 # Attributes the engine itself sets on every layer; everything else a layer holds is searched for
 # sub-layers and variables.
@@ -362,7 +364,7 @@ class Layer(Operation):
     def _symbolic_mask(self, args, previous_mask):
         if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
             return None
-        from kerasbook.core.symbolic import compute_mask_spec
+        from kerasbook.core.engine.symbolic import compute_mask_spec
         return compute_mask_spec(self, args[0], previous_mask)
 
     def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False,

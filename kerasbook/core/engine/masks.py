@@ -9,7 +9,7 @@ dropped when the object is freed.
 
 import weakref
 
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core.engine.tensor import KerasTensor
 
 _side_table = {}
 

@@ -16,10 +16,12 @@ whose class is the op's name in CamelCase (`Relu`, `GetItem`), so that `summary(
 
 import inspect
 
-from kerasbook.core import naming, symbolic, tree
-from kerasbook.core.layer_nodes import NodeAccessors
-from kerasbook.core.node import Node
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core import tree
+
+from kerasbook.core.engine import naming, symbolic
+from kerasbook.core.engine.layer_nodes import NodeAccessors
+from kerasbook.core.engine.node import Node
+from kerasbook.core.engine.tensor import KerasTensor
 
 
 def has_symbolic(args, kwargs):

@@ -12,8 +12,10 @@ import threading
 
 import jax
 
-from kerasbook.core import state, tree
-from kerasbook.core.tensor import KerasTensor
+from kerasbook.core import tree
+
+from kerasbook.core.engine import state
+from kerasbook.core.engine.tensor import KerasTensor
 
 _PROBE_SIZES = (83, 89)  # stand-ins for an unknown size: unlikely to collide with a real one
 _local = threading.local()
@@ -28,7 +30,7 @@ def record(layer, outputs):
 
 
 def compute_output_spec(layer, args, kwargs):
-    from kerasbook.core.layer import Layer
+    from kerasbook.core.engine.layer import Layer
     if type(layer).compute_output_shape is not Layer.compute_output_shape and len(args) == 1:
         shapes = tree.map_structure(lambda x: x.shape if isinstance(x, KerasTensor) else x, args[0])
         try:
@@ -88,7 +90,7 @@ def _trace_once(layer, fn, args, kwargs, variables, flat_in, size):
             flat[i] = x
         call_args, call_kwargs = tree.pack_sequence_as((args, kwargs), flat)
         with state.StatelessScope(dict(zip(variables, values)), abstract=True):
-            from kerasbook.core import call_context
+            from kerasbook.core.engine import call_context
             with call_context.enter(call_kwargs.get("training")):
                 return fn(*call_args, **call_kwargs)
 
