@@ -30,8 +30,8 @@ from kerasbook.core.layers.noise import (ActivityRegularization, AlphaDropout, G
                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from kerasbook.core.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
-                                                 RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+from kerasbook.core.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
+                                                 Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                                  RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
                                                  IntegerLookup, StringLookup, TextVectorization)
 from kerasbook.core.layers.attention import AdditiveAttention, Attention
