@@ -29,6 +29,7 @@ _SUBMODULES = {
     "backend": "kerasbook.core.backend",
     "config": "kerasbook.core.backend",
     "datasets": "kerasbook.core.datasets",
+    "distribution": "kerasbook.core.distribution",
     "applications": "kerasbook.core.applications",
     "widgets": "kerasbook.widgets",
     "viz": "kerasbook.viz",
