@@ -1,0 +1,568 @@
+"""Where a model's weights live: a picture of each variable's pieces on a mesh of devices.
+
+With `keras.distribution`, a variable is one `jax.Array` laid out over a `jax.sharding.Mesh`: a grid
+of devices with named axes (a 2 x 4 mesh `("batch", "model")`). Its `NamedSharding` says, dimension
+by dimension, which mesh axis splits it (`PartitionSpec(None, "model")`: the columns of a kernel cut
+in 4); a dimension split over no axis is copied. JAX tells us the rest: `array.addressable_shards`
+lists each piece with its device, its index (`[:, 8:16]`) and its data.
+
+This module reads only what JAX reports, so the picture shows where the weights *are*, not where a
+LayoutMap meant them to be. `describe(model)` collects it (`Layout`: the mesh, one `Placement` per
+variable); `layout_svg`, `layout_text` and `devices_html` draw it:
+
+- the mesh as a grid of devices (axis names and sizes on the edges), each device with the bytes it
+  holds as a bar, one colour per layer (the legend says which);
+- one row per variable: its shape, its layout, the piece each device holds, the bytes per device, a
+  thumbnail of its pieces, and which LayoutMap key placed it;
+- the batch split: which mesh axis cuts the batch dimension of the data;
+- a variable that matched no LayoutMap key is marked "replicated", with the key that came closest
+  and the words of that key its path lacks (a renamed layer, keras-hub#2806).
+
+Colours come from the widget theme's CSS variables (`--kb-fg`, ...), with fallbacks for an SVG seen
+outside a widget; the layer colours are mid-tones readable on light and dark backgrounds.
+"""
+
+import dataclasses
+import difflib
+import html
+import re
+
+import numpy as np
+
+from kerasbook.core.models.summary import readable_size
+
+# Ten mid-tone colours (Tableau 10): distinct from each other, visible on white and on dark grey.
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+
+
+@dataclasses.dataclass(frozen=True)
+class Piece:
+    """The part of one variable that one device holds: `index` as Python slices text (`[:, 0:8]`)."""
+
+    device: int
+    index: str
+    shape: tuple
+    nbytes: int
+
+
+@dataclasses.dataclass
+class Placement:
+    """One variable as it lies on the devices.
+
+    `spec` has one entry per dimension: the mesh axis (or axes, a tuple) splitting it, or None (the
+    dimension is whole on every device); `spec` is None for an array that is not on the mesh at all
+    (a single device). `key` is the LayoutMap key that matched the path; `asked` is that key's axes.
+    """
+
+    path: str
+    layer: str
+    shape: tuple
+    dtype: str
+    spec: tuple | None
+    pieces: list
+    key: str | None = None
+    asked: tuple | None = None
+    closest: str | None = None
+    missing: tuple = ()
+    several: tuple = ()  # every key that matched, when more than one did (Keras refuses this)
+
+    @property
+    def nbytes(self):
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+    @property
+    def replicated(self):
+        """Every device that holds it holds all of it."""
+        return all(piece.shape == self.shape for piece in self.pieces)
+
+    @property
+    def piece_shape(self):
+        return self.pieces[0].shape if self.pieces else self.shape
+
+    @property
+    def bytes_per_device(self):
+        return max((piece.nbytes for piece in self.pieces), default=0)
+
+
+@dataclasses.dataclass
+class Layout:
+    """The mesh (`axis_names`, `axis_sizes`, `device_ids`: device ids in mesh order, one row per
+    index of the first axis) and every variable's `Placement`. `batch_axis` is the mesh axis the
+    batch dimension of the data is split over (None: not known, no distribution set)."""
+
+    model_name: str
+    axis_names: tuple
+    axis_sizes: tuple
+    device_ids: np.ndarray
+    variables: list
+    batch_axis: str | None = None
+    has_layout_map: bool = False
+    on_mesh: bool = True
+
+    @property
+    def devices(self):
+        return [int(d) for d in self.device_ids.ravel()]
+
+    def bytes_on(self, device):
+        """Bytes of variable data on one device (the sum of the pieces it holds)."""
+        return sum(p.nbytes for v in self.variables for p in v.pieces if p.device == device)
+
+    def held_by(self, device):
+        """`[(variable index, piece)]` for each piece on `device`."""
+        return [(i, p) for i, v in enumerate(self.variables) for p in v.pieces if p.device == device]
+
+    def coordinates(self, device):
+        """The device's index along each mesh axis, e.g. `{"batch": 1, "model": 2}`."""
+        where = np.argwhere(self.device_ids.reshape(self.axis_sizes) == device)
+        if not len(where):
+            return {}
+        return {name: int(i) for name, i in zip(self.axis_names, where[0])}
+
+    def layers(self):
+        """Layer names in order of first appearance: the colour of a layer is its place here."""
+        return list(dict.fromkeys(v.layer for v in self.variables))
+
+    def colour(self, variable):
+        return PALETTE[self.layers().index(variable.layer) % len(PALETTE)]
+
+
+# -- reading what JAX reports ---------------------------------------------------------------------
+
+def describe(model, distribution=None, layout_map=None, batch_dim_name=None):
+    """The `Layout` of `model`'s variables as their arrays lie now.
+
+    `distribution` (default: the one set with `keras.distribution.set_distribution`, if any) gives
+    the LayoutMap to compare paths with and the batch axis; `layout_map` and `batch_dim_name`
+    override what it gives.
+    """
+    if distribution is None:
+        distribution = _current_distribution()
+    if layout_map is None:
+        layout_map = _layout_map_of(distribution)
+    if batch_dim_name is None and distribution is not None:
+        batch_dim_name = getattr(distribution, "batch_dim_name", None)
+    variables = list(model.variables)
+    arrays = [variable.value for variable in variables]
+    mesh = _mesh_of(arrays, distribution)
+    if mesh is not None:
+        names, sizes, ids = tuple(mesh.axis_names), tuple(mesh.devices.shape), _ids(mesh.devices)
+    else:  # no array on a mesh: the devices JAX has, in a row
+        import jax
+        ids = np.array([d.id for d in jax.devices()])
+        names, sizes = ("devices",), (len(ids),)
+    placements = [_placement(variable, array, layout_map) for variable, array in zip(variables, arrays)]
+    return Layout(model.name, names, sizes, ids.reshape(sizes[0], -1), placements, batch_dim_name,
+                  layout_map is not None, mesh is not None)
+
+
+def _current_distribution():
+    try:
+        from kerasbook.core import distribution as distribution_lib
+    except ImportError:
+        return None
+    current = getattr(distribution_lib, "distribution", None)
+    return current() if callable(current) else None
+
+
+def _layout_map_of(distribution):
+    """A ModelParallel's LayoutMap (Keras keeps it in `_layout_map`); None for other distributions."""
+    if distribution is None:
+        return None
+    return getattr(distribution, "layout_map", None) or getattr(distribution, "_layout_map", None)
+
+
+def _mesh_of(arrays, distribution):
+    """The jax Mesh the arrays lie on (the first NamedSharding), else the distribution's."""
+    for array in arrays:
+        mesh = getattr(getattr(array, "sharding", None), "mesh", None)
+        if mesh is not None and hasattr(mesh, "devices"):
+            return mesh
+    device_mesh = getattr(distribution, "device_mesh", None)
+    return getattr(device_mesh, "backend_mesh", None)
+
+
+def _ids(devices):
+    return np.vectorize(lambda device: device.id, otypes=[int])(devices)
+
+
+def _placement(variable, array, layout_map):
+    shape = tuple(int(d) for d in array.shape)
+    pieces = [Piece(int(shard.device.id), index_text(shard.index, shape), tuple(shard.data.shape),
+                    int(shard.data.nbytes))
+              for shard in array.addressable_shards]
+    pieces.sort(key=lambda piece: piece.device)
+    path = variable.path
+    placement = Placement(path, path.rsplit("/", 1)[0] if "/" in path else path, shape,
+                          str(array.dtype), _spec(array.sharding, len(shape)), pieces)
+    if layout_map is not None:
+        _match(placement, layout_map)
+    return placement
+
+
+def _spec(sharding, ndim):
+    """One entry per dimension (None: not split); None when the array is not on a named mesh."""
+    spec = getattr(sharding, "spec", None)
+    if spec is None:
+        return None
+    entries = list(spec) + [None] * (ndim - len(spec))
+    return tuple(_axes(entry) for entry in entries[:ndim])
+
+
+def _axes(entry):
+    """A PartitionSpec entry: None, an axis name, or a tuple of names (one name for a 1-tuple)."""
+    if isinstance(entry, (list, tuple)):
+        return None if not entry else entry[0] if len(entry) == 1 else tuple(entry)
+    return entry
+
+
+def index_text(index, shape):
+    """`(slice(None), slice(0, 8))` -> `[:, 0:8]`; a slice that covers its dimension is `:`."""
+    parts = []
+    for item, size in zip(index, shape):
+        start, stop, _ = item.indices(size) if isinstance(item, slice) else (item, item + 1, 1)
+        parts.append(":" if (start, stop) == (0, size) else f"{start}:{stop}")
+    return f"[{', '.join(parts)}]" if parts else "[]"
+
+
+# -- the LayoutMap: which key placed each variable, and which came closest ------------------------
+
+def _match(placement, layout_map):
+    """Set `key`/`asked`, or the closest key and the words of it the path lacks (as Keras matches:
+    an exact key first, else every key as a regular expression that must match the whole path)."""
+    keys = list(layout_map)
+    path = placement.path
+    matching = [path] if path in keys else [k for k in keys if _fullmatch(k, path)]
+    if len(matching) > 1:
+        placement.several = tuple(matching)
+    if matching:
+        placement.key = matching[0]
+        placement.asked = tuple(getattr(layout_map[matching[0]], "axes", ()) or ())
+        return
+    if keys:
+        placement.closest = closest_key(path, keys)
+        placement.missing = tuple(w for w in key_words(placement.closest) if w not in path)
+
+
+def _fullmatch(key, path):
+    try:
+        return re.fullmatch(key, path) is not None
+    except re.error:
+        return False
+
+
+def closest_key(path, keys):
+    """The key most like `path`: the most of its words found in the path, then difflib's ratio of
+    the two texts (ties: the first key)."""
+    def likeness(key):
+        words = key_words(key)
+        found = sum(word in path for word in words) / len(words) if words else 0.0
+        return found, difflib.SequenceMatcher(None, key, path).ratio()
+    return max(keys, key=likeness)
+
+
+def key_words(key):
+    """The literal words of a regular expression key: `.*dense.*kernel` -> `("dense", "kernel")`."""
+    return tuple(re.findall(r"[A-Za-z0-9_]{2,}", re.sub(r"\\.", " ", key)))
+
+
+# -- words for a learner ----------------------------------------------------------------------------
+
+def spec_text(spec):
+    """`(None, 'model')` as Keras writes a TensorLayout's axes; "single device" off the mesh."""
+    if spec is None:
+        return "single device"
+    return "(" + ", ".join(repr(e) for e in spec) + ("," if len(spec) == 1 else "") + ")"
+
+
+def status_text(variable, layout):
+    """What placed the variable: its key, or why it is replicated."""
+    if variable.spec is None:
+        where = ", ".join(f"device {p.device}" for p in variable.pieces)
+        return f"not on the mesh: on {where} only"
+    if variable.several:
+        return f"several keys match ({', '.join(map(repr, variable.several))}): Keras refuses this"
+    if variable.key is not None:
+        note = f"key {variable.key!r}"
+        if variable.asked and tuple(variable.asked) != tuple(variable.spec):
+            note += f" asks {spec_text(variable.asked)}, but it holds {spec_text(variable.spec)}"
+        return note
+    if not layout.has_layout_map:
+        return "replicated" if variable.replicated else spec_text(variable.spec)
+    hint = ""
+    if variable.missing:
+        hint = f" ({', '.join(map(repr, variable.missing))} not in the path)"
+    closest = f"; closest {variable.closest!r}{hint}" if variable.closest else ""
+    return f"replicated: no LayoutMap key matched{closest}"
+
+
+def unmatched(variable, layout):
+    """True for a variable that a LayoutMap left replicated by matching none of its keys."""
+    return layout.has_layout_map and variable.spec is not None and variable.key is None
+
+
+def batch_text(layout):
+    """Which mesh axis splits the batch, in words."""
+    if layout.batch_axis is None:
+        return "Batch: no distribution set, so no mesh axis is named for the batch."
+    if layout.batch_axis not in layout.axis_names:
+        return f"Batch: split over {layout.batch_axis!r}, which is not an axis of this mesh."
+    ways = layout.axis_sizes[layout.axis_names.index(layout.batch_axis)]
+    if ways == 1:
+        return f"Batch: {layout.batch_axis!r} has size 1, so every device sees the whole batch."
+    share = (f"; the devices with the same {layout.batch_axis!r} index get the same slice"
+             if len(layout.axis_names) > 1 else "")
+    return (f"Batch: split over {layout.batch_axis!r}: each device gets 1/{ways} of every batch"
+            f"{share}.")
+
+
+def mesh_text(layout):
+    axes = " x ".join(f"{name} ({size})" for name, size in zip(layout.axis_names, layout.axis_sizes))
+    count = len(layout.devices)
+    return f'Model "{layout.model_name}" on a mesh of {count} device{"s" if count != 1 else ""}: {axes}'
+
+
+def totals_text(layout):
+    """How much each device holds against the two extremes: all of it, or an even share."""
+    total = sum(v.nbytes for v in layout.variables)
+    count = len(layout.devices)
+    most = max((layout.bytes_on(d) for d in layout.devices), default=0)
+    return (f"Weights: {readable_size(total)} in all; the fullest device holds {readable_size(most)} "
+            f"(a copy of everything: {readable_size(total)}; an even split over {count}: "
+            f"{readable_size(total / count)}).")
+
+
+def layout_text(layout):
+    """Plain text (deterministic): the mesh, bytes per device, one line per variable."""
+    lines = [mesh_text(layout), batch_text(layout), totals_text(layout), "", "Bytes per device:"]
+    for row in layout.device_ids:
+        lines.append("  " + "  ".join(f"{d}: {readable_size(layout.bytes_on(int(d)))}" for d in row))
+    lines += ["", "Variables:"]
+    width = max((len(v.path) for v in layout.variables), default=0)
+    for v in layout.variables:
+        lines.append(f"  {v.path:<{width}}  {str(v.shape):<12} {spec_text(v.spec):<20} "
+                     f"{readable_size(v.bytes_per_device):>10}/device  {status_text(v, layout)}")
+    return "\n".join(lines)
+
+
+def devices_html(layout):
+    """A table, one row per device: its place on the mesh, its bytes, and every piece it holds."""
+    rows = []
+    for device in layout.devices:
+        where = ", ".join(f"{k}={i}" for k, i in layout.coordinates(device).items())
+        held = "<br>".join(f"{html.escape(layout.variables[i].path)}{html.escape(p.index)} "
+                           f"{html.escape(str(p.shape))}" for i, p in layout.held_by(device)) or "nothing"
+        rows.append(f"<tr><td>{device}</td><td>{html.escape(where)}</td>"
+                    f'<td style="text-align:right">{readable_size(layout.bytes_on(device))}</td>'
+                    f'<td style="font-family:monospace">{held}</td></tr>')
+    head = "<tr><th>device</th><th>mesh position</th><th>bytes</th><th>holds</th></tr>"
+    return f'<table class="kb-sv-devices"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+# -- the picture ------------------------------------------------------------------------------------
+
+FONT = 12  # px: every label; monospace, so a label's width is known before it is drawn
+CHAR = 0.6 * FONT  # the width of one character of a monospace font
+CELL_W, CELL_H = 150, 64  # one device of the mesh grid
+THUMB_W, THUMB_H = 104, 28  # a variable's pieces
+ROW_H = 40  # one variable: a line of facts, a line saying what placed it (the thumbnail beside both)
+
+STYLE = """<style>
+.kb-sv text{font-family:var(--kb-mono,ui-monospace,monospace);font-size:12px;fill:var(--kb-fg,#1f2933)}
+.kb-sv .kb-sv-muted{fill:var(--kb-fg-muted,#616e7c)}
+.kb-sv .kb-sv-warn{fill:var(--kb-warn,#c25e00);font-weight:600}
+.kb-sv .kb-sv-title{font-weight:600}
+.kb-sv .kb-sv-bg{fill:var(--kb-bg,#ffffff)}
+.kb-sv .kb-sv-cell{fill:var(--kb-bg-alt,#eef1f4);stroke:var(--kb-border,#c5ccd3)}
+.kb-sv .kb-sv-track{fill:var(--kb-bg,#ffffff);stroke:var(--kb-border,#c5ccd3)}
+.kb-sv .kb-sv-rule{stroke:var(--kb-border,#c5ccd3)}
+.kb-sv .kb-sv-part{stroke:var(--kb-bg,#ffffff);stroke-width:1}
+.kb-sv .kb-sv-unmatched{fill:none;stroke:var(--kb-warn,#c25e00);stroke-width:2;stroke-dasharray:4 2}
+</style>"""
+
+
+def _text(x, y, text, cls="", anchor="start", extra=""):
+    klass = f' class="{cls}"' if cls else ""
+    middle = f' text-anchor="{anchor}"' if anchor != "start" else ""
+    return f'<text x="{x:.1f}" y="{y:.1f}"{klass}{middle}{extra}>{html.escape(str(text))}</text>'
+
+
+def _width(text):
+    return len(str(text)) * CHAR
+
+
+def layout_svg(layout):
+    """The whole picture as one SVG document (a string): title, mesh grid, legend, variable table."""
+    parts, y = [], 20
+    parts.append(_text(10, y, mesh_text(layout), "kb-sv-title"))
+    y += 18
+    parts.append(_text(10, y, batch_text(layout), "kb-sv-muted"))
+    y += 18
+    parts.append(_text(10, y, totals_text(layout), "kb-sv-muted"))
+    grid, grid_w, y = _grid(layout, y + 22)
+    parts.append(grid)
+    legend, legend_w, y = _legend(layout, y + 8)
+    parts.append(legend)
+    table, table_w, y = _table(layout, y + 14)
+    parts.append(table)
+    width = int(max([grid_w, legend_w, table_w] + [_width(text(layout)) + 20 for text in
+                                                  (mesh_text, batch_text, totals_text)]))
+    height = int(y + 10)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="kb-sv" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(mesh_text(layout))}">'
+            f'{STYLE}<rect class="kb-sv-bg" width="100%" height="100%"/>{"".join(parts)}</svg>')
+
+
+def _grid(layout, top):
+    """The mesh: one cell per device, the first axis down the side, the others along the top."""
+    rows, cols = layout.device_ids.shape
+    left = 10 + (24 if len(layout.axis_names) > 1 else 0) + 40
+    parts = []
+    across = layout.axis_names[1:] or layout.axis_names
+    sizes = layout.axis_sizes[1:] or layout.axis_sizes
+    parts.append(_text(left, top, " x ".join(f"{n} ({s})" for n, s in zip(across, sizes)) + " \u2192",
+                       "kb-sv-muted"))
+    top += 16
+    for c in range(cols):
+        parts.append(_text(left + c * CELL_W + CELL_W / 2, top, _column_label(layout, c), "kb-sv-muted",
+                           "middle"))
+    top += 6
+    if len(layout.axis_names) > 1:
+        x, y = 22, top + rows * CELL_H / 2
+        parts.append(_text(x, y, f"{layout.axis_names[0]} ({layout.axis_sizes[0]}) \u2192", "kb-sv-muted",
+                           "middle", f' transform="rotate(90 {x} {y})"'))
+        for r in range(rows):
+            parts.append(_text(left - 8, top + r * CELL_H + CELL_H / 2 + 4, r, "kb-sv-muted", "end"))
+    largest = max([layout.bytes_on(d) for d in layout.devices] + [1])
+    for r in range(rows):
+        for c in range(cols):
+            device = int(layout.device_ids[r, c])
+            parts.append(_device_cell(layout, device, left + c * CELL_W, top + r * CELL_H, largest))
+    return "".join(parts), left + cols * CELL_W + 10, top + rows * CELL_H
+
+
+def _column_label(layout, column):
+    """A column's index along the axes drawn across (one number per axis: `2` or `1,0`)."""
+    sizes = layout.axis_sizes[1:] or layout.axis_sizes
+    return ",".join(str(i) for i in np.unravel_index(column, sizes))
+
+
+def _device_cell(layout, device, x, y, largest):
+    """A device: its id, its bytes, and a bar of what it holds, one segment per piece."""
+    w, h = CELL_W - 6, CELL_H - 6
+    parts = [f'<g class="kb-sv-device" data-device="{device}">',
+             f'<rect class="kb-sv-cell" x="{x}" y="{y}" width="{w}" height="{h}" rx="3"/>',
+             _text(x + 6, y + 16, f"device {device}", "kb-sv-title"),
+             _text(x + w - 6, y + 16, readable_size(layout.bytes_on(device)), "", "end")]
+    bar_x, bar_y, bar_w = x + 6, y + 26, w - 12
+    parts.append(f'<rect class="kb-sv-track" x="{bar_x}" y="{bar_y}" width="{bar_w}" height="12"/>')
+    for index, piece in layout.held_by(device):
+        size = bar_w * piece.nbytes / largest
+        variable = layout.variables[index]
+        parts.append(f'<rect class="kb-sv-seg" data-var="{index}" x="{bar_x:.2f}" y="{bar_y}" '
+                     f'width="{size:.2f}" height="12" fill="{layout.colour(variable)}">'
+                     f"<title>{html.escape(variable.path + piece.index)}: "
+                     f"{readable_size(piece.nbytes)}</title></rect>")
+        bar_x += size
+    count = len(layout.held_by(device))
+    parts.append(_text(x + 6, y + h - 8, f"{count} piece{'s' if count != 1 else ''}", "kb-sv-muted"))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _legend(layout, top):
+    """Colour = layer: a swatch and the layer's name, in rows that fit the grid's width."""
+    parts = [_text(10, top + 12, "colour = layer:", "kb-sv-muted")]
+    x, y, limit = 10 + _width("colour = layer: "), top, 10 + max(700, layout.device_ids.shape[1] * CELL_W)
+    for index, name in enumerate(layout.layers()):
+        w = 16 + _width(name) + 16
+        if x + w > limit:
+            x, y = 10 + _width("colour = layer: "), y + 18
+        parts.append(f'<rect x="{x:.1f}" y="{y + 2}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>')
+        parts.append(_text(x + 16, y + 12, name))
+        x += w
+    return "".join(parts), limit, y + 18
+
+
+# The variable table's columns: header, the text of a cell, and whether it is right-aligned.
+COLUMNS = (("variable", lambda v, layout: v.path, False),
+           ("shape", lambda v, layout: str(v.shape), False),
+           ("layout", lambda v, layout: spec_text(v.spec), False),
+           ("piece", lambda v, layout: str(v.piece_shape), False),
+           ("bytes/device", lambda v, layout: readable_size(v.bytes_per_device), True))
+
+
+def _table(layout, top):
+    """One row per variable: its colour, a thumbnail of its pieces (each part labelled with the
+    devices holding it), the facts on the first line, what placed it on the second."""
+    widths = [max([_width(h)] + [_width(cell(v, layout)) for v in layout.variables]) + 16
+              for h, cell, _ in COLUMNS]
+    thumb_x = 30
+    xs = list(np.cumsum([thumb_x + THUMB_W + 14] + widths))
+    parts = [_text(thumb_x, top, "on devices", "kb-sv-title")]
+    for (header, _, right), x, w in zip(COLUMNS, xs, widths):
+        parts.append(_text(x + w - 16 if right else x, top, header, "kb-sv-title", "end" if right else "start"))
+    width = xs[-1] + 10
+    parts.append(f'<line class="kb-sv-rule" x1="10" x2="{width - 10}" y1="{top + 6}" y2="{top + 6}"/>')
+    y = top + 10
+    for index, variable in enumerate(layout.variables):
+        row, row_w = _variable_row(layout, index, variable, xs, widths, thumb_x, y)
+        parts.append(row)
+        width = max(width, row_w)
+        y += ROW_H
+    return "".join(parts), width, y
+
+
+def _variable_row(layout, index, variable, xs, widths, thumb_x, y):
+    status = status_text(variable, layout)
+    warn = unmatched(variable, layout) or bool(variable.several)
+    parts = [f'<g class="kb-sv-var{" kb-sv-warned" if warn else ""}" data-var="{index}">',
+             f'<rect class="kb-sv-hit" x="10" y="{y}" width="{xs[-1] - 10}" height="{ROW_H}" fill-opacity="0"/>',
+             f'<rect x="12" y="{y + 6}" width="12" height="12" fill="{layout.colour(variable)}"/>',
+             _thumbnail(layout, variable, thumb_x, y + 4)]
+    for (_, cell, right), x, w in zip(COLUMNS, xs, widths):
+        text = cell(variable, layout)
+        parts.append(_text(x + w - 16 if right else x, y + 16, text, "", "end" if right else "start"))
+    mark = "\u26a0 " if warn else ""
+    parts.append(_text(xs[0], y + 32, mark + status, "kb-sv-warn" if warn else "kb-sv-muted"))
+    parts.append("</g>")
+    return "".join(parts), xs[0] + _width(mark + status) + 10
+
+
+def _thumbnail(layout, variable, x, y):
+    """The variable as a rectangle cut into its pieces, as jax.debug.visualize_array_sharding draws
+    it: the last dimension across, the one before it down; each part names its devices."""
+    parts_by_index = {}
+    for piece in variable.pieces:
+        parts_by_index.setdefault(piece.index, []).append(piece.device)
+    spans = [_spans(index, variable.shape) for index in parts_by_index]
+    colour = layout.colour(variable)
+    out = []
+    for (rows, cols), devices in zip(spans, parts_by_index.values()):
+        px, pw = x + cols[0] * THUMB_W, (cols[1] - cols[0]) * THUMB_W
+        py, ph = y + rows[0] * THUMB_H, (rows[1] - rows[0]) * THUMB_H
+        out.append(f'<rect class="kb-sv-part" x="{px:.1f}" y="{py:.1f}" width="{pw:.1f}" height="{ph:.1f}" '
+                   f'fill="{colour}" fill-opacity="0.35"/>')
+        label = ",".join(map(str, devices)) if len(devices) < len(layout.devices) else "all"
+        if _width(label) * 0.85 < pw - 2 and ph >= 11:
+            out.append(_text(px + pw / 2, py + ph / 2 + 4, label, "", "middle", ' style="font-size:10px"'))
+    if unmatched(layout=layout, variable=variable):
+        out.append(f'<rect class="kb-sv-unmatched" x="{x}" y="{y}" width="{THUMB_W}" height="{THUMB_H}"/>')
+    return "".join(out)
+
+
+def _spans(index_text_, shape):
+    """`[:, 8:16]` of shape (16, 32) -> ((0, 1), (0.25, 0.5)): the part's rows and columns as
+    fractions of the thumbnail (the last dimension across, the one before it down)."""
+    inside = index_text_.strip("[]")
+    items = [s.strip() for s in inside.split(",")] if inside else []
+    fractions = []
+    for item, size in zip(items, shape):
+        if item == ":" or size == 0:
+            fractions.append((0.0, 1.0))
+        else:
+            start, stop = (int(n) for n in item.split(":"))
+            fractions.append((start / size, stop / size))
+    cols = fractions[-1] if fractions else (0.0, 1.0)
+    rows = fractions[-2] if len(fractions) > 1 else (0.0, 1.0)
+    return rows, cols

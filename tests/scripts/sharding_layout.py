@@ -1,0 +1,59 @@
+"""Lays a small model's weights out on a 2 x 4 mesh and prints, as JSON, what JAX reports and what
+ShardingView shows. Run with XLA_FLAGS=--xla_force_host_platform_device_count=8 (tests/test_sharding_view.py).
+
+The weights are placed with jax.device_put and NamedSharding, as a LayoutMap would place them: the
+keys name the Dense layers by their default names, and one layer was renamed ("ffn_up"), so no key
+matches its variables and they stay replicated (keras-hub#2806).
+"""
+
+import json
+import re
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+import kerasbook as keras
+from kerasbook import layers
+from kerasbook.viz import sharding
+from kerasbook.widgets import ShardingView
+
+
+class Layout:
+    """A TensorLayout's one public field here: the mesh axis of each dimension."""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+
+LAYOUT_MAP = {".*dense.*kernel": Layout((None, "model")), ".*dense.*bias": Layout(("model",))}
+
+model = keras.Sequential([keras.Input((16,)), layers.Dense(64, activation="relu"),
+                          layers.Dense(32, activation="relu", name="ffn_up"), layers.Dense(8)], name="mlp")
+mesh = Mesh(np.array(jax.devices()).reshape(2, 4), ("batch", "model"))
+for variable in model.variables:
+    axes = next((layout.axes for key, layout in LAYOUT_MAP.items() if re.fullmatch(key, variable.path)), ())
+    variable.assign(jax.device_put(variable.value, NamedSharding(mesh, PartitionSpec(*axes))))
+
+# What JAX reports, independently of the view: bytes per device over every variable's shards.
+reported = {}
+for variable in model.variables:
+    for shard in variable.value.addressable_shards:
+        reported[shard.device.id] = reported.get(shard.device.id, 0) + shard.data.nbytes
+
+view = ShardingView(model, layout_map=LAYOUT_MAP, batch_dim_name="batch")
+layout = view.layout
+print(json.dumps({
+    "paths": [v.path for v in model.variables],
+    "nbytes": {v.path: int(v.value.nbytes) for v in model.variables},
+    "reported": reported,
+    "shown": {d: layout.bytes_on(d) for d in layout.devices},
+    "mesh": [layout.axis_names, layout.axis_sizes, layout.device_ids.tolist()],
+    "specs": {v.path: list(v.spec) for v in layout.variables},
+    "status": {v.path: sharding.status_text(v, layout) for v in layout.variables},
+    "svg": view.svg,
+    "text": view.fallback_text(),
+    "text_again": view.fallback_text(),
+    "html": view.fallback_html(),
+    "devices": view.devices,
+}))
