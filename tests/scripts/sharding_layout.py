@@ -2,7 +2,7 @@
 ShardingView shows. Run with XLA_FLAGS=--xla_force_host_platform_device_count=8 (tests/test_sharding_view.py).
 
 The weights are placed with jax.device_put and NamedSharding, as a LayoutMap would place them: the
-keys name the Dense layers by their default names, and one layer was renamed ("ffn_up"), so no key
+keys name the Dense layers by "dense", and one layer was renamed ("ffn_up"), so no key
 matches its variables and they stay replicated (keras-hub#2806).
 """
 
@@ -28,8 +28,10 @@ class Layout:
 
 LAYOUT_MAP = {".*dense.*kernel": Layout((None, "model")), ".*dense.*bias": Layout(("model",))}
 
-model = keras.Sequential([keras.Input((16,)), layers.Dense(64, activation="relu"),
-                          layers.Dense(32, activation="relu", name="ffn_up"), layers.Dense(8)], name="mlp")
+inputs = keras.Input((16,))
+hidden = layers.Dense(64, activation="relu", name="dense_in")(inputs)
+hidden = layers.Dense(32, activation="relu", name="ffn_up")(hidden)
+model = keras.Model(inputs, layers.Dense(8, name="dense_out")(hidden), name="mlp")
 mesh = Mesh(np.array(jax.devices()).reshape(2, 4), ("batch", "model"))
 for variable in model.variables:
     axes = next((layout.axes for key, layout in LAYOUT_MAP.items() if re.fullmatch(key, variable.path)), ())
