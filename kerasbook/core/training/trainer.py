@@ -281,21 +281,14 @@ class Trainer:
         _check_validation_freq(validation_freq)
         fit_arguments.check_fit(batch_size, epochs, validation_split, initial_epoch, steps_per_epoch,
                                 validation_steps, validation_batch_size, validation_freq, class_weight)
-        x, y, sample_weight = self._standardize(x, y, sample_weight)
-        fit_arguments.check_sample_weight("fit", sample_weight, y)
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("Pass either `class_weight` or `sample_weight` to fit(), not both.")
-        if validation_data is None and validation_split:
-            (x, y, sample_weight), validation_data = data_lib.split_validation(
-                x, y, sample_weight, validation_split)
-        if class_weight is not None:  # for training only: the validation loss is not reweighted
-            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
-        n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
         batch_size = batch_size or 32
-        self._prepare(x, y)
-        data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
-        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
-        epoch_batches = data_lib.EpochBatches(n, batch_size, shuffle, rng, steps_per_epoch)
+        if data_lib.is_py_dataset(x):
+            data_lib.check_dataset_arguments("fit", y, sample_weight, validation_split)
+            epoch_batches = self._dataset_batches(x, shuffle, steps_per_epoch, class_weight)
+        else:
+            epoch_batches, validation_data = self._array_batches(
+                x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight, validation_split,
+                validation_data)
 
         history = callbacks_lib.History()
         verbose = _verbosity(verbose, callbacks)
@@ -307,10 +300,12 @@ class Trainer:
         # Compile every batch shape the epoch will see, one after the other in a background thread
         # while the weights are initialized and the first batches run: the full batch first, then
         # the smaller last batch and the validation batches.
-        step.compile_ahead(groups, batch_spec(data, min(batch_size, n)), trace_here=True)
-        if n % batch_size and n > batch_size:
-            step.compile_ahead(groups, batch_spec(data, n % batch_size), once_per_epoch=True)
-        if validation_data is not None:
+        for sample, size, once_per_epoch in epoch_batches.shapes_ahead():
+            step.compile_ahead(groups, batch_spec(sample, size), trace_here=not once_per_epoch,
+                               once_per_epoch=once_per_epoch)
+        if data_lib.is_py_dataset(validation_data):
+            val_x, val_y, val_weight = validation_data, None, None
+        elif validation_data is not None:
             val_x, val_y, val_weight = self._standardize(*_unpack_validation(validation_data))
             self._compile_test_ahead(val_x, val_y, val_weight, validation_batch_size or batch_size)
         # The callbacks see the validation pass too (their test hooks), with fit's params kept.
@@ -324,9 +319,9 @@ class Trainer:
             callback_list.on_epoch_begin(epoch, {})  # may change weights or the learning rate
             values = self._step_inputs(groups)
             logs = {}
-            for batch_index, index in enumerate(epoch_batches.epoch()):
+            for batch_index, batch in enumerate(epoch_batches.epoch()):
                 callback_list.on_train_batch_begin(batch_index, {})
-                logs, values = step(values, self._place(data_lib.take(data, index)))
+                logs, values = step(values, self._place(batch))
                 callback_list.on_train_batch_end(batch_index, _flat_logs(logs))
                 if self.stop_training:
                     break
@@ -345,6 +340,37 @@ class Trainer:
         callback_list.on_train_end(epoch_logs)
         return history
 
+    def _array_batches(self, x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight,
+                       validation_split, validation_data):
+        """fit's batches of arrays (validation_split taken off first), and its validation data."""
+        x, y, sample_weight = self._standardize(x, y, sample_weight)
+        fit_arguments.check_sample_weight("fit", sample_weight, y)
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("Pass either `class_weight` or `sample_weight` to fit(), not both.")
+        if validation_data is None and validation_split:
+            (x, y, sample_weight), validation_data = data_lib.split_validation(
+                x, y, sample_weight, validation_split)
+        if class_weight is not None:  # for training only: the validation loss is not reweighted
+            sample_weight = data_lib.class_weights_to_sample_weights(y, class_weight)
+        n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
+        self._prepare(x, y)
+        data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
+        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+        return data_lib.EpochBatches(data, n, batch_size, shuffle, rng, steps_per_epoch), validation_data
+
+    def _dataset_batches(self, dataset, shuffle=False, steps=None, class_weight=None, inputs_only=False):
+        """A PyDataset's batches, each standardized as arrays are (`inputs_only`: predict's `x`); the
+        model built, and the targets checked, on its first batch."""
+        if inputs_only:
+            batches = data_lib.DatasetBatches(dataset, lambda x, y, w: self._standardize_inputs(x), shuffle, steps)
+            self._ensure_built(batches.first)
+            return batches
+        batches = data_lib.DatasetBatches(
+            dataset, lambda x, y, w: data_lib.pack_x_y_sample_weight(*self._standardize(x, y, w)), shuffle,
+            steps, class_weight)
+        self._prepare(*data_lib.unpack_x_y_sample_weight(batches.first)[:2])
+        return batches
+
     def _compile_test_ahead(self, x, y, sample_weight, batch_size):
         """Start compiling the test step for validation batches of this size (and the last, smaller one)."""
         data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
@@ -361,13 +387,16 @@ class Trainer:
                  callbacks=None, return_dict=False):
         self._require_compiled("evaluate")
         fit_arguments.check_steps("evaluate", batch_size, steps)
-        x, y, sample_weight = self._standardize(x, y, sample_weight)
-        fit_arguments.check_sample_weight("evaluate", sample_weight, y)
-        n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
-        batch_size = batch_size or 32
-        self._prepare(x, y)
-        data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
-        epoch_batches = data_lib.EpochBatches(n, batch_size, steps=steps)
+        if data_lib.is_py_dataset(x):
+            data_lib.check_dataset_arguments("evaluate", y, sample_weight)
+            epoch_batches = self._dataset_batches(x, steps=steps)
+        else:
+            x, y, sample_weight = self._standardize(x, y, sample_weight)
+            fit_arguments.check_sample_weight("evaluate", sample_weight, y)
+            n = data_lib.num_samples(("x", x), ("y", y), ("sample_weight", sample_weight))
+            self._prepare(x, y)
+            data = data_lib.pack_x_y_sample_weight(x, y, sample_weight)
+            epoch_batches = data_lib.EpochBatches(data, n, batch_size or 32, steps=steps)
         groups = self._state_variables("test")
         self._reset_metrics()
         step = self._step("test", groups)
@@ -375,9 +404,9 @@ class Trainer:
         logs = {}
         callback_list = self._callbacks_for_one_pass(callbacks, verbose, len(epoch_batches))
         callback_list.on_test_begin({})
-        for batch_index, index in enumerate(epoch_batches.epoch()):
+        for batch_index, batch in enumerate(epoch_batches.epoch()):
             callback_list.on_test_batch_begin(batch_index, {})
-            logs, values = step(values, self._place(data_lib.take(data, index)))
+            logs, values = step(values, self._place(batch))
             callback_list.on_test_batch_end(batch_index, _flat_logs(logs))
         self._write_back(groups[2:], values[2:])
         logs = _to_python(logs)
@@ -386,18 +415,20 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         fit_arguments.check_steps("predict", batch_size, steps)
-        x = self._standardize_inputs(x)
-        n = data_lib.num_samples(("x", x))
-        batch_size = batch_size or 32
-        self._ensure_built(x)
+        if data_lib.is_py_dataset(x):
+            epoch_batches = self._dataset_batches(x, steps=steps, inputs_only=True)
+        else:
+            x = self._standardize_inputs(x)
+            self._ensure_built(x)
+            epoch_batches = data_lib.EpochBatches(x, data_lib.num_samples(("x", x)), batch_size or 32,
+                                                  steps=steps)
         run = self._predict_function()
-        epoch_batches = data_lib.EpochBatches(n, batch_size, steps=steps)
         callback_list = self._callbacks_for_one_pass(callbacks, verbose, len(epoch_batches))
         callback_list.on_predict_begin({})
         outputs = []
-        for batch_index, index in enumerate(epoch_batches.epoch()):
+        for batch_index, batch in enumerate(epoch_batches.epoch()):
             callback_list.on_predict_batch_begin(batch_index, {})
-            outputs.append(run(self._place(data_lib.take(x, index))))
+            outputs.append(run(self._place(batch)))
             callback_list.on_predict_batch_end(batch_index, {"outputs": outputs[-1]})
         callback_list.on_predict_end({})
         # Results come to the host once, at the end: meanwhile the device computes batch i while

@@ -4,6 +4,7 @@
 - `sequences.py`   pad_sequences (token lists as one array)
 - `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL)
 - `keras_tensors.py` is_keras_tensor, get_source_inputs
+- `py_dataset.py`  PyDataset (also `Sequence`): batches made by Python code, for fit/evaluate/predict
 - saving's names (custom_object_scope, serialize_keras_object, ...), as Keras re-exports them here
 - cached downloads (`kerasbook/core/utils_files.py`)
 
@@ -18,6 +19,7 @@ from kerasbook.core.saving.serialization import (CustomObjectScope, custom_objec
 from kerasbook.core.utils.images import array_to_img, img_to_array, load_img, save_img
 from kerasbook.core.utils.keras_tensors import get_source_inputs, is_keras_tensor
 from kerasbook.core.utils.numerical import normalize, to_categorical
+from kerasbook.core.utils.py_dataset import PyDataset, Sequence
 from kerasbook.core.utils.sequences import pad_sequences
 
 

@@ -116,9 +116,25 @@ class PyDataset:
 Sequence = PyDataset  # Keras 2's name, kept by Keras 3 for the same class
 
 
+def is_py_dataset(x):
+    """A kerasbook PyDataset, or one made for Keras (`keras.utils.PyDataset`, tf.keras's `Sequence`):
+    the same protocol, so fit takes either."""
+    return isinstance(x, PyDataset) or any(
+        cls.__name__ in ("PyDataset", "Sequence") and cls.__module__.startswith(("keras", "tensorflow"))
+        for cls in type(x).__mro__)
+
+
+def settings(dataset):
+    """`(workers, use_multiprocessing, max_queue_size)`, with Keras's defaults for a dataset that has
+    none of them (tf.keras's Sequence)."""
+    return (getattr(dataset, "workers", 1), getattr(dataset, "use_multiprocessing", False),
+            getattr(dataset, "max_queue_size", 10))
+
+
 def uses_pool(dataset):
     """Keras's rule: a pool when `workers > 1`, or `workers > 0` with multiprocessing."""
-    return dataset.workers > 1 or (dataset.workers > 0 and dataset.use_multiprocessing)
+    workers, use_multiprocessing, _ = settings(dataset)
+    return workers > 1 or (workers > 0 and use_multiprocessing)
 
 
 def batches_at(dataset, indices):
@@ -131,7 +147,7 @@ def batches_at(dataset, indices):
         return
     pool, make = _start_pool(dataset)
     try:
-        yield from _ahead(pool, make, indices, max(1, dataset.max_queue_size))
+        yield from _ahead(pool, make, indices, max(1, settings(dataset)[2]))
     finally:
         pool.terminate()  # also stops workers still making batches that will not be asked for
         pool.join()
@@ -139,13 +155,14 @@ def batches_at(dataset, indices):
 
 def _start_pool(dataset):
     """A pool, and the function its workers call with an index."""
-    if not dataset.use_multiprocessing:
-        return multiprocessing.pool.ThreadPool(dataset.workers), dataset.__getitem__
+    workers, use_multiprocessing, _ = settings(dataset)
+    if not use_multiprocessing:
+        return multiprocessing.pool.ThreadPool(workers), dataset.__getitem__
     if "fork" not in multiprocessing.get_all_start_methods():
         raise RuntimeError("use_multiprocessing=True forks processes, which this system cannot do; "
                            "use threads instead (use_multiprocessing=False).")
     # A forked worker inherits the dataset from this process's memory: it is not pickled.
-    pool = multiprocessing.get_context("fork").Pool(dataset.workers, initializer=_set_worker_dataset,
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_set_worker_dataset,
                                                     initargs=(dataset,))
     return pool, _make_batch
 
