@@ -83,6 +83,9 @@ def test_unmatched_variables_are_marked_replicated_with_the_closest_key(mesh_run
     assert mesh_run["specs"]["ffn_up/kernel"] == [None, None]
     assert mesh_run["specs"]["dense_in/kernel"] == [None, "model"]
     assert "\u26a0 " + status["ffn_up/kernel"] in svg_texts(mesh_run["svg"])
+    # A key that placed nothing is named (a layer's "/output" key lays out no variable).
+    assert mesh_run["unused"] == ["embedding/embeddings"]
+    assert "\u26a0 LayoutMap keys that matched no variable: 'embedding/embeddings'." in svg_texts(mesh_run["svg"])
     warned = re.findall(r'<g class="kb-sv-var kb-sv-warned" data-var="(\d+)"', mesh_run["svg"])
     assert [mesh_run["paths"][int(i)] for i in warned] == ["ffn_up/kernel", "ffn_up/bias"]
 
@@ -124,6 +127,11 @@ def test_key_matching_follows_keras():
     sharding._match(exact, {"dense/bias": Layout(), "nothing": Layout()})
     assert exact.key == "dense/bias" and exact.asked == (None, "model")
     assert sharding.key_words(r"decoder_block.*ffw_gating\.kernel") == ("decoder_block", "ffw_gating", "kernel")
+    lonely = sharding.Placement("seed_generator/state", "seed_generator", (2,), "uint32", (None,), [])
+    sharding._match(lonely, {"d1/kernel": Layout(), "d2/output": Layout()})
+    assert lonely.key is None and lonely.closest is None  # no word of any key in the path: none is close
+    layout = sharding.Layout("m", ("data",), (1,), None, [lonely], has_layout_map=True)
+    assert sharding.status_text(lonely, layout) == "replicated: no LayoutMap key matched; none is close"
     assert sharding.closest_key("decoder_layer/ffw_gating/kernel",
                                 ["decoder_block.*attention.*kernel", "decoder_block.*ffw_gating.*kernel"]
                                 ) == "decoder_block.*ffw_gating.*kernel"

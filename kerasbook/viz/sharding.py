@@ -99,6 +99,7 @@ class Layout:
     batch_axis: str | None = None
     has_layout_map: bool = False
     on_mesh: bool = True
+    unused_keys: tuple = ()  # LayoutMap keys for variables that matched none (a layer renamed?)
 
     @property
     def devices(self):
@@ -153,7 +154,7 @@ def describe(model, distribution=None, layout_map=None, batch_dim_name=None):
         names, sizes = ("devices",), (len(ids),)
     placements = [_placement(variable, array, layout_map) for variable, array in zip(variables, arrays)]
     return Layout(model.name, names, sizes, ids.reshape(sizes[0], -1), placements, batch_dim_name,
-                  layout_map is not None, mesh is not None)
+                  layout_map is not None, mesh is not None, _unused_keys(layout_map, placements))
 
 
 def _current_distribution():
@@ -239,9 +240,23 @@ def _match(placement, layout_map):
         placement.key = matching[0]
         placement.asked = tuple(getattr(layout_map[matching[0]], "axes", ()) or ())
         return
-    if keys:
-        placement.closest = closest_key(path, keys)
-        placement.missing = tuple(w for w in key_words(placement.closest) if w not in path)
+    candidates = _variable_keys(layout_map)
+    closest = closest_key(path, candidates) if candidates else None
+    if closest is not None and any(word in path for word in key_words(closest)):  # else none is close
+        placement.closest = closest
+        placement.missing = tuple(w for w in key_words(closest) if w not in path)
+
+
+def _variable_keys(layout_map):
+    """The keys meant for variables: `"<layer>/output"` keys lay out a layer's output instead."""
+    return [key for key in layout_map if not key.endswith("/output")]
+
+
+def _unused_keys(layout_map, placements):
+    if layout_map is None:
+        return ()
+    used = {key for p in placements for key in (p.several or (p.key,))}
+    return tuple(key for key in _variable_keys(layout_map) if key not in used)
 
 
 def _fullmatch(key, path):
@@ -292,7 +307,7 @@ def status_text(variable, layout):
     hint = ""
     if variable.missing:
         hint = f" ({', '.join(map(repr, variable.missing))} not in the path)"
-    closest = f"; closest {variable.closest!r}{hint}" if variable.closest else ""
+    closest = f"; closest {variable.closest!r}{hint}" if variable.closest else "; none is close"
     return f"replicated: no LayoutMap key matched{closest}"
 
 
@@ -332,9 +347,19 @@ def totals_text(layout):
             f"{readable_size(total / count)}).")
 
 
+def unused_text(layout):
+    """The LayoutMap keys that placed no variable ("" when every key placed one)."""
+    if not layout.unused_keys:
+        return ""
+    keys = ", ".join(map(repr, layout.unused_keys))
+    return f"LayoutMap keys that matched no variable: {keys}."
+
+
 def layout_text(layout):
     """Plain text (deterministic): the mesh, bytes per device, one line per variable."""
-    lines = [mesh_text(layout), batch_text(layout), totals_text(layout), "", "Bytes per device:"]
+    lines = [mesh_text(layout), batch_text(layout), totals_text(layout)]
+    lines += [unused_text(layout)] if layout.unused_keys else []
+    lines += ["", "Bytes per device:"]
     for row in layout.device_ids:
         lines.append("  " + "  ".join(f"{d}: {readable_size(layout.bytes_on(int(d)))}" for d in row))
     lines += ["", "Variables:"]
@@ -399,6 +424,9 @@ def layout_svg(layout):
     parts.append(_text(10, y, batch_text(layout), "kb-sv-muted"))
     y += 18
     parts.append(_text(10, y, totals_text(layout), "kb-sv-muted"))
+    if layout.unused_keys:
+        y += 18
+        parts.append(_text(10, y, "\u26a0 " + unused_text(layout), "kb-sv-warn"))
     grid, grid_w, y = _grid(layout, y + 22)
     parts.append(grid)
     legend, legend_w, y = _legend(layout, y + 8)
@@ -406,7 +434,7 @@ def layout_svg(layout):
     table, table_w, y = _table(layout, y + 14)
     parts.append(table)
     width = int(max([grid_w, legend_w, table_w] + [_width(text(layout)) + 20 for text in
-                                                  (mesh_text, batch_text, totals_text)]))
+                                                  (mesh_text, batch_text, totals_text, unused_text)]))
     height = int(y + 10)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="kb-sv" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(mesh_text(layout))}">'

@@ -26,7 +26,9 @@ class Layout:
         self.axes = axes
 
 
-LAYOUT_MAP = {".*dense.*kernel": Layout((None, "model")), ".*dense.*bias": Layout(("model",))}
+LAYOUT_MAP = {".*dense.*kernel": Layout((None, "model")), ".*dense.*bias": Layout(("model",)),
+              "embedding/embeddings": Layout((None, "model")),  # no such layer: a key that places nothing
+              "dense_out/output": Layout(("batch", None))}  # a layer's output, not a variable
 
 inputs = keras.Input((16,))
 hidden = layers.Dense(64, activation="relu", name="dense_in")(inputs)
@@ -52,6 +54,7 @@ print(json.dumps({
     "shown": {d: layout.bytes_on(d) for d in layout.devices},
     "mesh": [layout.axis_names, layout.axis_sizes, layout.device_ids.tolist()],
     "specs": {v.path: list(v.spec) for v in layout.variables},
+    "unused": list(layout.unused_keys),
     "status": {v.path: sharding.status_text(v, layout) for v in layout.variables},
     "svg": view.svg,
     "text": view.fallback_text(),
