@@ -388,7 +388,7 @@ def devices_html(layout):
 
 FONT = 12  # px: every label; monospace, so a label's width is known before it is drawn
 CHAR = 0.6 * FONT  # the width of one character of a monospace font
-CELL_W, CELL_H = 150, 64  # one device of the mesh grid
+CELL_W, CELL_H = 164, 64  # one device of the mesh grid
 THUMB_W, THUMB_H = 104, 28  # a variable's pieces
 ROW_H = 40  # one variable: a line of facts, a line saying what placed it (the thumbnail beside both)
 
@@ -493,7 +493,9 @@ def _device_cell(layout, device, x, y, largest):
                      f"{readable_size(piece.nbytes)}</title></rect>")
         bar_x += size
     count = len(layout.held_by(device))
-    parts.append(_text(x + 6, y + h - 8, f"{count} piece{'s' if count != 1 else ''}", "kb-sv-muted"))
+    total = sum(v.nbytes for v in layout.variables) or 1
+    share = f"{count} piece{'s' if count != 1 else ''}, {100 * layout.bytes_on(device) / total:.0f}% of all"
+    parts.append(_text(x + 6, y + h - 8, share, "kb-sv-muted"))
     parts.append("</g>")
     return "".join(parts)
 
