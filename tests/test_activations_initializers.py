@@ -206,3 +206,15 @@ def test_a_custom_activation_round_trips_through_its_record():
     assert record["class_name"] == "function" and record["config"] == "scaled_tanh"
     assert activations.deserialize(record, custom_objects={"scaled_tanh": scaled_tanh}) is scaled_tanh
     assert activations.deserialize("scaled_tanh", custom_objects={"scaled_tanh": scaled_tanh}) is scaled_tanh
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_random_initializers_draw_in_the_dtype_asked_for_with_the_right_range_and_spread(dtype):
+    uniform = np.asarray(initializers.RandomUniform(minval=2.0, maxval=3.0, seed=1)((4000,), dtype=dtype))
+    assert uniform.dtype == dtype and uniform.min() >= 2.0 and uniform.max() <= 3.0
+    np.testing.assert_allclose(uniform.mean(), 2.5, atol=0.02)
+    normal = np.asarray(initializers.RandomNormal(mean=1.0, stddev=0.5, seed=1)((4000,), dtype=dtype))
+    assert normal.dtype == dtype
+    np.testing.assert_allclose([normal.mean(), normal.std()], [1.0, 0.5], atol=0.03)
+    truncated = np.asarray(initializers.TruncatedNormal(stddev=2.0, seed=1)((4000,), dtype=dtype))
+    assert truncated.dtype == dtype and np.abs(truncated).max() <= 4.0 + 1e-3

@@ -72,7 +72,8 @@ class RandomNormal(RandomInitializer):
         self.mean, self.stddev = mean, stddev
 
     def __call__(self, shape, dtype=None):
-        return (self.mean + self.stddev * self._rng().standard_normal(shape)).astype(dtype or "float32")
+        return _scaled(self._rng().standard_normal(shape, dtype=_draw_dtype(dtype)), self.stddev, self.mean,
+                       dtype)
 
     def get_config(self):
         return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
@@ -84,7 +85,7 @@ class RandomUniform(RandomInitializer):
         self.minval, self.maxval = minval, maxval
 
     def __call__(self, shape, dtype=None):
-        return self._rng().uniform(self.minval, self.maxval, shape).astype(dtype or "float32")
+        return _uniform(self._rng(), self.minval, self.maxval, shape, dtype)
 
     def get_config(self):
         return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
@@ -92,15 +93,35 @@ class RandomUniform(RandomInitializer):
 
 class TruncatedNormal(RandomNormal):
     def __call__(self, shape, dtype=None):
-        return (self.mean + self.stddev * _truncated_normal(self._rng(), shape)).astype(dtype or "float32")
+        return _scaled(_truncated_normal(self._rng(), shape, dtype), self.stddev, self.mean, dtype)
 
 
-def _truncated_normal(rng, shape):
+# Initial weights are drawn in float32 (float64 only when asked for) and scaled in place: drawing
+# float64 and converting took three quarters of the time VGG19's 143 million weights need.
+def _draw_dtype(dtype):
+    return np.float64 if str(dtype) == "float64" else np.float32
+
+
+def _scaled(values, scale, shift, dtype):
+    """`values * scale + shift` in place, as `dtype` (float32 by default)."""
+    values *= scale
+    if shift:
+        values += shift
+    return values.astype(dtype or "float32", copy=False)
+
+
+def _uniform(rng, low, high, shape, dtype):
+    """Uniform values in [low, high)."""
+    return _scaled(rng.random(shape, dtype=_draw_dtype(dtype)), high - low, low, dtype)
+
+
+def _truncated_normal(rng, shape, dtype=None):
     """Standard normal values, those beyond two standard deviations drawn again."""
-    values = rng.standard_normal(shape)
+    draw_dtype = _draw_dtype(dtype)
+    values = rng.standard_normal(shape, dtype=draw_dtype)
     outside = np.abs(values) > 2
     while outside.any():
-        values[outside] = rng.standard_normal(outside.sum())
+        values[outside] = rng.standard_normal(int(outside.sum()), dtype=draw_dtype)
         outside = np.abs(values) > 2
     return values
 
@@ -152,11 +173,12 @@ class VarianceScaling(RandomInitializer):
         dtype = dtype or "float32"
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(variance) / 0.87962566103423978  # std of a normal truncated at 2 sigma
-            return (stddev * _truncated_normal(self._rng(), shape)).astype(dtype)
+            return _scaled(_truncated_normal(self._rng(), shape, dtype), stddev, 0.0, dtype)
         if self.distribution == "untruncated_normal":
-            return (math.sqrt(variance) * self._rng().standard_normal(shape)).astype(dtype)
+            return _scaled(self._rng().standard_normal(shape, dtype=_draw_dtype(dtype)), math.sqrt(variance),
+                           0.0, dtype)
         limit = math.sqrt(3.0 * variance)
-        return self._rng().uniform(-limit, limit, shape).astype(dtype)
+        return _uniform(self._rng(), -limit, limit, shape, dtype)
 
     def get_config(self):
         return {"seed": self.seed, "scale": self.scale, "mode": self.mode,
