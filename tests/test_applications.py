@@ -1,12 +1,16 @@
-"""VGG16, VGG19 and Xception: Keras's architecture, counts, numbers, argument errors and weight files.
+"""ImageNet applications: Keras's architecture, counts, numbers, argument errors and weight files.
 
-Keras's own models are the oracle. Building one is slow (JAX compiles Keras's random initializer once
-per weight shape), so each architecture is built once for the module, at a small input size.
+Keras's own models are the oracle. Building one the usual way is slow (JAX compiles Keras's random
+initializer once per weight shape: 87 s for EfficientNetB0), so Keras's models are built in a
+`keras.StatelessScope(initialize_variables=False)`, where Keras creates its variables without values;
+the numbers tests then give both models the same values. Each architecture is built once for the
+module, at a small input size.
 """
 
 import functools
 import hashlib
 import http.server
+import inspect
 import json
 import threading
 
@@ -18,27 +22,73 @@ import kerasbook
 
 import keras  # the oracle
 from keras.src.applications import imagenet_utils as keras_imagenet_utils
+from keras.src.legacy.saving import legacy_h5_format
 
 from kerasbook.core.applications import imagenet_utils
 
-CONFIGS = {  # small inputs keep Keras's build fast; the top is included where it matters
+CONFIGS = {  # small inputs keep the builds and the compiled predictions small
     "vgg19_top": ("VGG19", dict(include_top=True, input_shape=(32, 32, 3), classifier_activation=None)),
     "vgg16_pooled": ("VGG16", dict(include_top=False, pooling="max")),
     "xception_top": ("Xception", dict(include_top=True, input_shape=(71, 71, 3), classes=10,
                                       classifier_activation=None)),
     "xception_pooled": ("Xception", dict(include_top=False, pooling="avg")),
+    "resnet50_top": ("ResNet50", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                      classifier_activation=None)),
+    "resnet50v2_pooled": ("ResNet50V2", dict(include_top=False, input_shape=(32, 32, 3), pooling="max")),
+    "resnet101_pooled": ("ResNet101", dict(include_top=False, pooling="avg")),
+    "mobilenetv2_top": ("MobileNetV2", dict(include_top=True, input_shape=(32, 32, 3), alpha=0.35, classes=10,
+                                            classifier_activation=None)),
+    # odd sizes: the explicit padding before each halving differs; alpha > 1 widens the last convolution
+    "mobilenetv2_pooled": ("MobileNetV2", dict(include_top=False, input_shape=(33, 33, 3), alpha=1.3,
+                                               pooling="avg")),
+    "efficientnetb0_top": ("EfficientNetB0", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                                  classifier_activation=None)),
+    "efficientnetb2_pooled": ("EfficientNetB2", dict(include_top=False, pooling="max")),  # width 1.1, depth 1.2
+    "inceptionv3_top": ("InceptionV3", dict(include_top=True, input_shape=(75, 75, 3), classes=10,
+                                            classifier_activation=None)),
+    "inceptionv3_pooled": ("InceptionV3", dict(include_top=False, pooling="max")),
 }
+
+
+def keras_model(name, **kwargs):
+    """Keras's application `name`, its variables created without values (see the module docstring)."""
+    keras.backend.clear_session()
+    with keras.StatelessScope(initialize_variables=False):
+        model = getattr(keras.applications, name)(**kwargs)
+    keras.backend.clear_session()  # forget the waiting initializers: the values come from set_weights
+    return model
 
 
 @functools.cache
 def pair(config):
     """(keras model, our model) built alike with weights=None, each naming layers from scratch."""
     name, kwargs = CONFIGS[config]
-    keras.backend.clear_session()
-    theirs = getattr(keras.applications, name)(weights=None, **kwargs)
+    theirs = keras_model(name, weights=None, **kwargs)
     kerasbook.backend.clear_session()
     ours = getattr(kerasbook.applications, name)(weights=None, **kwargs)
     return theirs, ours
+
+
+def weight_values(model, seed=0):
+    """Values for each of `model`'s weights, of the scale its initializers give: kernels that keep the
+    activations' scale, batch normalization near the identity but not equal to it."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for weight in model.weights:
+        shape, name = tuple(weight.shape), weight.name
+        if name in ("kernel", "depthwise_kernel"):
+            fan_in = np.prod(shape[:2] if name == "depthwise_kernel" else shape[:-1])
+            value = rng.normal(size=shape) * np.sqrt(2 / fan_in)
+        elif name == "gamma":
+            value = 1 + 0.1 * rng.normal(size=shape)
+        elif name in ("moving_variance", "variance"):
+            value = rng.uniform(0.8, 1.2, size=shape)
+        elif name == "count":
+            value = np.zeros(shape)
+        else:  # bias, beta, moving_mean, mean
+            value = 0.1 * rng.normal(size=shape)
+        values.append(value.astype(weight.dtype))
+    return values
 
 
 def layer_table(model):
@@ -46,38 +96,85 @@ def layer_table(model):
             for layer in model.layers]
 
 
-@pytest.mark.parametrize("config", [pytest.param(c, marks=pytest.mark.slow) if c.endswith("_top") else c
-                                    for c in CONFIGS])
-def test_every_layer_name_shape_and_count_as_in_keras(config):
+def wiring(model):
+    """Each layer's name and the names of the layers its inputs come from, in order."""
+    return [(layer.name, [t._keras_history.operation.name for t in layer._inbound_nodes[0].input_tensors])
+            for layer in model.layers]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_every_layer_name_shape_count_and_input_as_in_keras(config):
     theirs, ours = pair(config)
     assert ours.name == theirs.name
     assert layer_table(ours) == layer_table(theirs)
+    assert wiring(ours) == wiring(theirs)
     assert ours.count_params() == theirs.count_params()
-    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert [(w.name, w.shape) for w in ours.weights] == [(w.name, tuple(w.shape)) for w in theirs.weights]
 
 
 @pytest.mark.parametrize("name,kwargs,count", [
     ("VGG19", {}, 143_667_240), ("VGG19", {"include_top": False}, 20_024_384),
     ("VGG16", {}, 138_357_544), ("VGG16", {"include_top": False}, 14_714_688),
-    ("Xception", {}, 22_910_480), ("Xception", {"include_top": False}, 20_861_480)])
+    ("Xception", {}, 22_910_480), ("Xception", {"include_top": False}, 20_861_480),
+    ("ResNet50", {}, 25_636_712), ("ResNet50", {"include_top": False}, 23_587_712),
+    ("ResNet101", {}, 44_707_176), ("ResNet152", {}, 60_419_944),
+    ("ResNet50V2", {}, 25_613_800), ("ResNet50V2", {"include_top": False}, 23_564_800),
+    ("ResNet101V2", {}, 44_675_560), ("ResNet152V2", {}, 60_380_648),
+    ("MobileNetV2", {}, 3_538_984), ("MobileNetV2", {"include_top": False}, 2_257_984),
+    ("MobileNetV2", {"alpha": 1.4}, 6_156_712), ("MobileNetV2", {"alpha": 0.35, "input_shape": (96, 96, 3)}, 1_691_208),
+    ("InceptionV3", {}, 23_851_784), ("InceptionV3", {"include_top": False}, 21_802_784),
+    ("EfficientNetB0", {}, 5_330_571), ("EfficientNetB0", {"include_top": False}, 4_049_571),
+    ("EfficientNetB1", {}, 7_856_239), ("EfficientNetB2", {}, 9_177_569), ("EfficientNetB3", {}, 12_320_535),
+    ("EfficientNetB4", {}, 19_466_823), ("EfficientNetB5", {}, 30_562_527), ("EfficientNetB6", {}, 43_265_143),
+    ("EfficientNetB7", {}, 66_658_687)])
 def test_parameter_counts_at_full_size(name, kwargs, count):
+    """Keras's counts (each checked against Keras 3.15's model when this list was written)."""
     model = getattr(kerasbook.applications, name)(weights=None, **kwargs)
     assert model.count_params() == count
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config,size", [("vgg19_top", 32), ("xception_top", 71)])
-def test_same_predictions_as_keras_with_keras_weights(config, size):
+@pytest.mark.parametrize("config,size", [("vgg19_top", 32), ("xception_top", 71), ("resnet50_top", 32),
+                                         ("resnet50v2_pooled", 32), ("mobilenetv2_pooled", 33),
+                                         ("efficientnetb0_top", 32), ("inceptionv3_top", 75)])
+def test_same_predictions_as_keras_with_the_same_weights(config, size):
     theirs, ours = pair(config)
-    ours.set_weights(theirs.get_weights())
+    values = weight_values(theirs)
+    theirs.set_weights(values)
+    ours.set_weights(values)
     pixels = np.random.default_rng(0).random((2, size, size, 3)).astype("float32") * 255
-    x = getattr(kerasbook.applications, theirs.name).preprocess_input(pixels)
+    module = {"ResNet50V2": "resnet_v2", "MobileNetV2": "mobilenet_v2", "EfficientNetB0": "efficientnet",
+              "InceptionV3": "inception_v3"}.get(CONFIGS[config][0], theirs.name)
+    x = getattr(kerasbook.applications, module).preprocess_input(pixels)
     expected = np.asarray(theirs.predict(x, verbose=0))
     np.testing.assert_allclose(np.asarray(ours.predict(x, verbose=0)), expected, rtol=1e-4,
                                atol=1e-4 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize("module", ["vgg16", "vgg19", "xception"])
+MODULES = {  # keras.applications.<module>: its models
+    "vgg16": ["VGG16"], "vgg19": ["VGG19"], "xception": ["Xception"],
+    "resnet": ["ResNet50", "ResNet101", "ResNet152"], "resnet50": ["ResNet50"],
+    "resnet_v2": ["ResNet50V2", "ResNet101V2", "ResNet152V2"], "mobilenet_v2": ["MobileNetV2"],
+    "inception_v3": ["InceptionV3"], "efficientnet": [f"EfficientNetB{i}" for i in range(8)],
+}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_names_and_signatures_as_keras(module):
+    theirs = getattr(keras.applications, module)
+    ours = getattr(kerasbook.applications, module)
+    public = sorted(name for name in dir(theirs) if not name.startswith("_"))
+    assert public == sorted(MODULES[module] + ["decode_predictions", "preprocess_input"])
+    for name in public:
+        assert inspect.signature(getattr(ours, name)) == inspect.signature(getattr(theirs, name)), name
+    for name in MODULES[module]:  # keras.applications.ResNet50 is keras.applications.resnet.ResNet50
+        assert getattr(kerasbook.applications, name) is getattr(ours, name)
+    namespace = __import__(f"kerasbook.applications.{module}", fromlist=["preprocess_input"])
+    assert namespace.preprocess_input is ours.preprocess_input
+
+
+@pytest.mark.parametrize("module", ["vgg16", "vgg19", "xception", "resnet50", "resnet_v2", "mobilenet_v2",
+                                    "inception_v3"])
 @pytest.mark.parametrize("shape,dtype", [((2, 5, 5, 3), "float32"), ((5, 4, 3), "uint8"), ((1, 3, 3, 3), "float64")])
 def test_preprocess_input_as_keras(module, shape, dtype):
     images = (np.random.default_rng(1).random(shape) * 255).astype(dtype)
@@ -87,6 +184,13 @@ def test_preprocess_input_as_keras(module, shape, dtype):
     np.testing.assert_allclose(ours, expected, rtol=1e-6)
     np.testing.assert_allclose(np.asarray(getattr(kerasbook.applications, module).preprocess_input(
         kerasbook.ops.convert_to_tensor(images))), expected, rtol=1e-5)
+
+
+def test_efficientnet_preprocess_input_returns_its_input_as_keras():
+    """EfficientNet scales pixels inside the model: its preprocess_input is the identity, as in Keras."""
+    images = np.random.default_rng(1).random((2, 4, 4, 3)) * 255
+    assert kerasbook.applications.efficientnet.preprocess_input(images) is images
+    assert keras.applications.efficientnet.preprocess_input(images) is images
 
 
 def test_preprocess_input_channels_first_as_keras():
@@ -106,6 +210,20 @@ def test_preprocess_input_channels_first_as_keras():
     ("Xception", dict(weights=None, include_top=False, input_shape=(80, 80))),
     ("VGG16", dict(weights="imagenet", include_top=False, input_shape=(64, 64, 1))),
     ("VGG19", dict(weights=None, input_shape=(None, None, 3))),
+    ("ResNet50", dict(weights="imagenet", classes=10)),
+    ("ResNet50V2", dict(weights="no/such/file.h5")),
+    ("ResNet101", dict(weights=None, include_top=False, input_shape=(31, 31, 3))),
+    ("InceptionV3", dict(weights="imagenet", classes=10)),
+    ("InceptionV3", dict(weights="no/such/file.h5")),
+    ("InceptionV3", dict(weights=None, include_top=False, input_shape=(74, 75, 3))),
+    ("MobileNetV2", dict(weights="imagenet", classes=10)),
+    ("MobileNetV2", dict(weights="no/such/file.h5")),
+    ("MobileNetV2", dict(weights="imagenet", alpha=0.6)),
+    ("MobileNetV2", dict(weights="imagenet", input_shape=(100, 100, 3))),
+    ("MobileNetV2", dict(input_tensor=np.zeros((1, 32, 32, 3)), input_shape=(32, 32, 3))),
+    ("EfficientNetB0", dict(weights="imagenet", classes=10)),
+    ("EfficientNetB3", dict(weights="no/such/file.h5")),
+    ("EfficientNetB1", dict(weights="imagenet", input_shape=(224, 224, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
     with pytest.raises(ValueError) as theirs:

@@ -20,15 +20,22 @@ WEIGHTS_ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)  # ImageNet's mean pixel, in VGG's BGR order
 
 
-def check_arguments(weights, include_top, classes, classifier_activation):
-    """Keras's checks on `weights` and `classes`, made before the model is built."""
+WEIGHTS_ERROR = ("The `weights` argument should be either `None` (random initialization), 'imagenet' "
+                 "(pre-training on ImageNet), or the path to the weights file to be loaded.  "
+                 "Received: weights={weights}")
+CLASSES_ERROR = ("If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  "
+                 "Received classes={classes}")
+
+
+def check_arguments(weights, include_top, classes, classifier_activation, weights_error=WEIGHTS_ERROR,
+                    classes_error=CLASSES_ERROR):
+    """Keras's checks on `weights` and `classes`, made before the model is built. Keras words the
+    errors a little differently from model to model: `weights_error` and `classes_error` are the
+    model's own messages, with `{weights}` and `{classes}` for what was received."""
     if not (weights in ("imagenet", None) or os.path.exists(str(weights))):
-        raise ValueError("The `weights` argument should be either `None` (random initialization), "
-                         "'imagenet' (pre-training on ImageNet), or the path to the weights file to be "
-                         f"loaded.  Received: weights={weights}")
+        raise ValueError(weights_error.format(weights=weights))
     if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` should be "
-                         f"1000.  Received classes={classes}")
+        raise ValueError(classes_error.format(classes=classes))
 
 
 def obtain_input_shape(input_shape, default_size, min_size, require_flatten, weights=None):
@@ -103,14 +110,26 @@ def source_inputs(tensor):
     return found[0] if len(found) == 1 else found
 
 
-def pooled(x, pooling):
-    """Without the classifier on top, the feature maps may be pooled to one vector per image."""
+def pooled(x, pooling, named=False):
+    """Without the classifier on top, the feature maps may be pooled to one vector per image. Some
+    models name the pooling layer (`named`: "avg_pool" or "max_pool"), others leave Keras's default."""
     from kerasbook.core import layers
     if pooling == "avg":
-        return layers.GlobalAveragePooling2D()(x)
+        return layers.GlobalAveragePooling2D(name="avg_pool" if named else None)(x)
     if pooling == "max":
-        return layers.GlobalMaxPooling2D()(x)
+        return layers.GlobalMaxPooling2D(name="max_pool" if named else None)(x)
     return x
+
+
+def correct_pad(x, kernel_size):
+    """((top, bottom), (left, right)) zero padding before a stride-2 `kernel_size` convolution with
+    "valid" padding, so that it halves the image as TensorFlow's "same" would: one row and column
+    less before than after when the size is even (or unknown)."""
+    kernel_size = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    rows, cols = x.shape[1:3]
+    adjust = (1, 1) if rows is None else (1 - rows % 2, 1 - cols % 2)
+    half = (kernel_size[0] // 2, kernel_size[1] // 2)
+    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
 
 
 def load_weights(model, weights, fname, origin, file_hash):
