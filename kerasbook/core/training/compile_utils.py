@@ -138,6 +138,24 @@ class CompileMetrics(Metric):
     def build(self, y_true, y_pred, losses):
         if self.metrics is None:
             self._resolve(y_true, y_pred, losses)
+            self._build_state(y_true, y_pred)
+
+    def _build_state(self, y_true, y_pred):
+        """Metrics whose state's shape comes from the data (F1Score, R2Score, a multi-label AUC)
+        make their variables on their first update: run one update on shapes alone, in a scope that
+        keeps the variables' values as they are (Keras does the same), so the variables exist
+        before the training step is compiled."""
+        if all(getattr(metric, "built", True) for _, _, metric in self.metrics):
+            return
+        import jax
+
+        def update(y_true, y_pred):
+            with state.StatelessScope(abstract=True):
+                self.update_state(y_true, y_pred)
+
+        # A batch of two, as the specs of the predictions have
+        targets = jax.tree.map(lambda a: jax.ShapeDtypeStruct((2,) + tuple(a.shape[1:]), a.dtype), y_true)
+        jax.eval_shape(update, targets, y_pred)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true_flat = _as_list(y_true, len(self.output_names))

@@ -455,6 +455,39 @@ _CLASSES = {cls.__name__: cls for cls in [
     LogCoshError, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, Precision, Recall, TruePositives,
     FalsePositives, TrueNegatives, FalseNegatives, PearsonCorrelation, ConcordanceCorrelation]}
+# Metrics defined in their own modules, by family; loaded on first use (module `__getattr__` below),
+# since they import this module for `Metric`.
+_FAMILIES = {
+    "metrics_confusion": ["AUC", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+                          "SpecificityAtSensitivity"],
+    "metrics_f_score": ["FBetaScore", "F1Score", "R2Score"],
+    "metrics_iou": ["IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU"],
+}
+_IN_FAMILY = {name: module for module, names in _FAMILIES.items() for name in names}
+
+
+def __getattr__(name):
+    if name in _IN_FAMILY:
+        import importlib
+        value = getattr(importlib.import_module(f"kerasbook.core.training.{_IN_FAMILY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_IN_FAMILY))
+
+
+def _class_named(name):
+    """The metric class of a name `get` knows: class names, their snake_case, a few short ones."""
+    cls = _BY_NAME.get(name)
+    if cls is None:
+        family = {n: n for n in _IN_FAMILY} | {naming.to_snake_case(n): n for n in _IN_FAMILY}
+        cls = __getattr__(family[name]) if name in family else None
+    return cls
+
+
 # The names `get` (and so compile) knows, as Keras's: class names, their snake_case, a few short ones.
 _BY_NAME = {**_CLASSES, **{naming.to_snake_case(name): cls for name, cls in _CLASSES.items()},
             "acc": Accuracy, "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy, "mse": MeanSquaredError,
@@ -477,12 +510,13 @@ def get(identifier):
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):  # the metric's own default name, as Keras (compile renames it)
-        cls = _BY_NAME.get(identifier)
+        cls = _class_named(identifier)
         if cls is None:
             raise ValueError(f"Unknown metric {identifier!r}. Known: {sorted(_BY_NAME)}.")
         return cls()
     if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
+        name = identifier.get("class_name")
+        cls = _CLASSES.get(name) or (__getattr__(name) if name in _IN_FAMILY else None)
         if cls is None:
             from kerasbook.core.saving.serialization import deserialize_keras_object
             return deserialize_keras_object(identifier)
