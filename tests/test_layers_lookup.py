@@ -107,8 +107,8 @@ def test_lookups_refuse_what_they_cannot_do():
         layers.StringLookup(output_mode="tf_idf")
     with pytest.raises(ValueError, match="repeated"):
         layers.StringLookup(vocabulary=["a", "a"])
-    with pytest.raises(ValueError, match="not inside a model"):
-        layers.IntegerLookup(vocabulary=[1, 2])(kerasbook.Input((3,), dtype="int32"))
+    with pytest.raises(ValueError, match="not inside a model"):  # strings cannot enter a compiled model
+        layers.StringLookup(vocabulary=["a", "b"])(kerasbook.Input((3,), dtype="int32"))
 
 
 def test_text_vectorization_adapt_example():

@@ -1,4 +1,5 @@
-"""The `.keras` format of Keras 3: a zip of `metadata.json`, `config.json` and `model.weights.h5`.
+"""The `.keras` format of Keras 3: a zip of `metadata.json`, `config.json`, `model.weights.h5` and,
+for layers that keep files (vocabularies), an `assets/` folder (see `assets.py`).
 
 `config.json` is the model's config (as `serialize_keras_object` writes it, with how it was compiled);
 `model.weights.h5` holds the variables in Keras's layout (see `weights_file.py`). Loading rebuilds the
@@ -13,7 +14,7 @@ import zipfile
 
 import h5py
 
-from kerasbook.core.saving import limits, weights_file
+from kerasbook.core.saving import assets, limits, weights_file
 from kerasbook.core.saving.atomic import atomic_path
 from kerasbook.core.saving.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -38,6 +39,7 @@ def save_model(model, filepath, overwrite=True, zipped=True):
             archive.writestr("metadata.json", json.dumps(metadata))
             archive.writestr("config.json", json.dumps(config, default=_jsonable))
             archive.writestr("model.weights.h5", weights.getvalue())
+            assets.write(model, archive)
 
 
 def _jsonable(value):
@@ -66,6 +68,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if compile and config.get("compile_config"):
         model.compile_from_config(config["compile_config"])
     _read_weights(model, weights, filepath)
+    with zipfile.ZipFile(filepath) as archive:
+        assets.read(model, archive, filepath)
     return model
 
 

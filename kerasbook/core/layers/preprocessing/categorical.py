@@ -92,14 +92,18 @@ class Discretization(Layer):
         self.bin_boundaries, self.num_bins, self.epsilon, self.sparse = bin_boundaries, num_bins, epsilon, False
 
     def adapt(self, data, steps=None):
-        """Boundaries at the quantiles 1/num_bins, 2/num_bins, ... of `data` (an array or batches)."""
+        """Boundaries at about the quantiles 1/num_bins, 2/num_bins, ... of `data` (an array or
+        batches), found as Keras finds them: each batch is summarized by about 1/epsilon sorted
+        values with weights, the summaries are merged, and the boundaries are read off the merged
+        summary's cumulative weights. The same numbers as Keras's, batch for batch."""
         if self.num_bins is None:
             raise ValueError("Cannot adapt a Discretization layer that has been initialized with "
                              "`bin_boundaries`, use `num_bins` instead.")
         batches = [data] if hasattr(data, "shape") else list(data)[:steps]
-        values = np.concatenate([np.asarray(b, "float64").ravel() for b in batches])
-        quantiles = np.arange(1, self.num_bins) / self.num_bins
-        self.bin_boundaries = np.quantile(values, quantiles).astype("float32").tolist()
+        summary = np.zeros((2, 0), "float32")
+        for batch in batches:
+            summary = _compress(_merged(_summary(np.asarray(batch, "float32"), self.epsilon), summary), self.epsilon)
+        self.bin_boundaries = _compress(summary, 1.0 / self.num_bins)[0, :-1].tolist()
 
     def call(self, inputs):
         if self.bin_boundaries is None:
@@ -122,3 +126,39 @@ class Discretization(Layer):
         config.pop("trainable")  # Keras writes none
         return {**config, "bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
                 "output_mode": self.output_mode, "sparse": self.sparse}
+
+    @classmethod
+    def from_config(cls, config):
+        """An adapted layer's config holds both `num_bins` and the learned `bin_boundaries`, which the
+        constructor refuses together: made with `num_bins`, then given the boundaries (as Keras)."""
+        config = dict(config)
+        boundaries = config.pop("bin_boundaries", None) if config.get("num_bins") is not None else None
+        layer = super().from_config(config)
+        if boundaries is not None:
+            layer.bin_boundaries = boundaries
+        return layer
+
+
+# -- Discretization's quantile summary (Keras's algorithm, keras/src/layers/preprocessing/discretization.py)
+def _summary(values, epsilon):
+    """`(2, n)`: every `step`-th sorted value (about 1/epsilon of them) and the count each stands for."""
+    values = np.sort(values.reshape(-1))
+    step = max(values.size * epsilon, 1)
+    kept = values[int(step - 1)::int(step)]
+    return np.stack([kept, np.ones_like(kept) * step])
+
+
+def _merged(summary, previous):
+    both = np.concatenate((summary, previous), axis=1)
+    return np.take(both, np.argsort(both[0]), axis=1)
+
+
+def _compress(summary, epsilon):
+    """About 1/epsilon values at evenly spaced fractions of the cumulative weight, interpolated."""
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    fractions = epsilon + np.arange(0.0, 1.0, epsilon)
+    weights = summary[1].cumsum()
+    new_weights = np.interp(fractions, weights / weights[-1], weights)
+    values = np.interp(fractions, weights / weights[-1], summary[0])
+    return np.stack((values, new_weights - np.concatenate(([0], new_weights[:-1])))).astype("float32")

@@ -6,21 +6,28 @@ output is ids), then the out-of-vocabulary id (`num_oov_indices=1`: every unknow
 then the vocabulary. With `vocabulary=["a", "b", "c", "d"]`: "a" -> 1, "d" -> 4, "z" -> 0.
 
 The vocabulary is given, or learned by `adapt(data)`: the distinct tokens, most frequent first (ties
-in reverse order of the tokens, as Keras breaks them). Lookups run in NumPy, on the host: strings
-cannot enter a compiled JAX program, so use these layers on the data before `fit` (Keras's examples
-do the same in a tf.data pipeline). Shapes: any, e.g. `(batch, tokens)` -> `(batch, tokens)` ids,
+in reverse order of the tokens, as Keras breaks them). StringLookup runs in NumPy, on the host:
+strings cannot enter a compiled JAX program, so use it on the data before `fit` (Keras's examples do
+the same in a tf.data pipeline). IntegerLookup runs there too, and also inside a model (integers in,
+integers out: a binary search in JAX). Shapes: any, e.g. `(batch, tokens)` -> `(batch, tokens)` ids,
 or `(batch, vocabulary_size)` with `output_mode` "one_hot" / "multi_hot" / "count".
+
+In a `.keras` file an adapted vocabulary is `assets/<layer path>/vocabulary.txt`, as Keras writes it
+(see `saving/assets.py`); a vocabulary given to the constructor stays in the config.
 """
 
 import collections
 import os
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from kerasbook.core import tree
 from kerasbook.core.engine.layer import Layer
 from kerasbook.core.engine.tensor import KerasTensor
 from kerasbook.core.layers import arguments
+from kerasbook.core.layers.preprocessing import categorical
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -97,9 +104,32 @@ class _IndexLookup(Layer):
         self.input_vocabulary = None
         self.set_vocabulary(ranked)
 
+    # -- in .keras files: an adapted vocabulary is a file, assets/<layer path>/vocabulary.txt -----
+    def save_assets(self, dir_path):
+        """Keras's layout: one token a line, special tokens first. A vocabulary given to the
+        constructor is in the config instead, so nothing is written for it."""
+        if self.input_vocabulary is not None:
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(token) for token in self.get_vocabulary(include_special_tokens=True)))
+
+    def load_assets(self, dir_path):
+        path = os.path.join(dir_path, "vocabulary.txt")
+        if self.input_vocabulary is not None or not os.path.exists(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        self.set_vocabulary([self._parse(line) for line in lines])
+
     # -- the lookup ----------------------------------------------------------------------------
+    in_graph = False  # IntegerLookup can be a node of a model (ids in, ids out); strings cannot
+
     def __call__(self, inputs, **kwargs):
-        """On data only: a lookup is not a JAX computation, so it cannot run inside a compiled model."""
+        """On data (NumPy); IntegerLookup also on symbolic tensors, as a node of a model."""
+        if self.in_graph and any(isinstance(x, KerasTensor) for x in tree.flatten(inputs)):
+            return super().__call__(inputs, **kwargs)
         if any(isinstance(x, KerasTensor) for x in tree.flatten(inputs)):
             raise ValueError(f"{type(self).__name__} runs on data, not inside a model: apply it to the data "
                              "before fit/predict (as Keras's examples do in their tf.data pipelines), e.g. "
@@ -108,6 +138,8 @@ class _IndexLookup(Layer):
         return self.call(inputs)
 
     def call(self, inputs):
+        if isinstance(inputs, jax.Array):  # inside a model: a JAX array, or a tracer while compiling
+            return self._call_in_jax(inputs)
         values = np.asarray(inputs)
         if values.dtype.kind == "S":
             values = np.char.decode(values, "utf-8")
@@ -139,6 +171,33 @@ class _IndexLookup(Layer):
         hits = (ids[..., None] == np.arange(depth)).astype("float32")
         axis = 1 if ids.ndim > 1 else 0
         return hits.max(axis=axis) if self.output_mode == "multi_hot" else hits.sum(axis=axis)
+
+    def _call_in_jax(self, values):
+        """The lookup as JAX computes it in a compiled model (IntegerLookup): each value is found by
+        binary search in the sorted vocabulary; the ids, or their encodings, as `call`."""
+        if self.invert:
+            raise ValueError(f"{type(self).__name__}(invert=True) runs on data only, not inside a model.")
+        special = len(self._special_tokens())
+        oov = special - 1 if self.num_oov_indices else -1
+        vocabulary = np.asarray(self._tokens, "int64")
+        order = np.argsort(vocabulary, kind="stable")
+        if vocabulary.size == 0:
+            ids = jnp.full(values.shape, oov, "int32")
+        else:
+            ordered = jnp.asarray(vocabulary[order])
+            at = jnp.clip(jnp.searchsorted(ordered, values), 0, vocabulary.size - 1)
+            ids = jnp.where(ordered[at] == values, jnp.asarray(order + special, "int32")[at], oov)
+        if self.mask_token is not None:
+            ids = jnp.where(values == self.mask_token, 0 if self.output_mode == "int" else -1, ids)
+        if self.output_mode == "int":
+            return ids.astype("int32")
+        depth = self.max_tokens if self.pad_to_max_tokens and self.max_tokens else self.vocabulary_size()
+        return categorical.encode(ids, self.output_mode, depth, "float32")
+
+    def compute_output_spec(self, inputs, **kwargs):
+        """Keras's dtypes: int64 ids, float32 vectors."""
+        shape = self.compute_output_shape(tuple(inputs.shape))
+        return KerasTensor(shape, "int64" if self.output_mode == "int" else "float32")
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
@@ -192,6 +251,8 @@ class IntegerLookup(_IndexLookup):
         self.vocabulary_dtype = vocabulary_dtype
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary, idf_weights, invert,
                          output_mode, pad_to_max_tokens, sparse, name=name, **kwargs)
+
+    in_graph = True
 
     def _parse(self, token):
         return int(token)

@@ -45,10 +45,10 @@ class TextVectorization(Layer):
         self.output_mode, self.output_sequence_length, self.encoding = output_mode, output_sequence_length, encoding
         self._ngram_widths = (None if ngrams is None else tuple(range(1, ngrams + 1)) if isinstance(ngrams, int)
                               else tuple(ngrams))
-        self._lookup = StringLookup(max_tokens=max_tokens, mask_token="" if output_mode == "int" else None,
-                                    vocabulary=vocabulary, output_mode=output_mode,
-                                    pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, encoding=encoding,
-                                    name=f"{self.name}_lookup")
+        self._lookup_layer = StringLookup(  # Keras's attribute name: its folder in .keras files
+            max_tokens=max_tokens, mask_token="" if output_mode == "int" else None, vocabulary=vocabulary,
+            output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, encoding=encoding,
+            name=f"{self.name}_lookup")
 
     # -- the four steps -------------------------------------------------------------------------
     def _sentences(self, inputs):
@@ -77,7 +77,7 @@ class TextVectorization(Layer):
     def adapt(self, data, batch_size=None, steps=None):
         """Learns the vocabulary from sentences: their tokens, the most frequent first."""
         batches = [data] if isinstance(data, (list, tuple, np.ndarray)) else list(data)[:steps]
-        self._lookup.adapt([t for batch in batches for s in self._sentences(batch) for t in self._tokens(s)])
+        self._lookup_layer.adapt([t for batch in batches for s in self._sentences(batch) for t in self._tokens(s)])
 
     def __call__(self, inputs, **kwargs):
         if any(isinstance(x, KerasTensor) for x in tree.flatten(inputs)):
@@ -90,32 +90,40 @@ class TextVectorization(Layer):
         token_lists = [self._tokens(s) for s in self._sentences(inputs)]
         if self.output_mode != "int":
             nothing = np.full((1,), -1)  # a sentence without tokens: a vector of zeros
-            return np.stack([self._lookup(np.asarray(tokens, dtype=str)) if tokens else self._lookup._encode(nothing)
+            lookup = self._lookup_layer
+            return np.stack([lookup(np.asarray(tokens, dtype=str)) if tokens else lookup._encode(nothing)
                              for tokens in token_lists])
         length = self.output_sequence_length or max([len(t) for t in token_lists] + [0])
         ids = np.zeros((len(token_lists), length), "int32")
         for row, tokens in enumerate(token_lists):
-            found = self._lookup(np.asarray(tokens[:length], dtype=str)) if tokens else []
+            found = self._lookup_layer(np.asarray(tokens[:length], dtype=str)) if tokens else []
             ids[row, :len(found)] = found
         return ids
 
     # -- the vocabulary, as StringLookup ----------------------------------------------------------
     def get_vocabulary(self, include_special_tokens=True):
-        return self._lookup.get_vocabulary(include_special_tokens)
+        return self._lookup_layer.get_vocabulary(include_special_tokens)
 
     def vocabulary_size(self):
-        return self._lookup.vocabulary_size()
+        return self._lookup_layer.vocabulary_size()
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
-        self._lookup.set_vocabulary(vocabulary)
+        self._lookup_layer.set_vocabulary(vocabulary)
+
+    def save_assets(self, dir_path):
+        """The vocabulary file, as Keras writes it (and again in its StringLookup's own folder)."""
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self._lookup_layer.load_assets(dir_path)
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
             return (input_shape[0], self.output_sequence_length)
-        return (input_shape[0], self._lookup.compute_output_shape((None, 1))[-1])
+        return (input_shape[0], self._lookup_layer.compute_output_shape((None, 1))[-1])
 
     def get_config(self):
-        lookup = self._lookup.get_config()
+        lookup = self._lookup_layer.get_config()
         return {**super().get_config(), "max_tokens": lookup["max_tokens"], "standardize": self.standardize,
                 "split": self.split, "ngrams": self.ngrams, "output_mode": self.output_mode,
                 "output_sequence_length": self.output_sequence_length,
