@@ -68,9 +68,10 @@ def test_bytes_per_device_add_up_to_what_jax_reports(mesh_run):
     assert pieces["ffn_up/kernel"]["shape"] == [64, 32]
     expected = sum(nbytes[p] / (4 if p.startswith("dense") else 1) for p in nbytes)
     assert mesh_run["reported"]["0"] == expected
-    texts = svg_texts(mesh_run["svg"])
+    cells = dict(re.findall(r'<g class="kb-sv-device" data-device="(\d+)">(.*?)</g>', mesh_run["svg"]))
+    total = sum(nbytes.values())
     for device, count in mesh_run["reported"].items():  # each device cell shows its bytes
-        assert texts.count(readable_size(count)) >= 8
+        assert f"{readable_size(count)}, {100 * count / total:.0f}%" in svg_texts(cells[device])
         assert f"{device}: {readable_size(count)}" in mesh_run["text"]
 
 

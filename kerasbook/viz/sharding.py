@@ -153,8 +153,14 @@ def describe(model, distribution=None, layout_map=None, batch_dim_name=None):
         ids = np.array([d.id for d in jax.devices()])
         names, sizes = ("devices",), (len(ids),)
     placements = [_placement(variable, array, layout_map) for variable, array in zip(variables, arrays)]
-    return Layout(model.name, names, sizes, ids.reshape(sizes[0], -1), placements, batch_dim_name,
+    rows = sizes[0] if len(sizes) > 1 else _wrapped_rows(sizes[0])
+    return Layout(model.name, names, sizes, ids.reshape(rows, -1), placements, batch_dim_name,
                   layout_map is not None, mesh is not None, _unused_keys(layout_map, placements))
+
+
+def _wrapped_rows(count):
+    """Rows to draw a one-axis mesh in: rows of 4 when they come out even, else one row."""
+    return count // 4 if count > 4 and count % 4 == 0 else 1
 
 
 def _current_distribution():
@@ -388,7 +394,8 @@ def devices_html(layout):
 
 FONT = 12  # px: every label; monospace, so a label's width is known before it is drawn
 CHAR = 0.6 * FONT  # the width of one character of a monospace font
-CELL_W, CELL_H = 164, 64  # one device of the mesh grid
+CELL_H = 64  # one device of the mesh grid; its width: CELL_W, or NARROW_W in a row of many
+CELL_W, NARROW_W = 132, 124
 THUMB_W, THUMB_H = 104, 28  # a variable's pieces
 ROW_H = 40  # one variable: a line of facts, a line saying what placed it (the thumbnail beside both)
 
@@ -442,31 +449,36 @@ def layout_svg(layout):
 
 
 def _grid(layout, top):
-    """The mesh: one cell per device, the first axis down the side, the others along the top."""
+    """The mesh: one cell per device, the first axis down the side, the others along the top (a
+    one-axis mesh of more than 4 devices wraps into rows of 4, each row labelled with its indices)."""
     rows, cols = layout.device_ids.shape
+    wrapped = len(layout.axis_names) == 1 and rows > 1
     left = 10 + (24 if len(layout.axis_names) > 1 else 0) + 40
     parts = []
     across = layout.axis_names[1:] or layout.axis_names
     sizes = layout.axis_sizes[1:] or layout.axis_sizes
+    cell_w = _cell_width(layout)
     parts.append(_text(left, top, " x ".join(f"{n} ({s})" for n, s in zip(across, sizes)) + " \u2192",
                        "kb-sv-muted"))
     top += 16
-    for c in range(cols):
-        parts.append(_text(left + c * CELL_W + CELL_W / 2, top, _column_label(layout, c), "kb-sv-muted",
+    for c in range(0 if wrapped else cols):
+        parts.append(_text(left + c * cell_w + cell_w / 2, top, _column_label(layout, c), "kb-sv-muted",
                            "middle"))
     top += 6
     if len(layout.axis_names) > 1:
         x, y = 22, top + rows * CELL_H / 2
         parts.append(_text(x, y, f"{layout.axis_names[0]} ({layout.axis_sizes[0]}) \u2192", "kb-sv-muted",
                            "middle", f' transform="rotate(90 {x} {y})"'))
+    if len(layout.axis_names) > 1 or wrapped:
         for r in range(rows):
-            parts.append(_text(left - 8, top + r * CELL_H + CELL_H / 2 + 4, r, "kb-sv-muted", "end"))
-    largest = max([layout.bytes_on(d) for d in layout.devices] + [1])
+            label = f"{r * cols}-{r * cols + cols - 1}" if wrapped else r
+            parts.append(_text(left - 8, top + r * CELL_H + CELL_H / 2 + 4, label, "kb-sv-muted", "end"))
+    everything = sum(v.nbytes for v in layout.variables) or 1  # a full bar: a copy of every weight
     for r in range(rows):
         for c in range(cols):
             device = int(layout.device_ids[r, c])
-            parts.append(_device_cell(layout, device, left + c * CELL_W, top + r * CELL_H, largest))
-    return "".join(parts), left + cols * CELL_W + 10, top + rows * CELL_H
+            parts.append(_device_cell(layout, device, left + c * cell_w, top + r * CELL_H, cell_w, everything))
+    return "".join(parts), left + cols * cell_w + 10, top + rows * CELL_H
 
 
 def _column_label(layout, column):
@@ -475,39 +487,48 @@ def _column_label(layout, column):
     return ",".join(str(i) for i in np.unravel_index(column, sizes))
 
 
-def _device_cell(layout, device, x, y, largest):
-    """A device: its id, its bytes, and a bar of what it holds, one segment per piece."""
-    w, h = CELL_W - 6, CELL_H - 6
+def _cell_width(layout):
+    """Narrower cells when a row holds many devices, so that 8 in a row fit a notebook's width."""
+    return CELL_W if layout.device_ids.shape[1] <= 6 else NARROW_W
+
+
+def _device_cell(layout, device, x, y, cell_w, total):
+    """A device: its id, a bar of what it holds (one segment per piece, as long as its bytes; the
+    whole bar is `total`, a copy of every weight), and its bytes with their share of `total`."""
+    w, h = cell_w - 6, CELL_H - 6
+    held = layout.bytes_on(device)
     parts = [f'<g class="kb-sv-device" data-device="{device}">',
              f'<rect class="kb-sv-cell" x="{x}" y="{y}" width="{w}" height="{h}" rx="3"/>',
              _text(x + 6, y + 16, f"device {device}", "kb-sv-title"),
-             _text(x + w - 6, y + 16, readable_size(layout.bytes_on(device)), "", "end")]
-    bar_x, bar_y, bar_w = x + 6, y + 26, w - 12
+             _text(x + 6, y + h - 8, f"{readable_size(held)}, {100 * held / total:.0f}%")]
+    bar_x, bar_y, bar_w = x + 6, y + 24, w - 12
     parts.append(f'<rect class="kb-sv-track" x="{bar_x}" y="{bar_y}" width="{bar_w}" height="12"/>')
     for index, piece in layout.held_by(device):
-        size = bar_w * piece.nbytes / largest
+        size = bar_w * piece.nbytes / total
         variable = layout.variables[index]
         parts.append(f'<rect class="kb-sv-seg" data-var="{index}" x="{bar_x:.2f}" y="{bar_y}" '
                      f'width="{size:.2f}" height="12" fill="{layout.colour(variable)}">'
                      f"<title>{html.escape(variable.path + piece.index)}: "
                      f"{readable_size(piece.nbytes)}</title></rect>")
         bar_x += size
-    count = len(layout.held_by(device))
-    total = sum(v.nbytes for v in layout.variables) or 1
-    share = f"{count} piece{'s' if count != 1 else ''}, {100 * layout.bytes_on(device) / total:.0f}% of all"
-    parts.append(_text(x + 6, y + h - 8, share, "kb-sv-muted"))
     parts.append("</g>")
     return "".join(parts)
 
 
+LEGEND = "colour = layer:"
+BAR_KEY = "Each bar: what the device holds; a full bar is a copy of every weight (the % under it)."
+
+
 def _legend(layout, top):
-    """Colour = layer: a swatch and the layer's name, in rows that fit the grid's width."""
-    parts = [_text(10, top + 12, "colour = layer:", "kb-sv-muted")]
-    x, y, limit = 10 + _width("colour = layer: "), top, 10 + max(700, layout.device_ids.shape[1] * CELL_W)
+    """What a bar means, then colour = layer: a swatch and the layer's name, in rows that fit."""
+    parts = [_text(10, top + 12, BAR_KEY, "kb-sv-muted"), _text(10, top + 30, LEGEND, "kb-sv-muted")]
+    start = 10 + _width(LEGEND + " ")
+    x, y = start, top + 18
+    limit = 10 + max(700, layout.device_ids.shape[1] * _cell_width(layout), _width(BAR_KEY))
     for index, name in enumerate(layout.layers()):
         w = 16 + _width(name) + 16
         if x + w > limit:
-            x, y = 10 + _width("colour = layer: "), y + 18
+            x, y = start, y + 18
         parts.append(f'<rect x="{x:.1f}" y="{y + 2}" width="12" height="12" fill="{PALETTE[index % len(PALETTE)]}"/>')
         parts.append(_text(x + 16, y + 12, name))
         x += w
