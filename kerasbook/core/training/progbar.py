@@ -35,8 +35,9 @@ def format_logs(logs):
 class Progbar:
     """One epoch's progress: `update(step, logs)` after each batch, `finish(logs)` at the end."""
 
-    def __init__(self, target, verbose=1, interval=0.1, width=20, stream=None):
+    def __init__(self, target, verbose=1, interval=0.1, width=20, stream=None, unit_name="step"):
         self.target, self.verbose, self.interval, self.width = target, verbose, interval, width
+        self.unit_name = unit_name  # what one update counts ("step"; "sample", "byte", ...)
         self.stream = stream or sys.stdout
         self.start = time.perf_counter()
         self.first_step_done = None  # the first step includes compilation: timed apart
@@ -64,7 +65,7 @@ class Progbar:
             clock = f"{now - self.start:.0f}s"
         else:
             clock = format_duration(per_step * (self.target - current))
-        info = f" {_BOLD}{clock}{_RESET} {format_duration(per_step)}/step{format_logs(logs)}"
+        info = f" {_BOLD}{clock}{_RESET} {format_duration(per_step)}/{self.unit_name}{format_logs(logs)}"
         visible += len(info) - len(_BOLD) - len(_RESET)
         padding = " " * max(self._previous_width - visible, 0)  # erase a longer previous line
         self._previous_width = visible
@@ -90,6 +91,6 @@ class Progbar:
         elif self.verbose == 2:
             count = f"{current:>{len(str(current))}}/{self.target}" if self.target else f"{current}"
             self.stream.write(f"{count} - {now - self.start:.0f}s - "
-                              f"{format_duration(self._time_per_step(current, now))}/step"
+                              f"{format_duration(self._time_per_step(current, now))}/{self.unit_name}"
                               f"{format_logs(logs)}\n")
         self.stream.flush()

@@ -5,6 +5,9 @@
 - `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL)
 - `keras_tensors.py` is_keras_tensor, get_source_inputs
 - `py_dataset.py`  PyDataset (also `Sequence`): batches made by Python code, for fit/evaluate/predict
+- `dataset_from_directory.py` image_ and text_dataset_from_directory (a PyDataset of files;
+  directory_index.py: which files, labels and order; resampling.py: resizing in NumPy)
+- `split_dataset.py` split_dataset; `progbar.py` Progbar (fit's progress line, for your own loops)
 - saving's names (custom_object_scope, serialize_keras_object, ...), as Keras re-exports them here
 - cached downloads (`kerasbook/core/utils_files.py`)
 
@@ -19,7 +22,10 @@ from kerasbook.core.saving.serialization import (CustomObjectScope, custom_objec
 from kerasbook.core.utils.images import array_to_img, img_to_array, load_img, save_img
 from kerasbook.core.utils.keras_tensors import get_source_inputs, is_keras_tensor
 from kerasbook.core.utils.numerical import normalize, to_categorical
+from kerasbook.core.utils.dataset_from_directory import image_dataset_from_directory, text_dataset_from_directory
+from kerasbook.core.utils.progbar import Progbar
 from kerasbook.core.utils.py_dataset import PyDataset, Sequence
+from kerasbook.core.utils.split_dataset import split_dataset
 from kerasbook.core.utils.sequences import pad_sequences
 
 
