@@ -1,4 +1,4 @@
-"""`%load_ext kerasbook`: the names a lesson needs, rich displays, and four line magics.
+"""`%load_ext kerasbook`: the names a lesson needs, rich displays, and five line magics.
 
 Loading the extension
 
@@ -6,8 +6,9 @@ Loading the extension
   those names the notebook already defined, and says in one line what it added;
 - makes models, layers, symbolic tensors and variables display helpfully: a model shows its summary
   table as HTML, while its plain text (what nbval compares) stays the Keras-like summary text;
-- adds `%summary model`, `%graph model` (layers), `%nodes model` (one box per call) and `%live name`
-  (a LiveSummary that follows whatever model the variable holds after each cell).
+- adds `%summary model`, `%graph model` (layers), `%nodes model` (one box per call), `%live name`
+  (a LiveSummary that follows whatever model the variable holds after each cell) and
+  `%sharding model` (where its weights lie on the devices: a ShardingView).
 
 `%unload_ext kerasbook` takes all of it back (names only where they still hold what was added).
 """
@@ -143,7 +144,13 @@ def _magics(ipython):
         _lookup(ipython, line, "live")  # a clear error now if the name holds nothing
         return LiveSummary(line.strip(), namespace=ipython.user_ns)
 
-    return {"summary": summary, "graph": graph, "nodes": nodes, "live": live}
+    def sharding(line):
+        """%sharding model: where each of the model's weights lies on the devices, the bytes per
+        device, and the weights no LayoutMap key matched (a ShardingView)."""
+        from kerasbook.widgets import ShardingView
+        display(ShardingView(_lookup(ipython, line, "sharding")))
+
+    return {"summary": summary, "graph": graph, "nodes": nodes, "live": live, "sharding": sharding}
 
 
 # -- load / unload ------------------------------------------------------------------------------
