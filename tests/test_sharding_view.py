@@ -161,3 +161,21 @@ def test_an_unbuilt_model_gets_a_note_not_a_picture():
     assert view.svg == "" and "has no variables yet" in view.note
     assert "has no variables yet" in view.fallback_text() and "has no variables yet" in view.fallback_html()
     view.close()
+
+
+def test_the_sharding_magic_shows_a_view(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "kerasbook")
+    try:
+        shell.user_ns["tiny"] = make_model()
+        capsys.readouterr()
+        shell.run_line_magic("sharding", "tiny")
+        shown = capsys.readouterr().out  # a terminal shows the text fallback
+        assert shown.startswith('ShardingView of model "small"') and "body/kernel" in shown
+        with pytest.raises(NameError, match="no model named 'nothing'"):
+            shell.run_line_magic("sharding", "nothing")
+    finally:
+        shell.run_line_magic("unload_ext", "kerasbook")
+        shell.user_ns.pop("tiny", None)
+    assert "sharding" not in shell.magics_manager.magics["line"]

@@ -29,6 +29,7 @@ import re
 
 import numpy as np
 
+from kerasbook.core import distribution as distribution_lib
 from kerasbook.core.models.summary import readable_size
 
 # Ten mid-tone colours (Tableau 10): distinct from each other, visible on white and on dark grey.
@@ -164,19 +165,12 @@ def _wrapped_rows(count):
 
 
 def _current_distribution():
-    try:
-        from kerasbook.core import distribution as distribution_lib
-    except ImportError:
-        return None
-    current = getattr(distribution_lib, "distribution", None)
-    return current() if callable(current) else None
+    return distribution_lib.distribution()
 
 
 def _layout_map_of(distribution):
-    """A ModelParallel's LayoutMap (Keras keeps it in `_layout_map`); None for other distributions."""
-    if distribution is None:
-        return None
-    return getattr(distribution, "layout_map", None) or getattr(distribution, "_layout_map", None)
+    """A ModelParallel's LayoutMap; None for other distributions (DataParallel has none)."""
+    return getattr(distribution, "layout_map", None)
 
 
 def _mesh_of(arrays, distribution):
