@@ -345,3 +345,92 @@ def test_ticks_are_round_numbers_and_colour_bars_are_labelled_at_their_exact_end
     assert ends[0] == (-0.0482, 0.0) and ends[-1] == (0.0494, 1.0)
     assert all(0.25 <= position <= 0.75 for _, position in ends[1:-1])  # room for the ends' labels
     assert [activations.tick_text(v) for v in (0.0, 0.8312, 1234.5, -3.0)] == ["0", "0.831", "1.23e+03", "-3"]
+
+
+# -- attention layers: their scores as a heat map --------------------------------------------------
+
+VOCABULARY = ["", "[UNK]", "the", "cat", "sat", "on", "mat", "a", "dog"]
+SENTENCES = np.array([[2, 3, 4, 5, 2, 6], [7, 8, 4, 0, 0, 0]])  # "the cat sat on the mat", "a dog sat"
+
+
+def attention_model():
+    ids = keras.Input(shape=(6,), dtype="int32")
+    x = layers.Embedding(len(VOCABULARY), 8, name="embed")(ids)
+    y = layers.MultiHeadAttention(num_heads=3, key_dim=4, name="mha")(x, x)
+    z = layers.Attention(name="dot")([y, x])
+    return keras.Model(ids, layers.Dense(2, name="out")(layers.GlobalAveragePooling1D(name="pool")(z)))
+
+
+def test_an_attention_layer_shows_its_scores_per_head_on_one_scale():
+    model = attention_model()
+    explorer = shown(ActivationExplorer(model, SENTENCES, vocabulary=VOCABULARY))
+    explorer.layer = "mha [node 0]"
+    view = explorer.view
+    assert view["kind"] == "attention" and (view["heads"], view["rows"], view["columns"]) == (3, 6, 6)
+    embedded = model.get_layer("embed")(SENTENCES)
+    _, expected = model.get_layer("mha")(embedded, embedded, return_attention_scores=True)
+    np.testing.assert_allclose(explorer.attention_scores(), np.asarray(expected)[0], atol=1e-6)
+    low, high = 0.0, float(np.asarray(expected)[0].max())  # one scale for all heads, from 0
+    assert view["low"] == low and abs(view["high"] - high) < 1e-6
+    for head in range(3):
+        explorer.head = head
+        levels = np.frombuffer(explorer.levels, "uint8").reshape(6, 6)
+        np.testing.assert_array_equal(levels, activations.quantize(np.asarray(expected)[0, head], low, high))
+    assert "attention scores of head 2 of 3: 6 queries x 6 keys, tokens on the axes" in explorer.caption()
+    assert len(model.get_layer("mha")._inbound_nodes) == 1  # the feature model added no call to the layer
+
+
+def test_tokens_label_the_axes_and_padding_is_named():
+    explorer = shown(ActivationExplorer(attention_model(), SENTENCES, vocabulary=VOCABULARY, sample=1))
+    explorer.layer = "mha [node 0]"
+    assert explorer.view["row_labels"] == ["a", "dog", "sat", "[pad]", "[pad]", "[pad]"]
+    assert explorer.view["column_labels"] == explorer.view["row_labels"]
+    plain = shown(ActivationExplorer(attention_model(), SENTENCES))
+    plain.layer = "mha [node 0]"
+    assert plain.view["row_labels"] is None and "tokens" not in plain.caption()  # positions instead
+
+
+def test_a_head_past_the_last_is_brought_back_and_the_output_can_be_shown_instead():
+    explorer = shown(ActivationExplorer(attention_model(), SENTENCES))
+    explorer.layer = "mha [node 0]"
+    explorer.head = 7
+    assert explorer.head == 2 and explorer.view["head"] == 2
+    explorer.show_scores = False
+    assert explorer.view["kind"] == "sequence" and explorer.view["attention"] is True
+    explorer.show_scores = True
+    explorer.layer = "dot [node 0]"  # Attention: one head, (Tq, Tv)
+    assert explorer.view["kind"] == "attention" and explorer.view["heads"] == 1
+    np.testing.assert_allclose(explorer.attention_scores()[0].sum(axis=-1), np.ones(6), atol=1e-5)
+    explorer.layer = "pool [node 0]"
+    assert explorer.view["kind"] == "units" and explorer.attention_scores() is None
+
+
+def test_the_fallback_shows_the_heat_map_under_its_caption():
+    explorer = ActivationExplorer(attention_model(), SENTENCES, vocabulary=VOCABULARY)
+    explorer.layer = "mha [node 0]"
+    html = explorer.fallback_html()
+    assert "attention scores of head 0 of 3" in html and "<img" in html
+    picture = explorer.picture()
+    assert picture.ndim == 3 and picture.shape[0] > 6 * 8 and picture.shape[1] > 6 * 8
+
+
+def test_graph_views_panel_shows_an_attention_calls_scores_too():
+    from kerasbook.widgets import GraphView
+    view = GraphView(attention_model(), SENTENCES)
+    view.select("mha")
+    assert "attention scores of head 0 of 3 (6 queries x 6 keys)" in view.panel["activation"]
+    view.select("pool")
+    assert "attention" not in view.panel["activation"]
+
+
+def test_discretization_adapts_to_kerases_boundaries():
+    """Keras's quantile summary is plain NumPy (no TensorFlow): its functions are the oracle."""
+    from keras.src.layers.preprocessing import discretization as theirs
+    data = np.random.default_rng(0).normal(size=(3000,)).astype("float32")
+    batches = np.array_split(data, 3)
+    summary = np.array([[], []], "float32")
+    for batch in batches:
+        summary = theirs.merge_summaries(theirs.summarize(batch, 0.01), summary, 0.01)
+    layer = layers.Discretization(num_bins=5)
+    layer.adapt(iter(batches))
+    assert layer.bin_boundaries == theirs.get_bin_boundaries(summary, 5).tolist()

@@ -5,6 +5,8 @@ The picture depends on the activation's shape (without the batch axis):
 - `(H, W, C)`, a convolution's output: one `H x W` tile per channel, a page of channels at a time.
 - `(T, F)`, a sequence's output (RNN, embedding, Conv1D): a heat map, time steps down, units across.
 - `(N,)`, a dense layer's output: one bar per unit, on labelled axes.
+- attention scores `(heads, Tq, Tv)` (an attention layer's, see `attention_page`): one query x key
+  heat map per head, the tokens on the axes when they are known.
 
 Colour always has a legend: the tiles of a layer share ONE colour scale (the layer's minimum to its
 maximum for this sample), shown as a colour bar, so a dead channel looks dead next to a strong one.
@@ -182,6 +184,43 @@ def sequence_levels(array):
     """A `(T, F)` activation on its own scale: `(uint8 levels, low, high)`."""
     low, high = value_range(array)
     return quantize(array, low, high), low, high
+
+
+def attention_heads(scores):
+    """One sample's attention scores as `(heads, Tq, Tv)`: MultiHeadAttention's `(heads, Tq, Tv)` as
+    they are, Attention's `(Tq, Tv)` as one head, several query or key axes (an image attending over
+    height x width) flattened into positions in row-major order."""
+    scores = np.asarray(scores, "float32")
+    if scores.ndim == 2:
+        return scores[None]
+    heads, rest = scores.shape[0], scores.shape[1:]
+    half = len(rest) // 2  # MultiHeadAttention's scores: (heads, *query axes, *key axes), as many of each
+    return scores.reshape(heads, int(np.prod(rest[:half])), int(np.prod(rest[half:])))
+
+
+def attention_page(scores, head=0):
+    """Head `head` of `(heads, Tq, Tv)` scores quantized for drawing, on ONE scale for all heads (so
+    a head that attends sharply looks sharp beside a diffuse one), from 0 (scores are shares of
+    attention) to the highest score. Returns a dict: `levels` (uint8 `(Tq, Tv)`), `low`/`high`,
+    `head`, `heads`, `rows`, `columns`."""
+    heads = attention_heads(scores)
+    head = min(max(int(head), 0), heads.shape[0] - 1)
+    low, high = value_range(heads)
+    low = min(low, 0.0)
+    return {"levels": quantize(heads[head], low, high), "low": low, "high": high, "head": head,
+            "heads": heads.shape[0], "rows": heads.shape[1], "columns": heads.shape[2]}
+
+
+def token_labels(vocabulary, ids, length):
+    """The words of one sample's token ids (`vocabulary[id]`; the padding token "" as "[pad]"), or
+    None when they cannot label `length` positions (no vocabulary, or another length)."""
+    if vocabulary is None or ids is None:
+        return None
+    ids = np.asarray(ids).reshape(-1)
+    if ids.size != length or not np.issubdtype(ids.dtype, np.integer):
+        return None
+    words = [str(vocabulary[i]) if 0 <= i < len(vocabulary) else f"#{i}" for i in ids.tolist()]
+    return [word if word else "[pad]" for word in words]
 
 
 # -- PNG pictures (no front-end needed) -----------------------------------------------------------

@@ -63,7 +63,7 @@ def enlarge(levels, zoom):
 def colour_bar(low, high, cmap, width=256, label=None):
     """A horizontal colour bar `width` px long, ticks on round numbers, `label` under it."""
     table = activations.colour_table(cmap)
-    image, draw = _canvas(width + 40, 46 if label else 32)
+    image, draw = _canvas(max(width + 40, _text_width(label) + 24 if label else 0), 46 if label else 32)
     strip = table[np.linspace(0, 255, width).round().astype(int)]
     image.paste(_image(np.repeat(strip[None], 12, axis=0)), (20, 2))
     draw.rectangle((19, 1, 20 + width, 14), outline=MUTED)
@@ -147,6 +147,44 @@ def heatmap(levels, low, high, cmap="viridis", across="unit", down="time step", 
     draw.text((left, top + h + 20), f"{across} ->", fill=MUTED, font=font())
     draw.text((2, 2), f"{down} (down)", fill=MUTED, font=font())
     return stack([colour_bar(low, high, cmap, label=label), np.asarray(image)])
+
+
+def attention(page, cmap="viridis", row_labels=None, column_labels=None, width=420):
+    """Attention scores of one head (`activations.attention_page`): queries down, keys across, square
+    cells as big as fit `width` (8 to 32 px), each axis labelled with its tokens (or positions), under
+    a colour bar of the scores' scale and a line naming the head."""
+    levels, rows, columns = page["levels"], page["rows"], page["columns"]
+    cell = max(8, min(32, width // max(rows, columns)))
+    body = activations.colour_table(cmap)[np.repeat(np.repeat(levels, cell, 0), cell, 1)]
+    rows_text = row_labels or [str(i) for i in range(rows)]
+    columns_text = column_labels or [str(i) for i in range(columns)]
+    row_ticks = range(rows) if row_labels or rows <= 24 else activations.index_ticks(rows, 8)
+    column_ticks = range(columns) if column_labels or columns <= 24 else activations.index_ticks(columns, 8)
+    left = max(_text_width(rows_text[i]) for i in row_ticks) + 10
+    under = max(_text_width(columns_text[i]) for i in column_ticks) + 8
+    image, draw = _canvas(max(left + body.shape[1] + 10, 240), 36 + body.shape[0] + under + 18)
+    top = 36
+    draw.text((2, 2), f"head {page['head']} of {page['heads']}", fill=INK, font=font(12))
+    draw.text((left, 20), "key ->", fill=MUTED, font=font())
+    image.paste(_image(body), (left, top))
+    for i in row_ticks:  # query labels, right-aligned to the map, centred on their row
+        text = rows_text[i]
+        draw.text((left - 6 - _text_width(text), top + int((i + 0.5) * cell) - 6), text, fill=INK, font=font())
+    for i in column_ticks:  # key labels, written downwards under their column
+        label = _rotated_text(columns_text[i])
+        x = left + int((i + 0.5) * cell) - label.size[0] // 2
+        image.paste(label, (x, top + body.shape[0] + 4))
+    draw.text((2, top + body.shape[0] + under + 2), "query (down)", fill=MUTED, font=font())
+    bar = colour_bar(page["low"], page["high"], cmap, width=200, label="attention score (one scale for all heads)")
+    return stack([bar, np.asarray(image)])
+
+
+def _rotated_text(text, size=11):
+    """`text` drawn on its own small image turned a quarter (read from top to bottom), for column labels."""
+    from PIL import Image, ImageDraw
+    label = Image.new("RGB", (_text_width(text, size) + 2, size + 4), PAPER)
+    ImageDraw.Draw(label).text((1, 0), text, fill=INK, font=font(size))
+    return label.rotate(-90, expand=True)
 
 
 def bars(values, labels=None, width=560, height=200, top=None):

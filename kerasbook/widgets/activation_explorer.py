@@ -40,6 +40,11 @@ class ActivationExplorer(Widget):
     on one colour scale for the layer (`per_channel=True`: each tile its own). `(T, F)` outputs show
     as a time x unit heat map, `(N,)` outputs as a bar chart; a model output of class scores lists
     its top classes (`class_names`, or ImageNet's names for 1000 classes).
+
+    An attention layer (MultiHeadAttention, Attention, AdditiveAttention) shows its attention scores
+    instead of its output: a query x key heat map for one head at a time (`head`), all heads on one
+    colour scale; `show_scores=False` shows its output. With `vocabulary` (e.g.
+    `vectorizer.get_vocabulary()`) and token ids as the model's input, the axes name the tokens.
     """
 
     _esm = STATIC / "activation_explorer.js"
@@ -58,9 +63,11 @@ class ActivationExplorer(Widget):
     input_view = traitlets.Dict().tag(sync=True)
     input_levels = traitlets.Bytes(b"").tag(sync=True)
     colours = traitlets.Bytes(b"").tag(sync=True)
+    head = traitlets.Int(0).tag(sync=True)
+    show_scores = traitlets.Bool(True).tag(sync=True)
 
     def __init__(self, model, x, sample=0, tiles=16, tile_size=96, per_channel=False, class_names=None,
-                 cmap="viridis", **kwargs):
+                 cmap="viridis", vocabulary=None, **kwargs):
         if not getattr(model, "_nodes", None):
             raise ValueError(f'ActivationExplorer needs a functional or Sequential model with a node '
                              f'graph; model "{model.name}" ({type(model).__name__}) has none (build it '
@@ -72,6 +79,8 @@ class ActivationExplorer(Widget):
         self._cmap = cmap
         self.class_names = None if class_names is None else [str(n) for n in class_names]
         self._activations = {}  # title -> NumPy array of that call's (first) output, whole batch
+        self._scores = {}  # title -> NumPy array of an attention call's scores, whole batch
+        self.vocabulary = None if vocabulary is None else [str(w) for w in vocabulary]
         self._outputs = set()  # titles of the calls whose output is a model output
         self._features = Features()
         self.extractions = 0  # how many times the feature model ran (tests read it)
@@ -81,7 +90,7 @@ class ActivationExplorer(Widget):
         self.sample = min(max(int(sample), 0), self.samples - 1)
         self.observe(self._on_layer, names="layer")
         self.observe(self._on_sample, names="sample")
-        self.observe(self._on_setting, names=["page", "tiles", "tile_size", "per_channel"])
+        self.observe(self._on_setting, names=["page", "tiles", "tile_size", "per_channel", "head", "show_scores"])
         replace_previous(self)
         self.refresh()
 
@@ -107,6 +116,7 @@ class ActivationExplorer(Widget):
         self.extractions = self._features.runs
         outputs = [id(t) for t in model.outputs]
         self._activations = {diagrams.node_title(n): a for n, a in activations_by_node.items()}
+        self._scores = {diagrams.node_title(n): s for n, s in self._features.scores.items()}
         self._outputs = {diagrams.node_title(n) for n in activations_by_node
                          if id(n.output_tensors[0]) in outputs}
         titles = list(self._activations)
@@ -123,6 +133,13 @@ class ActivationExplorer(Widget):
         self._watch.sync()
         array = self._activations[title or self.layer]
         return array[self.sample] if array.ndim > 0 else array
+
+    def attention_scores(self, title=None):
+        """The attention scores of the chosen call (or of `title`) for the sample shown, as
+        `(heads, Tq, Tv)`; None for a call that is not an attention layer's."""
+        self._watch.sync()
+        scores = self._scores.get(title or self.layer)
+        return None if scores is None else activations.attention_heads(scores[self.sample])
 
     # -- reacting to the controls ----------------------------------------------------------------
 
@@ -165,15 +182,20 @@ class ActivationExplorer(Widget):
         if not self._activations or self.layer not in self._activations:
             return
         array = self.activation()
-        kind = activations.kind_of(array.shape)
-        view, levels = getattr(self, f"_{kind}_view")(array)
-        view.update(kind=kind, title=self.layer, shape=list(array.shape))
+        if self.show_scores and self.layer in self._scores:
+            kind = "attention"
+            view, levels = self._attention_view(self.attention_scores())
+        else:
+            kind = activations.kind_of(array.shape)
+            view, levels = getattr(self, f"_{kind}_view")(array)
+        view.update(kind=kind, title=self.layer, shape=list(array.shape), attention=self.layer in self._scores)
         view["caption"] = self.caption(view)
         with self.hold_sync():
             self.levels = levels
             self.view = view
             self._quiet = True
             self.page = view.get("page", 0)
+            self.head = view.get("head", self.head)  # a head number past the last is brought back
             self._quiet = False
 
     def _maps_view(self, array):
@@ -209,6 +231,22 @@ class ActivationExplorer(Widget):
                 "x_ticks": [[i, text] for i, text in pictures.unit_ticks(values.size, labels)],
                 "x_label": "class" if labels else "unit", "y_label": "activation", "top": top}, b""
 
+    def _attention_view(self, scores):
+        page = activations.attention_page(scores, self.head)
+        levels = page.pop("levels")
+        return dict(page, ticks=_bar_ticks(page["low"], page["high"]),
+                    row_labels=self._token_labels(page["rows"]),
+                    column_labels=self._token_labels(page["columns"])), levels.tobytes()
+
+    def _token_labels(self, length):
+        """The sample's tokens for an axis of `length` positions, or None (positions are shown)."""
+        x = self._x
+        if isinstance(x, dict):
+            x = next(iter(x.values()))
+        elif isinstance(x, (list, tuple)):
+            x = x[0]
+        return activations.token_labels(self.vocabulary, np.asarray(x)[self.sample], length)
+
     def _other_view(self, array):
         return {"message": f"no picture for {array.ndim}-D activations"}, b""
 
@@ -238,6 +276,9 @@ class ActivationExplorer(Widget):
                                                 else "one colour scale for all channels"))
         elif view["kind"] == "sequence":
             text += f", {view['rows']} time steps x {view['columns']} units"
+        elif view["kind"] == "attention":
+            text += (f", attention scores of head {view['head']} of {view['heads']}: {view['rows']} queries x "
+                     f"{view['columns']} keys" + (", tokens on the axes" if view["row_labels"] else ""))
         elif view["kind"] == "units" and view.get("top"):
             text += f", top {len(view['top'])} classes"
         if self.samples > 1:
@@ -270,6 +311,9 @@ class ActivationExplorer(Widget):
             return pictures.maps(page, self._cmap, self.tile_size)
         if view["kind"] == "sequence":
             return pictures.heatmap(*activations.sequence_levels(array), self._cmap)
+        if view["kind"] == "attention":
+            page = activations.attention_page(self.attention_scores(), self.head)
+            return pictures.attention(page, self._cmap, view["row_labels"], view["column_labels"])
         if view["kind"] == "units":
             labels = self.class_names if self.class_names and len(self.class_names) == array.size else None
             return pictures.bars(array, labels, top=view.get("top"))
@@ -285,7 +329,7 @@ class ActivationExplorer(Widget):
             return
         self._watch.close()
         self._features.forget()  # the feature model holds the model's layers
-        self._activations = {}
+        self._activations, self._scores = {}, {}
         super().close()
 
     def __repr__(self):

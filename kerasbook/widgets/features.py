@@ -9,10 +9,23 @@ since its compiled program takes the weights as arguments.
 (`x_test[0]`) is the commonest slip, so `check_batch` names the expected shape and the fix before the
 model runs, instead of an error deep inside the first layer.
 
+An attention call (MultiHeadAttention, Attention, AdditiveAttention) computes more than its output:
+its attention scores, how much each query position looks at each key position. The feature model
+calls those layers with `return_attention_scores=True` in the same run and keeps the scores too
+(`Features.scores`), without adding a call to the layer's own graph.
+
 Used by the ActivationExplorer and by GraphView's side panel, so both show the same numbers.
 """
 
 import numpy as np
+
+from kerasbook.core import tree
+from kerasbook.core.layers.attention import AdditiveAttention, Attention
+from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
+from kerasbook.core.models import input_check
+from kerasbook.core.models.functional import Functional
+
+ATTENTION_LAYERS = (MultiHeadAttention, Attention, AdditiveAttention)
 
 
 def _shape_text(shape):
@@ -64,25 +77,68 @@ def sample_count(x):
     return int(np.shape(x)[0])
 
 
+def is_attention(node):
+    return isinstance(node.operation, ATTENTION_LAYERS)
+
+
+class FeatureModel(Functional):
+    """`model`'s graph with every call's first output as an output; `model(x)` returns
+    `(outputs, scores)`: the outputs in node order, and the attention scores of each attention call
+    (`(batch, heads, Tq, Tv)`, or `(batch, Tq, Tv)` for Attention), in the order of `attention_nodes`.
+
+    It runs the graph as `Functional.call` does (`graph.run_graph`), except that an attention call is
+    asked for its scores too: they are computed anyway, so this costs nothing more."""
+
+    def __init__(self, inputs, nodes, name):
+        # Not given the model itself: a layer keeps its constructor's arguments (for get_config), and
+        # the feature model must not keep the student's model alive (widgets hold it weakly).
+        super().__init__(inputs, [n.output_tensors[0] for n in nodes], name=name)
+        self.attention_nodes = [n for n in nodes if is_attention(n)]
+
+    def call(self, inputs, training=None, mask=None):
+        values = input_check.conform(self, self._flatten_inputs(inputs), self.inputs)
+        computed = {id(x): v for x, v in zip(self.inputs, values)}
+        scores = {}
+
+        def value_of(x):
+            return computed.get(id(x), x) if hasattr(x, "_keras_history") else x
+
+        for node in self._nodes:
+            if node.is_input:
+                continue
+            args = tree.map_structure(value_of, node.call_args)
+            kwargs = tree.map_structure(value_of, node.call_kwargs)
+            if is_attention(node):
+                result = node.operation(*args, **{**kwargs, "return_attention_scores": True})
+                scores[id(node)] = result[1]
+                result = result if kwargs.get("return_attention_scores") else result[0]
+            else:
+                result = node.operation(*args, **kwargs)
+            for x, v in zip(node.output_tensors, tree.flatten(result)):
+                computed[id(x)] = v
+        return [computed[id(x)] for x in self.outputs], [scores[id(n)] for n in self.attention_nodes]
+
+
 class Features:
     def __init__(self):
         self.model = None  # the feature-extraction model of the graph last seen
         self._nodes = ()
+        self.scores = {}  # node -> NumPy array of its attention scores (attention calls only)
         self.runs = 0  # how many times the feature model ran (tests read it)
 
     def compute(self, model, x, who="ActivationExplorer"):
-        """`{node: NumPy array of its first output}` for every non-input call of `model` on `x`."""
-        from kerasbook.core.models.model import Model
+        """`{node: NumPy array of its first output}` for every non-input call of `model` on `x`;
+        the attention calls' scores go to `self.scores`."""
         check_batch(model, x, who)
         nodes = tuple(n for n in model._nodes if not n.is_input)
         if self.model is None or nodes != self._nodes:
-            self.model = Model(model.inputs, [n.output_tensors[0] for n in nodes],
-                               name=f"{model.name}_features")
+            self.model = FeatureModel(model.inputs, nodes, name=f"{model.name}_features")
             self._nodes = nodes
-        values = self.model(x)
+        values, scores = self.model(x)
         self.runs += 1
+        self.scores = {node: np.asarray(s) for node, s in zip(self.model.attention_nodes, scores)}
         return {node: np.asarray(value) for node, value in zip(nodes, values)}
 
     def forget(self):
         """Drop the feature model (it holds the model's layers)."""
-        self.model, self._nodes = None, ()
+        self.model, self._nodes, self.scores = None, (), {}

@@ -16,7 +16,7 @@ import numpy as np
 import traitlets
 
 from kerasbook.core.models.model import Model
-from kerasbook.viz import activations, diagrams
+from kerasbook.viz import activations, diagrams, pictures
 from kerasbook.viz.call_graph import repeat_runs
 from kerasbook.widgets import following, graph_panel
 from kerasbook.widgets.base import STATIC, Widget, png_img, static_text
@@ -205,6 +205,12 @@ class GraphView(Widget):
                                    f"mean {array.mean():.4g}")
             self.activation = activations.activation_image(array, quick=True, batched=False,
                                                            max_tiles=PANEL_TILES, tile_size=72)
+            scores = self._features.scores.get(box.node) if self._traced is None else None
+            if scores is not None:  # an attention call: its scores say more than its output
+                page = activations.attention_page(scores[0], 0)
+                panel["activation"] += (f"; attention scores of head 0 of {page['heads']} ({page['rows']} queries "
+                                        f"x {page['columns']} keys), shown")
+                self.activation = pictures.png(pictures.attention(page, width=200))
         self.panel = panel
 
     def _activation_of(self, box):
