@@ -119,6 +119,21 @@ def test_terminate_on_nan(capsys):
     assert "Invalid loss" in capsys.readouterr().out
 
 
+def test_terminate_on_nan_can_raise_as_keras_does():
+    """`TerminateOnNaN(raise_error=True)` (Keras 3.10+): a RuntimeError at the batch, in a real fit."""
+    import inspect
+    assert [(p.name, p.default) for p in inspect.signature(callbacks.TerminateOnNaN).parameters.values()] == \
+        [(p.name, p.default) for p in inspect.signature(keras.callbacks.TerminateOnNaN).parameters.values()]
+    model = kerasbook.Sequential([kerasbook.Input((2,)), kerasbook.layers.Dense(1)])
+    model.compile(kerasbook.optimizers.SGD(1e30), "mse")  # diverges at once
+    x = np.ones((8, 2), "float32")
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+        model.fit(x, x[:, :1] * 1e20, batch_size=2, epochs=3, verbose=0,
+                  callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
+    history = model.fit(x, x[:, :1] * 1e20, batch_size=2, epochs=3, verbose=0, callbacks=[callbacks.TerminateOnNaN()])
+    assert len(history.epoch) == 1
+
+
 def test_lambda_callback_batch_and_epoch_hooks():
     seen = []
     callback = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(("batch", batch)),

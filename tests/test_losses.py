@@ -125,3 +125,88 @@ def test_get():
         losses.get("msee")
     with pytest.raises(ValueError, match="reduction"):
         losses.MeanSquaredError(reduction="average")
+
+
+# -- focal, Dice and Tversky (issue 17) -------------------------------------------------------------
+MASKS = RNG.integers(0, 2, (3, 5, 5, 1)).astype("float32")  # (batch, height, width, 1): segmentation
+MASK_PRED = RNG.uniform(size=(3, 5, 5, 1)).astype("float32")
+MASK_WEIGHTS = RNG.uniform(size=(3,)).astype("float32")
+NEW_CASES = [
+    ("binary_focal_crossentropy", "BinaryFocalCrossentropy", BINARY, SIGMOID, {}),
+    ("binary_focal_crossentropy", "BinaryFocalCrossentropy", BINARY, LOGITS,
+     {"from_logits": True, "apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5}),
+    ("binary_focal_crossentropy", "BinaryFocalCrossentropy", BINARY, SIGMOID, {"label_smoothing": 0.1}),
+    ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy", ONE_HOT, PROBS, {}),
+    ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy", ONE_HOT, LOGITS,
+     {"from_logits": True, "alpha": 0.5, "gamma": 3.0, "label_smoothing": 0.2}),
+    ("dice", "Dice", BINARY, SIGMOID, {}),
+    ("dice", "Dice", MASKS, MASK_PRED, {"axis": (1, 2, 3)}),
+    ("tversky", "Tversky", BINARY, SIGMOID, {}),
+    ("tversky", "Tversky", MASKS, MASK_PRED, {"alpha": 0.3, "beta": 0.7, "axis": (1, 2, 3)}),
+]
+NEW_IDS = [f"{c[1]}-{c[4]}" for c in NEW_CASES]
+
+
+@pytest.mark.parametrize("fn_name,cls_name,y_true,y_pred,kwargs", NEW_CASES, ids=NEW_IDS)
+def test_focal_dice_tversky_equal_keras(fn_name, cls_name, y_true, y_pred, kwargs):
+    expected = getattr(keras.losses, fn_name)(y_true, y_pred, **kwargs)
+    got = getattr(losses, fn_name)(y_true, y_pred, **kwargs)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=1e-5, atol=1e-6)
+    per_sample = "axis" in kwargs or "focal" in fn_name  # Dice over everything gives one value only
+    for reduction in ["sum_over_batch_size", "sum"] + (["none"] if per_sample else []):
+        theirs = getattr(keras.losses, cls_name)(reduction=reduction, **kwargs)
+        ours = getattr(losses, cls_name)(reduction=reduction, **kwargs)
+        weights = [None] + ([MASK_WEIGHTS if y_true is MASKS else WEIGHTS] if per_sample else [])
+        for weight in weights:
+            np.testing.assert_allclose(np.asarray(ours(y_true, y_pred, sample_weight=weight)),
+                                       np.asarray(theirs(y_true, y_pred, sample_weight=weight)),
+                                       rtol=1e-5, atol=1e-6)
+    theirs, ours = getattr(keras.losses, cls_name)(**kwargs), getattr(losses, cls_name)(**kwargs)
+    assert ours.get_config() == theirs.get_config()
+    back = keras.losses.deserialize(losses.serialize(ours))
+    assert type(back).__name__ == cls_name and back.get_config() == theirs.get_config()
+    assert losses.deserialize(keras.losses.serialize(theirs)).get_config() == theirs.get_config()
+    assert losses.get(fn_name).name == keras.losses.get(fn_name).name if hasattr(keras.losses.get(fn_name), "name") \
+        else callable(losses.get(fn_name))
+
+
+KERAS_LOSS_CLASSES = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+                      "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
+                      "SparseCategoricalCrossentropy", "Huber", "KLDivergence", "Hinge", "SquaredHinge",
+                      "CategoricalHinge", "LogCosh", "Poisson", "CosineSimilarity", "BinaryFocalCrossentropy",
+                      "CategoricalFocalCrossentropy", "Dice", "Tversky", "Loss"]
+
+
+@pytest.mark.parametrize("cls_name", KERAS_LOSS_CLASSES)
+def test_signature_equals_keras(cls_name):
+    """Names, order and defaults of every argument: `BinaryCrossentropy(True)` is from_logits in both."""
+    import inspect
+    ours = inspect.signature(getattr(losses, cls_name))
+    theirs = inspect.signature(getattr(keras.losses, cls_name))
+    assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == \
+        [(p.name, p.default, p.kind) for p in theirs.parameters.values()]
+
+
+def test_positional_arguments_mean_what_they_mean_in_keras():
+    for cls_name, args in [("BinaryCrossentropy", (True, 0.1)), ("CategoricalCrossentropy", (True,)),
+                           ("SparseCategoricalCrossentropy", (True, 1)),
+                           ("BinaryFocalCrossentropy", (True, 0.4, 1.0, True)), ("Tversky", (0.2, 0.8))]:
+        assert getattr(losses, cls_name)(*args).get_config() == getattr(keras.losses, cls_name)(*args).get_config()
+    assert losses.Huber(0.3).options["delta"] == 0.3  # Keras's Huber config leaves delta out: ours keeps it
+    np.testing.assert_allclose(losses.BinaryCrossentropy(True)(BINARY, LOGITS),
+                               keras.losses.BinaryCrossentropy(True)(BINARY, LOGITS), rtol=1e-6)
+
+
+def test_sparse_categorical_crossentropy_axis():
+    """`axis` names the classes' axis. Keras 3.15 computes it only when that is the last axis (axis=2
+    here) and refuses another; kerasbook also takes another, as the same loss with the classes moved last."""
+    logits = RNG.normal(size=(N, 3, C)).astype("float32")
+    labels = RNG.integers(0, C, (N, 3))
+    for kwargs in ({}, {"ignore_class": 2}):
+        theirs = keras.losses.SparseCategoricalCrossentropy(from_logits=True, axis=2, **kwargs)
+        ours = losses.SparseCategoricalCrossentropy(from_logits=True, axis=2, **kwargs)
+        np.testing.assert_allclose(ours(labels, logits), theirs(labels, logits), rtol=1e-5)
+        classes_first = losses.SparseCategoricalCrossentropy(True, axis=1, **kwargs)(labels, logits.transpose(0, 2, 1))
+        np.testing.assert_allclose(classes_first, theirs(labels, logits), rtol=1e-5)
+    assert "axis" not in losses.SparseCategoricalCrossentropy(axis=1).get_config()  # as Keras's config

@@ -140,11 +140,19 @@ class History(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stops training as soon as the loss is NaN or infinite (reads the loss at every batch)."""
+    """Stops training as soon as the loss is NaN or infinite (reads the loss at every batch). With
+    `raise_error=True` it raises a RuntimeError there instead, so the failure cannot go unnoticed."""
+
+    def __init__(self, raise_error=False):
+        super().__init__()
+        self.raise_error = raise_error
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
+            if self.raise_error:
+                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {float(loss)}. "
+                                   "Terminating training immediately.")
             print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
 

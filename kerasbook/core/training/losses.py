@@ -119,6 +119,60 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return -jnp.sum(nn.normalize(y_true, axis) * nn.normalize(y_pred, axis), axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary crossentropy times `(1 - p_t) ** gamma`, where p_t is the probability given to the true
+    label: well-classified examples (p_t near 1) count little, so the rare hard ones drive training
+    (Lin et al., 2017). With `apply_class_balancing`, positives are also weighed by `alpha`,
+    negatives by `1 - alpha`. Mean over `axis`."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = jax.nn.sigmoid(y_pred)
+    crossentropy = nn.binary_crossentropy(y_true, y_pred)
+    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
+    focal = jnp.power(1.0 - p_t, gamma) * crossentropy
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal
+    return jnp.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Categorical crossentropy with each class's term times `alpha * (1 - p) ** gamma`: confident
+    right answers count little. One value per sample (summed over `axis`, the classes)."""
+    y_pred = jnp.asarray(y_pred)
+    y_true = jnp.asarray(y_true).astype(y_pred.dtype)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
+    if from_logits:
+        y_pred = jax.nn.softmax(y_pred, axis=axis)
+    probabilities = jnp.clip(y_pred / jnp.sum(y_pred, axis=axis, keepdims=True), 1e-7, 1.0 - 1e-7)
+    crossentropy = -y_true * jnp.log(probabilities)
+    return jnp.sum(alpha * jnp.power(1.0 - probabilities, gamma) * crossentropy, axis=axis)
+
+
+def dice(y_true, y_pred, axis=None):
+    """1 - the Dice coefficient `2 |A and B| / (|A| + |B|)`, with soft sets: the overlap of a
+    predicted mask with the true one (segmentation). `axis=None` pools everything into one value;
+    an axis tuple such as (1, 2, 3) gives one value per image."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    overlap = jnp.sum(y_true * y_pred, axis=axis)
+    return 1 - 2.0 * overlap / (jnp.sum(y_true, axis=axis) + jnp.sum(y_pred, axis=axis) + 1e-7)
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - the Tversky index `tp / (tp + alpha fp + beta fn)` (soft counts): Dice when alpha = beta =
+    0.5; a larger `beta` penalizes missed positives more, for small objects. As Keras counts them,
+    `fp` sums `y_true * (1 - y_pred)` and `fn` sums `y_pred * (1 - y_true)`."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    overlap = jnp.sum(y_true * y_pred, axis=axis)
+    fp = jnp.sum((1 - y_pred) * y_true, axis=axis)
+    fn = jnp.sum(y_pred * (1 - y_true), axis=axis)
+    return 1 - overlap / (overlap + alpha * fp + beta * fn + 1e-7)
+
+
 mse, mae, mape, msle = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
                         mean_squared_logarithmic_error)
 kld = kullback_leibler_divergence = kl_divergence
@@ -133,18 +187,19 @@ class Loss:
 
     `reduction`: "sum_over_batch_size" (the default: the mean over every loss value), "sum",
     "mean_with_sample_weight" (divide by the total sample weight), or None/"none" (per-sample values).
+    A built-in loss names its function in `fn` and keeps the function's keyword arguments in `options`.
     """
 
     fn = None
 
-    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}; expected one of "
                              f"{list(_REDUCTIONS)}.")
         self.reduction = reduction
         self.name = name or _snake(type(self).__name__)
         self.dtype = dtype or "float32"
-        self.options = options
+        self.options = {}
 
     def call(self, y_true, y_pred):
         """The unreduced loss, one value per sample (shape `y_pred.shape[:-1]`)."""
@@ -212,62 +267,155 @@ def _snake(name):
     return to_snake_case(name)
 
 
-def _loss_class(class_name, function, default_name=None, base=Loss, **defaults):
-    """A Loss subclass for `function`, taking its options (`defaults`) as keyword arguments."""
-    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
-        unknown = set(options) - set(defaults)
-        if unknown:
-            raise TypeError(f"{class_name}: unexpected arguments {sorted(unknown)}; it takes "
-                            f"{sorted(defaults) + ['reduction', 'name', 'dtype']}.")
-        Loss.__init__(self, reduction=reduction, name=name or default_name, dtype=dtype,
-                      **{**defaults, **options})
-
+def _loss_class(class_name, function, default_name=None):
+    """A Loss of `function`, which takes no options: `(reduction, name, dtype)`, as Keras's."""
     default_name = default_name or _snake(class_name)
-    return type(class_name, (base,), {"fn": staticmethod(function), "__init__": __init__,
+
+    def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None):
+        Loss.__init__(self, name=name, reduction=reduction, dtype=dtype)
+
+    return type(class_name, (Loss,), {"fn": staticmethod(function), "__init__": __init__,
                                       "__doc__": f"The `{function.__name__}` loss as an object."})
-
-
-class _IgnoreClassMask(Loss):
-    def _mask(self, y_true):
-        ignore_class = self.options.get("ignore_class")
-        if ignore_class is None:
-            return None
-        labels = jnp.squeeze(y_true, -1) if y_true.ndim > 1 and y_true.shape[-1] == 1 else y_true
-        return labels != ignore_class
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error)
 MeanAbsoluteError = _loss_class("MeanAbsoluteError", mean_absolute_error)
 MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError", mean_absolute_percentage_error)
 MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error)
-BinaryCrossentropy = _loss_class("BinaryCrossentropy", binary_crossentropy, from_logits=False,
-                                 label_smoothing=0.0, axis=-1)
-CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", categorical_crossentropy,
-                                      from_logits=False, label_smoothing=0.0, axis=-1)
-SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy",
-                                            sparse_categorical_crossentropy, base=_IgnoreClassMask,
-                                            from_logits=False, ignore_class=None)
-Huber = _loss_class("Huber", huber, default_name="huber_loss", delta=1.0)
 KLDivergence = _loss_class("KLDivergence", kl_divergence)
 Hinge = _loss_class("Hinge", hinge)
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge)
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge)
 LogCosh = _loss_class("LogCosh", log_cosh)
 Poisson = _loss_class("Poisson", poisson)
-CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, axis=-1)
+
+
+# Losses with options take them first, in Keras's order: `BinaryCrossentropy(True)` is from_logits.
+class BinaryCrossentropy(Loss):
+    """The `binary_crossentropy` loss as an object."""
+
+    fn = staticmethod(binary_crossentropy)
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis}
+
+
+class CategoricalCrossentropy(Loss):
+    """The `categorical_crossentropy` loss as an object."""
+
+    fn = staticmethod(categorical_crossentropy)
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="categorical_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis}
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """The `sparse_categorical_crossentropy` loss as an object. Labels equal to `ignore_class` are
+    left out of the mean."""
+
+    fn = staticmethod(sparse_categorical_crossentropy)
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
+                 name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"from_logits": from_logits, "ignore_class": ignore_class, "axis": axis}
+
+    def _mask(self, y_true):
+        ignore_class = self.options["ignore_class"]
+        if ignore_class is None:
+            return None
+        labels = jnp.squeeze(y_true, -1) if y_true.ndim > 1 and y_true.shape[-1] == 1 else y_true
+        return labels != ignore_class
+
+    def get_config(self):  # Keras leaves `axis` out of the config
+        return {"name": self.name, "reduction": self.reduction, "from_logits": self.options["from_logits"],
+                "ignore_class": self.options["ignore_class"]}
+
+
+class Huber(Loss):
+    """The `huber` loss as an object: quadratic within `delta` of the target, linear beyond."""
+
+    fn = staticmethod(huber)
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"delta": delta}
+
+
+class CosineSimilarity(Loss):
+    """The `cosine_similarity` loss as an object (-1 for the same direction)."""
+
+    fn = staticmethod(cosine_similarity)
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"axis": axis}
+
+
+class BinaryFocalCrossentropy(Loss):
+    """The `binary_focal_crossentropy` loss as an object: crossentropy that down-weights easy examples."""
+
+    fn = staticmethod(binary_focal_crossentropy)
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                 label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_focal_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
+                        "apply_class_balancing": apply_class_balancing, "alpha": alpha, "gamma": gamma}
+
+
+class CategoricalFocalCrossentropy(Loss):
+    """The `categorical_focal_crossentropy` loss as an object."""
+
+    fn = staticmethod(categorical_focal_crossentropy)
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"from_logits": from_logits, "label_smoothing": label_smoothing, "axis": axis,
+                        "alpha": alpha, "gamma": gamma}
+
+
+class Dice(Loss):
+    """The `dice` loss as an object (`axis=None`: one value for the whole batch)."""
+
+    fn = staticmethod(dice)
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"axis": axis}
+
+
+class Tversky(Loss):
+    """The `tversky` loss as an object."""
+
+    fn = staticmethod(tversky)
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None,
+                 dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.options = {"alpha": alpha, "beta": beta, "axis": axis}
+
 
 _FUNCTIONS = {fn.__name__: fn for fn in [
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, huber, kl_divergence, hinge, squared_hinge, categorical_hinge,
-    log_cosh, poisson, cosine_similarity]}
+    log_cosh, poisson, cosine_similarity, binary_focal_crossentropy, categorical_focal_crossentropy, dice,
+    tversky]}
 _FUNCTIONS.update({"mse": mean_squared_error, "mae": mean_absolute_error,
                    "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
                    "kld": kl_divergence, "logcosh": log_cosh, "huber_loss": huber})
 _CLASSES = {cls.__name__: cls for cls in [
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Huber, KLDivergence,
-    Hinge, SquaredHinge, CategoricalHinge, LogCosh, Poisson, CosineSimilarity]}
+    Hinge, SquaredHinge, CategoricalHinge, LogCosh, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy, Dice, Tversky]}
 _CLASS_OF_FUNCTION = {cls.fn: cls for cls in _CLASSES.values()}
 
 
@@ -299,9 +447,9 @@ def get(identifier):
 class LossFunctionWrapper(Loss):
     """A user's function of (y_true, y_pred) as a loss object."""
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **options):
-        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", "loss"), **options)
-        self._fn = fn
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **options):
+        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction, dtype=dtype)
+        self._fn, self.options = fn, options
 
     def call(self, y_true, y_pred):
         return self._fn(y_true, y_pred, **self.options)
