@@ -20,14 +20,23 @@ from kerasbook import distribution
 SCRIPTS = os.path.join(os.path.dirname(__file__), "scripts")
 
 
-def run_script(name, *args, devices=8, timeout=180):
-    """Run tests/scripts/<name> with `devices` CPU devices; its last line of output, as JSON."""
+def start_script(name, *args, devices=8):
+    """Start tests/scripts/<name> with `devices` CPU devices (several run at once on this machine's cores)."""
     env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}",
                JAX_PLATFORMS="cpu", KERAS_BACKEND="jax")
-    result = subprocess.run([sys.executable, os.path.join(SCRIPTS, name), *args], env=env,
-                            capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, os.path.join(SCRIPTS, name), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def result_of(process, timeout=240):
+    """The last line a started script printed, as JSON."""
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_script(name, *args, devices=8):
+    return result_of(start_script(name, *args, devices=devices))
 
 
 @pytest.fixture(autouse=True)
@@ -120,5 +129,152 @@ def test_model_parallel_takes_keras_arguments():
 # -- on 8 devices, against the real keras ---------------------------------------------------------
 
 def test_the_api_answers_as_keras_does_on_8_devices():
-    ours, theirs = run_script("distribution_api.py", "kerasbook"), run_script("distribution_api.py", "keras")
-    assert ours == theirs
+    ours, theirs = start_script("distribution_api.py", "kerasbook"), start_script("distribution_api.py", "keras")
+    assert result_of(ours) == result_of(theirs)
+
+
+# -- variables take their layouts; bad input ------------------------------------------------------
+
+def small_model(name="net"):
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="dense"),
+                             keras.layers.Dense(2, name="dense_1")], name=name)
+
+
+def one_device_model_parallel(**keys):
+    layout_map = distribution.LayoutMap(distribution.DeviceMesh((1, 1), ["batch", "model"]))
+    for key, axes in keys.items():
+        layout_map[key.replace("__", "/")] = axes
+    return distribution.ModelParallel(layout_map=layout_map)
+
+
+def test_variable_paths_are_keras_paths_and_variables_made_under_a_distribution_take_their_layouts():
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(2, name="dense_2")
+
+        def call(self, x):
+            return self.dense(x)
+
+    parallel = one_device_model_parallel(**{".*dense_2.*": ("model",)})
+    with parallel.scope():
+        model = keras.Sequential([keras.Input((3,)), Block(name="block")], name="seq")
+    kernel, bias = model.weights
+    assert (kernel.path, bias.path) == ("seq/block/dense_2/kernel", "seq/block/dense_2/bias")
+    assert kernel._layout is parallel.layout_map[".*dense_2.*"]
+    assert kernel.value.sharding.is_equivalent_to(kernel._layout.backend_layout, 2)  # placed when computed
+    outside = keras.layers.Dense(2)
+    outside.build((None, 3))
+    assert outside.kernel._layout is None  # made with no distribution: JAX's default device
+
+
+def test_a_model_built_before_the_distribution_keeps_its_layout_and_fit_says_what_to_do():
+    model = small_model()
+    model.compile(optimizer="sgd", loss="mse")
+    distribution.set_distribution(distribution.DataParallel())
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    with pytest.raises(ValueError) as raised:
+        model.fit(x, y, verbose=0)
+    message = str(raised.value)
+    assert message.startswith('Model "net" was built before the current distribution (DataParallel on '
+                              "the mesh (1,)) was set: its variables (4 of them: 'net/dense/kernel', "
+                              "'net/dense/bias', 'net/dense_1/kernel', ...) keep the layout they were "
+                              "created with, on one device, as in Keras")
+    assert "inside `with distribution.scope():`" in message and "set_weights(weights)" in message
+    with pytest.raises(ValueError, match="was built before the current distribution"):
+        model.predict(x, verbose=0)
+    with distribution.distribution().scope():  # built again under it: the weights carried over
+        rebuilt = small_model("rebuilt")
+        rebuilt.set_weights(model.get_weights())
+        rebuilt.compile(optimizer="sgd", loss="mse")
+        rebuilt.fit(x, y, verbose=0)
+
+
+def test_a_layout_map_key_that_matches_no_variable_is_reported_with_the_keys_that_did():
+    parallel = one_device_model_parallel(**{".*dense.*kernal": (None, "model"), ".*dense.*bias": ("model",),
+                                            "net__dense_1__output": ("batch", None)})
+    with parallel.scope():
+        model = small_model()
+        model.compile(optimizer="sgd", loss="mse")
+        with pytest.warns(UserWarning) as warned:
+            model.fit(np.ones((4, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+    message = str(warned[0].message)
+    assert message.startswith("LayoutMap key '.*dense.*kernal' matched no variable of model \"net\"; the "
+                              "keys that matched (variables each): '.*dense.*bias' (2).")
+    assert "net/dense/kernel, net/dense/bias, net/dense_1/kernel" in message
+    assert warned[0].filename == __file__  # points at the fit that used the map
+
+
+def test_output_keys_lay_out_a_layers_output_at_the_path_keras_asks_for():
+    """Keras asks the distribution for "<layer path>/output" after each layer's call; the paths it
+    asks for, recorded in both for one Sequential model with a layer inside a layer."""
+    import keras as real
+    asked = {}
+    for library in (keras, real):
+        class Recording(library.distribution.ModelParallel):
+            def get_tensor_layout(self, path):
+                asked.setdefault(library.__name__, set()).add(path)
+                return super().get_tensor_layout(path)
+
+        class Block(library.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.inner = library.layers.Dense(2, name="inner")
+
+            def call(self, x):
+                return self.inner(x)
+
+        mesh = library.distribution.DeviceMesh((1, 1), ["batch", "model"])
+        layout_map = library.distribution.LayoutMap(mesh)
+        layout_map["seq/first/output"] = ("batch", "model")
+        with Recording(layout_map=layout_map).scope():
+            model = library.Sequential([library.Input((3,)), library.layers.Dense(4, name="first"),
+                                        Block(name="block")], name="seq")
+            model.predict(np.ones((2, 3), "float32"), verbose=0)
+    expected = {"seq/first/output", "seq/block/output", "seq/block/inner/output"}
+    assert asked["keras"] == expected
+    assert asked["kerasbook"] - {"seq/output"} == expected  # kerasbook asks for the model's own call too
+
+
+# -- fit on 8 devices, and in two processes, against one device ------------------------------------
+
+RESULTS = ("initial", "loss", "val_loss", "evaluate", "prediction")
+
+
+def assert_same_training(found, expected):
+    for key in RESULTS:
+        np.testing.assert_allclose(found[key], expected[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_data_and_model_parallel_on_a_2x4_mesh_give_the_losses_of_one_device():
+    found = run_script("fit_losses.py", "none", "data", "model")
+    one, data, model = found["none"], found["data"], found["model"]
+    assert found["devices"] == 8 and one["batch_on"] == 1  # nothing distributed unless asked, as in Keras
+    assert_same_training(data, one)
+    assert_same_training(model, one)
+    assert data["batch_on"] == model["batch_on"] == 8
+    assert set(data["variables"].values()) == {"P(None, None) on 8", "P(None,) on 8"}
+    assert model["variables"] == {f"net/{layer}/{weight}": spec for layer in ("dense", "dense_1", "dense_2")
+                                  for weight, spec in (("kernel", "P(None, 'model') on 8"),
+                                                       ("bias", "P('model',) on 8"))}
+    # the optimizer's slots are cut as their variables are
+    assert model["slots"] == {"adam/net_dense_kernel_momentum": "P(None, 'model') on 8",
+                              "adam/net_dense_kernel_velocity": "P(None, 'model') on 8"}
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
+
+
+def test_two_processes_joined_by_jax_distributed_fit_as_one_process():
+    port = str(free_port())
+    alone = start_script("fit_losses.py", "none", devices=1)
+    first, second = (start_script("two_processes.py", str(i), port, devices=1) for i in (0, 1))
+    first, second, alone = result_of(first), result_of(second), result_of(alone)["none"]
+    assert (first["process"], second["process"], first["processes"]) == (0, 1, 2)
+    assert (first["devices"], first["local_devices"], first["batch_on"]) == (2, 1, 2)  # one batch, two processes
+    assert_same_training(first, alone)
+    assert_same_training(second, alone)

@@ -1,22 +1,71 @@
-"""Prints the per-epoch losses of a small fit as JSON; run with different XLA device counts."""
+"""Prints, as JSON, a small fit under each keras.distribution asked for: its losses, evaluate's
+loss, predictions, where a batch goes and each variable's sharding. Run with several CPU devices:
+
+    XLA_FLAGS=--xla_force_host_platform_device_count=8 python fit_losses.py none data model
+
+"none": no distribution (one device, as in Keras 3); "data": DataParallel over every device;
+"model": ModelParallel on a (2, n/2) mesh of ("batch", "model"), Dense kernels cut along "model".
+"""
 
 import json
+import sys
 
 import jax
 import numpy as np
 
 import kerasbook as keras
 from kerasbook import layers
+from kerasbook.core.training import distribution as placement
 
-keras.utils.set_random_seed(3)
-rng = np.random.default_rng(0)
-x = rng.normal(size=(96, 12)).astype("float32")
-y = rng.integers(0, 4, size=(96,))
-model = keras.Sequential([keras.Input((12,)), layers.Dense(16, activation="relu"), layers.Dense(4)])
-model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-              metrics=["accuracy"])
-history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-placed = model._place_one(x[:16])  # how fit lays out a batch
-print(json.dumps({"devices": jax.device_count(), "batch_on": len(getattr(placed, "devices", lambda: [None])()),
-                  "loss": history.history["loss"],
-                  "prediction": model.predict(x[:4], verbose=0).tolist()}))
+distribution = keras.distribution
+
+
+def make_distribution(kind):
+    if kind == "none":
+        return None
+    if kind == "data":
+        return distribution.DataParallel()
+    count = distribution.get_device_count()
+    mesh = distribution.DeviceMesh((2, count // 2), ["batch", "model"])
+    layout_map = distribution.LayoutMap(mesh)
+    layout_map[".*dense.*kernel"] = (None, "model")
+    layout_map[".*dense.*bias"] = ("model",)
+    return distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
+
+
+def fit(kind):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 12)).astype("float32")
+    y = rng.integers(0, 4, size=(96,))
+    distribution.set_distribution(make_distribution(kind))
+    keras.utils.set_random_seed(3)
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((12,)), layers.Dense(16, activation="relu"), layers.Dense(8),
+                              layers.Dense(4)], name="net")
+    initial = [float(np.abs(w).sum()) for w in model.get_weights()]
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    # 96 = 5 batches of 16 and one of 16; validation 40 = 2 of 16 and one of 8 (replicated on 8 devices)
+    history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0,
+                        validation_data=(x[:40], y[:40]))
+    batch = placement.place_batch(x[:16])
+    return {
+        "initial": initial, "loss": history.history["loss"], "val_loss": history.history["val_loss"],
+        "evaluate": model.evaluate(x, y, batch_size=32, verbose=0),
+        "prediction": model.predict(x[:24], batch_size=8, verbose=0).tolist(),
+        "batch_on": len(getattr(batch, "sharding", None).device_set) if hasattr(batch, "sharding") else 1,
+        "variables": {v.path: _sharding(v.value) for v in model.weights},
+        "slots": {v.path: _sharding(v.value) for v in model.optimizer.variables[2:4]},
+    }
+
+
+def _sharding(array):
+    """'P(None, model) on 8' or 'one device'."""
+    sharding = array.sharding
+    if isinstance(sharding, jax.sharding.NamedSharding):
+        return f"{sharding.spec} on {len(sharding.device_set)}"
+    return "one device"
+
+
+if __name__ == "__main__":
+    print(json.dumps({"devices": jax.device_count(), **{kind: fit(kind) for kind in sys.argv[1:]}}))

@@ -48,6 +48,15 @@ class LayoutMap(collections.abc.MutableMapping):
             return [path]
         return [pattern for pattern in self._layout_map if re.fullmatch(pattern, path)]
 
+    def matches(self, paths):
+        """{key: [the paths it matches]} for every key, in order: which variables each key lays out
+        (an empty list: a key that lays out none of them, often a typo or a renamed layer)."""
+        found = {key: [] for key in self._layout_map}
+        for path in paths:
+            for key in self.matching_keys(path):
+                found[key].append(path)
+        return found
+
     def __setitem__(self, key, layout):
         if key in self._layout_map:
             raise ValueError(f"{key} already exist in the LayoutMap with value {self._layout_map[key]}. "

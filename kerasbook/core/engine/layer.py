@@ -21,7 +21,9 @@ import numpy as np
 
 from kerasbook.core import tree
 
-from kerasbook.core.engine import call_context, call_trace, masks, naming, state, symbolic, tracking
+from kerasbook.core.distribution import distributions
+from kerasbook.core.distribution.layout import distribute_tensor
+from kerasbook.core.engine import call_context, call_trace, masks, naming, paths, state, symbolic, tracking
 from kerasbook.core.engine.input_spec import check_input
 from kerasbook.core.engine.node import Node
 from kerasbook.core.engine.operation import Operation
@@ -37,6 +39,7 @@ _ENGINE_ATTRS = frozenset({
     "activity_regularizer", "_init_args", "_call_signature", "_declared_input_shape", "_build_input_shape", "_observers",
     "_traced_output_shape", "_jit_cache", "_inputs_struct", "_outputs_struct", "inputs", "outputs",
     "_nodes", "_graph_layers", "_node_depths", "_tracking_cache", "_sequence", "_input_layer", "optimizer", "compiled", "history",
+    "_parent_path",
 })
 
 
@@ -129,10 +132,10 @@ class Layer(Operation):
         dtype = standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
-        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
-                            name=name or "variable", path=f"{self.name}/{name or 'variable'}",
-                            regularizer=regularizers.get(regularizer),
-                            constraint=constraints.get(constraint))
+        with paths.layer_scope(self):  # the path: "block/dense_2/kernel", as Keras writes it
+            variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
+                                name=name or "variable", regularizer=regularizers.get(regularizer),
+                                constraint=constraints.get(constraint))
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
         tracking.changed()
         return variable
@@ -282,10 +285,11 @@ class Layer(Operation):
         user_kwargs = dict(kwargs)  # what a node records: not the masks and flags filled in below
         training = kwargs.get("training")  # given to this call: reaches nested layers either way
         kwargs, previous_mask = self._resolve_training_and_mask(args, kwargs)     # 2
-        self._check_and_build(args)                                               # 3
-        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
-            return self._record_symbolic_call(args, kwargs, user_kwargs, previous_mask)  # 4
-        return self._compute(args, kwargs, training, previous_mask)               # 5
+        with paths.layer_scope(self):  # weights made from here on: ".../<this layer>/kernel"
+            self._check_and_build(args)                                           # 3
+            if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+                return self._record_symbolic_call(args, kwargs, user_kwargs, previous_mask)  # 4
+            return self._compute(args, kwargs, training, previous_mask)           # 5
 
     def _resolve_training_and_mask(self, args, kwargs):
         """`(kwargs, previous_mask)`: `training` given only if `call` takes it (from an outer call when
@@ -328,7 +332,7 @@ class Layer(Operation):
             self._clear_losses()
         traced = call_trace.begin(self, args)  # None unless a call is being traced (GraphView)
         with call_context.enter(training):
-            outputs = self.call(*args, **kwargs)
+            outputs = _laid_out(self.call(*args, **kwargs))
             if self.activity_regularizer is not None:
                 self._add_activity_losses(outputs)
         call_trace.end(traced, outputs)
@@ -454,10 +458,21 @@ def _check_values_for(layer, argument, values, variables):
             f"{len(values)}, but expected {len(variables)} variables.")
 
 
+def _laid_out(outputs):
+    """A layer's outputs in the layout the current distribution gives "<layer path>/output" (a
+    `LayoutMap` key), else as they are."""
+    current = distributions.distribution()
+    layout = current.get_tensor_layout(paths.current_path() + "/output") if current is not None else None
+    if layout is None:
+        return outputs
+    return tree.map_structure(lambda x: distribute_tensor(x, layout), outputs)
+
+
 def _marks_built(build):
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
-        result = build(self, *args, **kwargs)
+        with paths.layer_scope(self):
+            result = build(self, *args, **kwargs)
         if args and getattr(self, "_build_input_shape", None) is None:
             object.__setattr__(self, "_build_input_shape", args[0])
         self.built = True

@@ -11,13 +11,19 @@ details make it fit JAX:
 The initial value is computed lazily, on first read: building a 300-layer model only records shapes,
 and the random numbers are drawn when they are first needed, from a seed fixed at creation time so that
 results do not depend on when they are drawn.
+
+Under a `keras.distribution` a variable takes its layout when it is created (`_layout`, a
+`TensorLayout` on the distribution's mesh, found from its `path`), and its value is placed so
+(`jax.device_put` with the layout's `NamedSharding`) when it is computed or assigned.
 """
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core.engine import state
+from kerasbook.core.distribution import distributions
+from kerasbook.core.distribution.layout import distribute_tensor
+from kerasbook.core.engine import paths, state
 
 
 _KNOWN_DTYPES = frozenset({"float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
@@ -55,9 +61,9 @@ class Variable:
     """A layer's weight: `value`, `assign`, `assign_add`, `numpy()`, `shape`, `dtype`, `name`, `trainable`."""
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, regularizer=None,
-                 constraint=None, path=None):
+                 constraint=None, path=None, layout=None):
         self.name = name or "variable"
-        self.path = path or self.name
+        self.path = path or paths.path_of(self.name)
         self.trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint
@@ -72,12 +78,14 @@ class Variable:
             from kerasbook.core import random
             self._initializer = random.deferred(lambda: initializer(self.shape, dtype=self.dtype))
             self._value = None
+            self._layout = _layout_for(self, layout)
         else:
             value = _to_array(initializer, None if dtype is None else standardize_dtype(dtype))
             self.shape = tuple(value.shape)
             self.dtype = standardize_dtype(value.dtype)
             self._initializer = None
-            self._value = value
+            self._layout = _layout_for(self, layout)
+            self._value = self._placed(value)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -94,9 +102,13 @@ class Variable:
     def _stored_value(self):
         if self._value is None:  # first read: run the initializer now
             with jax.ensure_compile_time_eval():  # a concrete array, even if first read inside a trace
-                self._value = _to_array(self._initializer(), self.dtype)
+                self._value = self._placed(_to_array(self._initializer(), self.dtype))
             self._initializer = None
         return self._value
+
+    def _placed(self, value):
+        """`value` on the devices of this variable's layout (as it is, without a distribution)."""
+        return value if self._layout is None else distribute_tensor(value, self._layout)
 
     def numpy(self):
         return np.asarray(self.value)
@@ -117,7 +129,7 @@ class Variable:
         if scope is not None:
             scope.assign(self, value)
         else:
-            self._value = value
+            self._value = self._placed(value)
             self._initializer = None
         return value
 
@@ -190,6 +202,15 @@ def _to_array(value, dtype):
     if isinstance(value, Variable):
         return _to_array(value.value, dtype)
     return jax.device_put(np.asarray(value, dtype=dtype))  # jnp.asarray would compile a copy
+
+
+def _layout_for(variable, layout):
+    """The layout given, else the current distribution's for this variable (None without one)."""
+    variable._layout = layout
+    current = distributions.distribution()
+    if layout is None and current is not None:
+        return current.get_variable_layout(variable)
+    return layout
 
 
 def materialize(variables):

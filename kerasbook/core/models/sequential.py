@@ -10,7 +10,7 @@ one call of each layer, so every layer has one `output`, and the model has `inpu
 
 from kerasbook.core import tree
 
-from kerasbook.core.engine import tracking
+from kerasbook.core.engine import paths, tracking
 from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers.input_layer import InputLayer
 from kerasbook.core.models.functional import Functional
@@ -116,9 +116,10 @@ class Sequential(Functional):
         x = self._input_layer.output
         called = []
         try:
-            for layer in self._sequence:
-                x = layer(x)
-                called.append(layer)
+            with paths.layer_scope(self):  # its layers' weights are "sequential/dense/kernel", as in Keras
+                for layer in self._sequence:
+                    x = layer(x)
+                    called.append(layer)
         except Exception:  # undo the calls made, so that each layer keeps one node once the model builds
             for layer in called:
                 _forget(layer._inbound_nodes[-1])
@@ -127,7 +128,8 @@ class Sequential(Functional):
         self._notify("build")
 
     def _extend_graph(self, layer):
-        output = layer(self.outputs[0])
+        with paths.layer_scope(self):
+            output = layer(self.outputs[0])
         self._set_graph(self.inputs[0], output)
 
     @property

@@ -32,8 +32,11 @@ class CompiledStep:
     # for one step an epoch that runs 2-3x slower.
     _QUICK = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
 
-    def __init__(self, fn, donate=False):
-        self.jitted = jax.jit(fn, donate_argnums=0 if donate else ())
+    def __init__(self, fn, donate=False, layout=None):
+        # `layout` (training/distribution.py's StepLayout): the shardings of the state and batches
+        # under a keras.distribution; the step returns its state laid out as it came in.
+        self.layout = layout
+        self.jitted = jax.jit(fn, donate_argnums=0 if donate else (), **(layout.jit_options() if layout else {}))
         self.donate = donate
         self.ahead = {}
 
@@ -44,6 +47,8 @@ class CompiledStep:
         if key in self.ahead:
             return
         values_spec = tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups)
+        if self.layout is not None:  # compiled for the layouts the values and batches will have
+            values_spec, batch_spec = self.layout.values_spec(groups), self.layout.batch_spec(batch_spec)
         options = self._QUICK if once_per_epoch else None
         if trace_here:
             lowered = self.jitted.lower(values_spec, batch_spec)

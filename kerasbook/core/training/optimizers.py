@@ -126,7 +126,8 @@ class Optimizer:
                 for field, slot_name in group:
                     name = f"{variable.path.replace('/', '_')}_{slot_name}"
                     slot = Variable(np.full(variable.shape, self._slot_initial(field), variable.dtype),
-                                    trainable=False, name=name, path=f"{self.name}/{name}")
+                                    trainable=False, name=name, path=f"{self.name}/{name}",
+                                    layout=variable._layout)  # cut as its variable is (keras.distribution)
                     self._slots[(field, id(variable))] = slot
                     self._slot_variables.append(slot)
         if not self.built:

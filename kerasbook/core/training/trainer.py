@@ -11,9 +11,10 @@ metrics with `compute_metrics`; `test_step` and `predict_step` are the same with
 model may override any of them, or only `compute_loss`, `compute_metrics` or `metrics`: `fit`
 compiles whichever step the model has (compiled_steps.py). Between steps the values stay on the
 device as JAX arrays; the step donates them (XLA updates them in place), and they are written back
-into the `Variable`s at the end of each epoch, so Python does almost nothing per step. With several
-JAX devices the batch is split across them (`jax.sharding`, a mesh over the batch axis) and the
-values are replicated.
+into the `Variable`s at the end of each epoch, so Python does almost nothing per step. Under a
+`keras.distribution` each batch is placed with the distribution's data layout and the steps are
+compiled for the variables' layouts (training/distribution.py); without one, everything runs on
+JAX's default device, as in Keras 3.
 """
 
 import functools
@@ -27,6 +28,7 @@ from kerasbook.core import tree
 
 from kerasbook.core.engine import state, tracking, variables
 from kerasbook.core.training import data as data_lib
+from kerasbook.core.training import distribution as distribution_lib
 from kerasbook.core.training import divergence, fit_arguments
 from kerasbook.core.training.compile_utils import CompileLoss, CompileMetrics
 from kerasbook.core.training.compiled_steps import CompiledStep, batch_spec, check_step_signature, checked_step
@@ -248,7 +250,8 @@ class Trainer:
     def _step_inputs(cls, groups):
         """Copies of the values, for the train step to consume: it donates its inputs, so XLA
         updates weights and optimizer state in place, and the variables keep their own arrays."""
-        return jax.device_put(cls._values(groups), may_alias=False)  # a copy, without compiling one
+        values = cls._values(groups)  # copied without compiling a copy; in their own layouts
+        return jax.device_put(values, distribution_lib.own_shardings(values), may_alias=False)
 
     @staticmethod
     def _write_back(groups, values):
@@ -264,11 +267,14 @@ class Trainer:
     def _step(self, kind, groups):
         """`train_step`, `test_step` or `predict_step` (the model's own, or an override) compiled,
         kept while the variables stay the same."""
-        key = (kind, tuple(id(v) for group in groups for v in group))
+        distribution_lib.check_model(self)
+        dist = distribution_lib.current()
+        key = (kind, tuple(id(v) for group in groups for v in group), id(dist))
         fn = self._step_cache.get(key)
         if fn is None:
             check_step_signature(self, kind)
-            fn = self._step_cache[key] = CompiledStep(checked_step(self, kind, groups), donate=kind == "train")
+            fn = self._step_cache[key] = CompiledStep(checked_step(self, kind, groups), donate=kind == "train",
+                                                      layout=distribution_lib.StepLayout(groups, dist, kind))
         return fn
 
     # -- fit -----------------------------------------------------------------------------------
@@ -433,7 +439,7 @@ class Trainer:
         callback_list.on_predict_end({})
         # Results come to the host once, at the end: meanwhile the device computes batch i while
         # Python slices batch i + 1.
-        flat = [np.concatenate([np.asarray(o) for o in parts]) for parts in
+        flat = [np.concatenate([distribution_lib.to_host(o) for o in parts]) for parts in
                 zip(*[tree.flatten(o) for o in outputs])]
         return tree.pack_sequence_as(outputs[0], flat)
 
@@ -441,6 +447,7 @@ class Trainer:
         """batch -> outputs: `predict_step` compiled, the weights read once rather than at every batch.
         Without an override, the model's own compiled inference call (`model(x)` shares it)."""
         groups = self._state_variables("predict")
+        distribution_lib.check_model(self)
         values = self._values(groups)
         if type(self).predict_step is Trainer.predict_step:
             call = self._compiled_call(False, groups)
@@ -538,16 +545,8 @@ class Trainer:
         self._compile_metrics.build(y, specs, self._compile_loss.losses)
 
     def _place(self, batch):
-        if jax.device_count() == 1:
-            return batch
-        return tree.map_structure(self._place_one, batch)
-
-    def _place_one(self, array):
-        """On one device: as is. On several: split along the batch axis (data parallelism)."""
-        if array is None or jax.device_count() == 1:
-            return array
-        from kerasbook.core.training import distribution
-        return distribution.shard_batch(array)
+        """A batch laid out by the current keras.distribution (as it is without one)."""
+        return distribution_lib.place_batch(batch)
 
 
 def _verbosity(verbose, callbacks=()):

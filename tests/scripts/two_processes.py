@@ -1,0 +1,24 @@
+"""One of two processes joined by keras.distribution.initialize (jax.distributed, gloo between CPU
+processes), running fit_losses.py's fit under DataParallel over the devices of both. Prints its
+results as JSON (process 0's and 1's must agree with each other and with one process alone).
+
+    python two_processes.py <process_id> <coordinator port>
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import kerasbook as keras  # noqa: E402
+
+process_id, port = int(sys.argv[1]), sys.argv[2]
+keras.distribution.initialize(f"localhost:{port}", num_processes=2, process_id=process_id)
+
+import jax  # noqa: E402
+from fit_losses import fit  # noqa: E402
+
+results = fit("data")
+print(json.dumps({"process": jax.process_index(), "processes": jax.process_count(),
+                  "devices": jax.device_count(), "local_devices": jax.local_device_count(), **results}))
