@@ -179,3 +179,22 @@ def test_the_sharding_magic_shows_a_view(capsys):
         shell.run_line_magic("unload_ext", "kerasbook")
         shell.user_ns.pop("tiny", None)
     assert "sharding" not in shell.magics_manager.magics["line"]
+
+
+def test_the_view_lets_the_model_go_and_close_removes_its_observers():
+    import gc
+    import weakref
+    from kerasbook.widgets import observer_count
+    model = make_model()
+    view = ShardingView(model)
+    assert observer_count(model) == len(model._flatten_layers())
+    view.close()
+    assert observer_count(model) == 0
+    view = ShardingView(model)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+    view.refresh()
+    assert view.svg == "" and view.note == 'Model "small" no longer exists.'
+    view.close()

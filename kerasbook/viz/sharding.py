@@ -371,17 +371,21 @@ def layout_text(layout):
 
 
 def devices_html(layout):
-    """A table, one row per device: its place on the mesh, its bytes, and every piece it holds."""
+    """A table, one row per device: its place on the mesh, its bytes, and every piece it holds.
+    Alignment is written on the cells: untrusted notebooks drop `<style>`, and JupyterLab right-aligns
+    table cells by default."""
+    top = "vertical-align:top;text-align:left"
     rows = []
     for device in layout.devices:
         where = ", ".join(f"{k}={i}" for k, i in layout.coordinates(device).items())
         held = "<br>".join(f"{html.escape(layout.variables[i].path)}{html.escape(p.index)} "
                            f"{html.escape(str(p.shape))}" for i, p in layout.held_by(device)) or "nothing"
-        rows.append(f"<tr><td>{device}</td><td>{html.escape(where)}</td>"
-                    f'<td style="text-align:right">{readable_size(layout.bytes_on(device))}</td>'
-                    f'<td style="font-family:monospace">{held}</td></tr>')
-    head = "<tr><th>device</th><th>mesh position</th><th>bytes</th><th>holds</th></tr>"
-    return f'<table class="kb-sv-devices"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+        rows.append(f'<tr><td style="{top}">{device}</td><td style="{top}">{html.escape(where)}</td>'
+                    f'<td style="vertical-align:top;text-align:right">{readable_size(layout.bytes_on(device))}</td>'
+                    f'<td style="{top};font-family:monospace">{held}</td></tr>')
+    head = "".join(f'<th style="text-align:left">{h}</th>' for h in ("device", "mesh position", "bytes", "holds"))
+    return (f'<table class="kb-sv-devices"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 # -- the picture ------------------------------------------------------------------------------------
