@@ -33,7 +33,7 @@ from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softm
 from kerasbook.core.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
                                                  Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                                  RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
-                                                 IntegerLookup, StringLookup, TextVectorization)
+                                                 IntegerLookup, StringLookup, TextVectorization, HashedCrossing)
 from kerasbook.core.layers.attention import AdditiveAttention, Attention
 from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
 

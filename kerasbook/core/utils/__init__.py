@@ -8,6 +8,7 @@
 - `dataset_from_directory.py` image_ and text_dataset_from_directory (a PyDataset of files;
   directory_index.py: which files, labels and order; resampling.py: resizing in NumPy)
 - `split_dataset.py` split_dataset; `progbar.py` Progbar (fit's progress line, for your own loops)
+- `feature_space.py` FeatureSpace: a table of mixed columns encoded as one vector (on NumPy)
 - saving's names (custom_object_scope, serialize_keras_object, ...), as Keras re-exports them here
 - cached downloads (`kerasbook/core/utils_files.py`)
 
@@ -22,6 +23,7 @@ from kerasbook.core.saving.serialization import (CustomObjectScope, custom_objec
 from kerasbook.core.utils.images import array_to_img, img_to_array, load_img, save_img
 from kerasbook.core.utils.keras_tensors import get_source_inputs, is_keras_tensor
 from kerasbook.core.utils.numerical import normalize, to_categorical
+from kerasbook.core.utils.feature_space import FeatureSpace
 from kerasbook.core.utils.dataset_from_directory import image_dataset_from_directory, text_dataset_from_directory
 from kerasbook.core.utils.progbar import Progbar
 from kerasbook.core.utils.py_dataset import PyDataset, Sequence
