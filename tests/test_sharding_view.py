@@ -101,6 +101,17 @@ def test_batch_split_and_fallbacks(mesh_run):
     assert "ffn_up/kernel[:, :]" in page
 
 
+def test_with_keras_distribution_a_model_made_before_is_marked(mesh_run):
+    late, early = mesh_run["api"]["late"], mesh_run["api"]["early"]
+    assert late["batch"] == early["batch"] == "batch"  # ModelParallel's default: the first mesh axis
+    assert late["dense_in/kernel"] == ["key '.*dense.*kernel'", False]
+    assert late["dense_in/bias"] == ["replicated: no LayoutMap key matched; closest '.*dense.*kernel' "
+                                     "('kernel' not in the path)", False]
+    assert early["dense_in/kernel"] == [
+        "not on the mesh: on device 0 only (key '.*dense.*kernel' asks (None, 'model')); made before the "
+        "distribution was set? Make the model again under it", True]
+
+
 # -- in this process (one device) --------------------------------------------------------------------
 
 def make_model():

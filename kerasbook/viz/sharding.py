@@ -99,7 +99,7 @@ class Layout:
     variables: list
     batch_axis: str | None = None
     has_layout_map: bool = False
-    on_mesh: bool = True
+    distributed: bool = False  # a distribution was given or set: its mesh is where weights belong
     unused_keys: tuple = ()  # LayoutMap keys for variables that matched none (a layer renamed?)
 
     @property
@@ -156,7 +156,7 @@ def describe(model, distribution=None, layout_map=None, batch_dim_name=None):
     placements = [_placement(variable, array, layout_map) for variable, array in zip(variables, arrays)]
     rows = sizes[0] if len(sizes) > 1 else _wrapped_rows(sizes[0])
     return Layout(model.name, names, sizes, ids.reshape(rows, -1), placements, batch_dim_name,
-                  layout_map is not None, mesh is not None, _unused_keys(layout_map, placements))
+                  layout_map is not None, distribution is not None, _unused_keys(layout_map, placements))
 
 
 def _wrapped_rows(count):
@@ -294,7 +294,10 @@ def status_text(variable, layout):
     """What placed the variable: its key, or why it is replicated."""
     if variable.spec is None:
         where = ", ".join(f"device {p.device}" for p in variable.pieces)
-        return f"not on the mesh: on {where} only"
+        asked = f" (key {variable.key!r} asks {spec_text(variable.asked)})" if variable.key else ""
+        later = "; made before the distribution was set? Make the model again under it" \
+            if layout.distributed else ""
+        return f"not on the mesh: on {where} only{asked}{later}"
     if variable.several:
         return f"several keys match ({', '.join(map(repr, variable.several))}): Keras refuses this"
     if variable.key is not None:
@@ -309,6 +312,14 @@ def status_text(variable, layout):
         hint = f" ({', '.join(map(repr, variable.missing))} not in the path)"
     closest = f"; closest {variable.closest!r}{hint}" if variable.closest else "; none is close"
     return f"replicated: no LayoutMap key matched{closest}"
+
+
+def misplaced(variable, layout):
+    """True for a variable that does not lie as the distribution says: off its mesh, or not as its
+    key asks (made before the distribution was set: Keras keeps a variable's layout)."""
+    if variable.spec is None:
+        return layout.distributed
+    return bool(variable.asked) and tuple(variable.asked) != tuple(variable.spec)
 
 
 def unmatched(variable, layout):
@@ -564,7 +575,7 @@ def _table(layout, top):
 
 def _variable_row(layout, index, variable, xs, widths, thumb_x, y):
     status = status_text(variable, layout)
-    warn = unmatched(variable, layout) or bool(variable.several)
+    warn = unmatched(variable, layout) or misplaced(variable, layout) or bool(variable.several)
     parts = [f'<g class="kb-sv-var{" kb-sv-warned" if warn else ""}" data-var="{index}">',
              f'<rect class="kb-sv-hit" x="10" y="{y}" width="{xs[-1] - 10}" height="{ROW_H}" fill-opacity="0"/>',
              f'<rect x="12" y="{y + 6}" width="12" height="12" fill="{layout.colour(variable)}"/>',

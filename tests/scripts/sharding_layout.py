@@ -47,6 +47,28 @@ for variable in model.variables:
 
 view = ShardingView(model, layout_map=LAYOUT_MAP, batch_dim_name="batch")
 layout = view.layout
+
+
+# The same through keras.distribution: a model made before set_distribution keeps its layout (one
+# device), one made after takes the LayoutMap's.
+def mlp(name):
+    inputs = keras.Input((16,))
+    return keras.Model(inputs, layers.Dense(8, name="dense_in")(inputs), name=name)
+
+
+early = mlp("early")
+early.variables[0].value  # read: its value now lives on a device
+api_mesh = keras.distribution.DeviceMesh((2, 4), ["batch", "model"])
+api_map = keras.distribution.LayoutMap(api_mesh)
+api_map[".*dense.*kernel"] = (None, "model")
+keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=api_map))
+late = mlp("late")
+statuses = {}
+for made in (early, late):
+    made_layout = ShardingView(made).layout
+    statuses[made.name] = {v.path: [sharding.status_text(v, made_layout), sharding.misplaced(v, made_layout)]
+                           for v in made_layout.variables}
+    statuses[made.name]["batch"] = made_layout.batch_axis
 print(json.dumps({
     "paths": [v.path for v in model.variables],
     "nbytes": {v.path: int(v.value.nbytes) for v in model.variables},
@@ -61,4 +83,5 @@ print(json.dumps({
     "text_again": view.fallback_text(),
     "html": view.fallback_html(),
     "devices": view.devices,
+    "api": statuses,
 }))
