@@ -112,6 +112,15 @@ def test_with_keras_distribution_a_model_made_before_is_marked(mesh_run):
         "distribution was set? Make the model again under it", True]
 
 
+def test_the_optimizer_state_is_shown_when_asked(mesh_run):
+    rows = mesh_run["optimizer"]
+    assert rows["shown"] == rows["reported"]  # weights and Adam's slots, as JAX reports them
+    momentum = next(p for p in rows["specs"] if p.endswith("dense_in_kernel_momentum"))
+    assert rows["specs"][momentum] == [None, "model"] and rows["status"][momentum] == (
+        "optimizer state: cut as its weight is")
+    assert rows["totals"].startswith("Weights and optimizer state: ")
+
+
 # -- in this process (one device) --------------------------------------------------------------------
 
 def make_model():

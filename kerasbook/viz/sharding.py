@@ -27,6 +27,7 @@ import difflib
 import html
 import re
 
+import jax
 import numpy as np
 
 from kerasbook.core import distribution as distribution_lib
@@ -67,6 +68,7 @@ class Placement:
     closest: str | None = None
     missing: tuple = ()
     several: tuple = ()  # every key that matched, when more than one did (Keras refuses this)
+    kind: str = "weight"  # or "optimizer": the optimizer's state, placed as the weight it belongs to
 
     @property
     def nbytes(self):
@@ -131,12 +133,13 @@ class Layout:
 
 # -- reading what JAX reports ---------------------------------------------------------------------
 
-def describe(model, distribution=None, layout_map=None, batch_dim_name=None):
+def describe(model, distribution=None, layout_map=None, batch_dim_name=None, optimizer=False):
     """The `Layout` of `model`'s variables as their arrays lie now.
 
     `distribution` (default: the one set with `keras.distribution.set_distribution`, if any) gives
     the LayoutMap to compare paths with and the batch axis; `layout_map` and `batch_dim_name`
-    override what it gives.
+    override what it gives. `optimizer=True` adds the optimizer's variables (Adam keeps two arrays
+    the size of each weight, cut as that weight is), once `fit` has made them.
     """
     if distribution is None:
         distribution = _current_distribution()
@@ -145,15 +148,17 @@ def describe(model, distribution=None, layout_map=None, batch_dim_name=None):
     if batch_dim_name is None and distribution is not None:
         batch_dim_name = getattr(distribution, "batch_dim_name", None)
     variables = list(model.variables)
-    arrays = [variable.value for variable in variables]
+    slots = list(getattr(getattr(model, "optimizer", None), "variables", None) or []) if optimizer else []
+    arrays = [variable.value for variable in variables + slots]
     mesh = _mesh_of(arrays, distribution)
     if mesh is not None:
         names, sizes, ids = tuple(mesh.axis_names), tuple(mesh.devices.shape), _ids(mesh.devices)
     else:  # no array on a mesh: the devices JAX has, in a row
-        import jax
         ids = np.array([d.id for d in jax.devices()])
         names, sizes = ("devices",), (len(ids),)
     placements = [_placement(variable, array, layout_map) for variable, array in zip(variables, arrays)]
+    placements += [_placement(slot, array, None, "optimizer") for slot, array in
+                   zip(slots, arrays[len(variables):])]
     rows = sizes[0] if len(sizes) > 1 else _wrapped_rows(sizes[0])
     return Layout(model.name, names, sizes, ids.reshape(rows, -1), placements, batch_dim_name,
                   layout_map is not None, distribution is not None, _unused_keys(layout_map, placements))
@@ -187,7 +192,7 @@ def _ids(devices):
     return np.vectorize(lambda device: device.id, otypes=[int])(devices)
 
 
-def _placement(variable, array, layout_map):
+def _placement(variable, array, layout_map, kind="weight"):
     shape = tuple(int(d) for d in array.shape)
     pieces = [Piece(int(shard.device.id), index_text(shard.index, shape), tuple(shard.data.shape),
                     int(shard.data.nbytes))
@@ -195,7 +200,7 @@ def _placement(variable, array, layout_map):
     pieces.sort(key=lambda piece: piece.device)
     path = variable.path
     placement = Placement(path, path.rsplit("/", 1)[0] if "/" in path else path, shape,
-                          str(array.dtype), _spec(array.sharding, len(shape)), pieces)
+                          str(array.dtype), _spec(array.sharding, len(shape)), pieces, kind=kind)
     if layout_map is not None:
         _match(placement, layout_map)
     return placement
@@ -298,6 +303,8 @@ def status_text(variable, layout):
         later = "; made before the distribution was set? Make the model again under it" \
             if layout.distributed else ""
         return f"not on the mesh: on {where} only{asked}{later}"
+    if variable.kind == "optimizer":
+        return "optimizer state: " + ("replicated" if variable.replicated else "cut as its weight is")
     if variable.several:
         return f"several keys match ({', '.join(map(repr, variable.several))}): Keras refuses this"
     if variable.key is not None:
@@ -323,8 +330,9 @@ def misplaced(variable, layout):
 
 
 def unmatched(variable, layout):
-    """True for a variable that a LayoutMap left replicated by matching none of its keys."""
-    return layout.has_layout_map and variable.spec is not None and variable.key is None
+    """True for a weight that a LayoutMap left replicated by matching none of its keys."""
+    return (layout.has_layout_map and variable.kind == "weight" and variable.spec is not None
+            and variable.key is None)
 
 
 def batch_text(layout):
@@ -353,7 +361,8 @@ def totals_text(layout):
     total = sum(v.nbytes for v in layout.variables)
     count = len(layout.devices)
     most = max((layout.bytes_on(d) for d in layout.devices), default=0)
-    return (f"Weights: {readable_size(total)} in all; the fullest device holds {readable_size(most)} "
+    what = "Weights and optimizer state" if any(v.kind == "optimizer" for v in layout.variables) else "Weights"
+    return (f"{what}: {readable_size(total)} in all; the fullest device holds {readable_size(most)} "
             f"(a copy of everything: {readable_size(total)}; an even split over {count}: "
             f"{readable_size(total / count)}).")
 

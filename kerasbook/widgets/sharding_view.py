@@ -43,6 +43,8 @@ class ShardingView(Widget):
         distribution: the distribution whose LayoutMap and batch axis to show (default: the one
             set with `keras.distribution.set_distribution`).
         layout_map, batch_dim_name: override what the distribution gives.
+        optimizer: also show the optimizer's state (after `fit` made it): Adam keeps two arrays the
+            size of each weight, cut as that weight is, so training needs about 3 times the bytes.
     """
 
     _esm = STATIC / "sharding_view.js"
@@ -52,10 +54,11 @@ class ShardingView(Widget):
     devices = traitlets.List(help="Per device: id, mesh position, bytes, and the pieces it holds.").tag(sync=True)
     note = traitlets.Unicode("", help="What the view cannot show, and why.").tag(sync=True)
 
-    def __init__(self, model, distribution=None, layout_map=None, batch_dim_name=None, **kwargs):
+    def __init__(self, model, distribution=None, layout_map=None, batch_dim_name=None, optimizer=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self._options = {"distribution": distribution, "layout_map": layout_map,
-                         "batch_dim_name": batch_dim_name}
+                         "batch_dim_name": batch_dim_name, "optimizer": optimizer}
         self._layout = None
         self._watch = ModelWatch(model, self.refresh)
         replace_previous(self)

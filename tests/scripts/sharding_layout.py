@@ -63,6 +63,21 @@ api_map = keras.distribution.LayoutMap(api_mesh)
 api_map[".*dense.*kernel"] = (None, "model")
 keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=api_map))
 late = mlp("late")
+# The optimizer's state, once fit made it: Adam's two slots per weight, cut as their weight is.
+late.compile(optimizer="adam", loss="mse")
+late.fit(np.ones((8, 16), "float32"), np.zeros((8, 8), "float32"), verbose=0)
+with_optimizer = ShardingView(late, optimizer=True).layout
+training = {}
+for variable in late.variables + late.optimizer.variables:
+    for shard in variable.value.addressable_shards:
+        training[shard.device.id] = training.get(shard.device.id, 0) + shard.data.nbytes
+optimizer_rows = {"shown": {d: with_optimizer.bytes_on(d) for d in with_optimizer.devices},
+                  "reported": training,
+                  "status": {v.path: sharding.status_text(v, with_optimizer) for v in with_optimizer.variables
+                             if v.kind == "optimizer"},
+                  "specs": {v.path: list(v.spec) for v in with_optimizer.variables},
+                  "totals": sharding.totals_text(with_optimizer)}
+
 statuses = {}
 for made in (early, late):
     made_layout = ShardingView(made).layout
@@ -84,4 +99,5 @@ print(json.dumps({
     "html": view.fallback_html(),
     "devices": view.devices,
     "api": statuses,
+    "optimizer": optimizer_rows,
 }))
