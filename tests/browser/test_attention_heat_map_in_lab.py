@@ -3,7 +3,7 @@ map with the tokens on both axes, a colour bar, a head picker, crisp cells, read
 
 The attention's kernels are drawn with a large standard deviation so that, untrained, each head
 already attends sharply (a random head of the usual scale attends almost uniformly: a flat picture).
-Screenshots: test-artifacts/attention-heat-map.png, attention-heat-map-head-2.png, attention-heat-map-dark.png.
+Screenshots: test-artifacts/attention-heat-map.png, -head-2.png, -narrow.png, -dark.png.
 """
 
 import pytest
@@ -88,6 +88,18 @@ def test_attention_scores_as_a_heat_map_with_tokens_heads_and_dark_theme(lab, pa
     after = explorer.locator(".kb-output-panel .kb-plot canvas").first.evaluate("c => c.toDataURL()")
     assert after != before
     screenshot(explorer, "attention-heat-map-head-2")
+
+    # A narrow output: the heat map is drawn again with smaller cells, still whole pixels, one colour each.
+    explorer.evaluate("e => { e.style.width = '260px'; }")
+    page.wait_for_function("() => document.querySelector('.kb-explorer .kb-output-panel .kb-plot canvas')"
+                           ".getBoundingClientRect().width < 200", timeout=10_000)
+    narrow = explorer.locator(".kb-output-panel .kb-plot canvas").first
+    crisp = narrow.evaluate(CRISP_CELLS, [8, 8])
+    assert crisp["uneven"] == 0 and crisp["shown"] % 8 == 0 and abs(crisp["width"] - crisp["shown"] * crisp["ratio"]) <= 1
+    screenshot(explorer, "attention-heat-map-narrow")
+    explorer.evaluate("e => { e.style.width = ''; }")
+    page.wait_for_function("() => document.querySelector('.kb-explorer .kb-output-panel .kb-plot canvas')"
+                           ".getBoundingClientRect().width >= 8 * 32", timeout=10_000)
 
     # The output instead of the scores, and back.
     explorer.locator("label:has-text('show attention scores') input").uncheck()

@@ -149,11 +149,15 @@ function axes(canvas, height, width, view, rowHeight, cell) {
 }
 
 // Attention scores of one head: queries down, keys across, square cells sized so the map is about
-// `cssWidth` wide (8 to 32 px a cell). Each axis names its tokens (or positions: all of them up to 24,
+// `cssWidth` wide (8 to 32 px a cell; the panel's width, so it is redrawn when that changes). Each axis names its tokens (or positions: all of them up to 24,
 // else round numbers); key labels are written downwards so long words do not overlap.
+function attentionCell(view, cssWidth) {
+  return Math.max(8, Math.min(32, Math.floor(cssWidth / Math.max(view.rows, view.columns))));
+}
+
 function drawAttention(model, view, table, cssWidth = 420) {
   const levels = bytes(model, "levels");
-  const cell = Math.max(8, Math.min(32, Math.floor(cssWidth / Math.max(view.rows, view.columns))));
+  const cell = attentionCell(view, cssWidth);
   const canvas = shown(sourceCanvas(levels, view.rows, view.columns, table), view.columns * cell, view.rows * cell);
   const names = (labels, n) => labels || [...Array(n).keys()].map(String);
   const shownTicks = (labels, n) => (labels || n <= 24 ? [...Array(n).keys()] : indexTicks(n, 8));
@@ -299,12 +303,26 @@ export default {
       let picture;
       if (view.kind === "maps") picture = drawMaps(model, view, table);
       else if (view.kind === "sequence") picture = drawSequence(model, view, table);
-      else if (view.kind === "attention") picture = drawAttention(model, view, table);
+      else if (view.kind === "attention") {
+        cellShown = attentionCell(view, attentionWidth());
+        picture = drawAttention(model, view, table, attentionWidth());
+      }
       else if (view.kind === "units") {
         picture = h("div", { class: "kb-units" }, drawUnits(el, view), view.top ? topClasses(view.top) : "");
       } else picture = h("div", { class: "kb-muted" }, view.message || "");
       output.replaceChildren(picture);
     }
+
+    // The heat map takes the panel's width (less its labels), at most 480 px: when the panel is
+    // resized, it is drawn again if its cells would change size (a canvas is never stretched).
+    const attentionWidth = () => Math.max(160, Math.min(480, (output.clientWidth || 510) - 90));
+    let cellShown = null;
+    const resized = new ResizeObserver(() => {
+      const view = model.get("view");
+      if (view.kind !== "attention") return;
+      if (attentionCell(view, attentionWidth()) !== cellShown) drawOutput();
+    });
+    resized.observe(output);
 
     const drawIn = () => input.replaceChildren(drawInput(model, bytes(model, "colours")));
     model.on("change:view", drawOutput);
@@ -314,6 +332,7 @@ export default {
     drawOutput();
     model.send({ kind: "view", open: true });
     return () => {
+      resized.disconnect();
       model.off("change:view", drawOutput);
       model.off("change:layers", drawControls);
       model.off("change:input_view", drawIn);
