@@ -190,6 +190,21 @@ def test_a_model_built_before_the_distribution_keeps_its_layout_and_fit_says_wha
         rebuilt.fit(x, y, verbose=0)
 
 
+def test_a_layout_that_does_not_fit_its_variable_is_refused_when_the_variable_is_made():
+    # The check reads only the mesh's shape, so one device listed twice stands for a mesh axis of 2.
+    mesh = distribution.DeviceMesh((1, 2), ["batch", "model"], devices=["cpu:0", "cpu:0"])
+    layout_map = distribution.LayoutMap(mesh)
+    layout_map[".*dense.*kernel"] = (None, "model")
+    layout_map[".*dense.*bias"] = ("model", None)
+    with distribution.ModelParallel(layout_map=layout_map).scope():
+        with pytest.raises(ValueError, match=r"key '.\*dense.\*kernel' gives variable 'dense/kernel' of shape "
+                                             r"\(3, 5\) the layout \(None, 'model'\): its axis 1 \(5\) cannot be "
+                                             r"cut into the 2 devices of mesh axis 'model'"):
+            keras.layers.Dense(5, name="dense").build((None, 3))
+        with pytest.raises(ValueError, match=r"\('model', None\): 2 axes for a variable of 1"):
+            keras.layers.Dense(4, name="dense").build((None, 3))
+
+
 def test_a_layout_map_key_that_matches_no_variable_is_reported_with_the_keys_that_did():
     parallel = one_device_model_parallel(**{".*dense.*kernal": (None, "model"), ".*dense.*bias": ("model",),
                                             "net__dense_1__output": ("batch", None)})

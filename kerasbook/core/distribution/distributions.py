@@ -226,7 +226,27 @@ class ModelParallel(Distribution):
         if getattr(variable, "_layout", None) is not None:
             return variable._layout
         layout = self._layout_map[variable.path]
-        return layout if layout is not None else self._replicated(variable)
+        if layout is None:
+            return self._replicated(variable)
+        _check_fits(variable, layout, self._layout_map.matching_keys(variable.path)[0])
+        return layout
 
     def get_tensor_layout(self, path):
         return self._layout_map[path]
+
+
+def _check_fits(variable, layout, key):
+    """A layout names a mesh axis (or None) for each axis of the variable, at most one per axis (the
+    last ones may be left out: whole), and must cut each axis into pieces of equal size. Said now, naming the variable and the key, rather than when the value is
+    first computed, deep inside JAX."""
+    given = (f"LayoutMap key {key!r} gives variable {variable.path!r} of shape {tuple(variable.shape)} "
+             f"the layout {layout.axes}")
+    if len(layout.axes) > len(variable.shape):  # fewer is allowed: the last axes stay whole
+        raise ValueError(f"{given}: {len(layout.axes)} axes for a variable of {len(variable.shape)}. "
+                         "Give one entry (a mesh axis name or None) per axis of the variable.")
+    sizes = dict(zip(layout.device_mesh.axis_names, layout.device_mesh.shape))
+    for axis, (name, size) in enumerate(zip(layout.axes, variable.shape)):
+        if name is not None and size % sizes[name]:
+            raise ValueError(f"{given}: its axis {axis} ({size}) cannot be cut into the {sizes[name]} "
+                             f"devices of mesh axis {name!r}. Use a size that is a multiple of "
+                             f"{sizes[name]}, or leave that axis whole (None) for this path.")
