@@ -178,7 +178,7 @@ def test_use_multiprocessing_makes_batches_in_forked_processes():
             return np.full((4, 5), idx, "float32"), np.full((4, 1), os.getpid(), "float32")
 
     dataset = Pids(workers=2, use_multiprocessing=True, max_queue_size=2)
-    from kerasbook.core.utils import py_dataset
+    from kerasbook.core.training import py_dataset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # JAX's warning about fork, as under Keras
         batches = list(py_dataset.batches_at(dataset, range(6)))

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from kerasbook.core import tree
-from kerasbook.core.utils import py_dataset
+from kerasbook.core.training import py_dataset
 
 
 def as_numpy(x):

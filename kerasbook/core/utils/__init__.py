@@ -4,7 +4,8 @@
 - `sequences.py`   pad_sequences (token lists as one array)
 - `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL)
 - `keras_tensors.py` is_keras_tensor, get_source_inputs
-- `py_dataset.py`  PyDataset (also `Sequence`): batches made by Python code, for fit/evaluate/predict
+- PyDataset (also `Sequence`): batches made by Python code, for fit/evaluate/predict (defined in
+  training/py_dataset.py, beside the code that feeds fit: training must not import utils)
 - `dataset_from_directory.py` image_ and text_dataset_from_directory (a PyDataset of files;
   directory_index.py: which files, labels and order; resampling.py: resizing in NumPy)
 - `split_dataset.py` split_dataset; `progbar.py` Progbar (fit's progress line, for your own loops)
@@ -26,7 +27,7 @@ from kerasbook.core.utils.numerical import normalize, to_categorical
 from kerasbook.core.utils.feature_space import FeatureSpace
 from kerasbook.core.utils.dataset_from_directory import image_dataset_from_directory, text_dataset_from_directory
 from kerasbook.core.utils.progbar import Progbar
-from kerasbook.core.utils.py_dataset import PyDataset, Sequence
+from kerasbook.core.training.py_dataset import PyDataset, Sequence
 from kerasbook.core.utils.split_dataset import split_dataset
 from kerasbook.core.utils.sequences import pad_sequences
 

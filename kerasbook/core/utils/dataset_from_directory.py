@@ -20,7 +20,7 @@ import numpy as np
 
 from kerasbook.core import backend
 from kerasbook.core.utils import directory_index, resampling
-from kerasbook.core.utils.py_dataset import PyDataset
+from kerasbook.core.training.py_dataset import PyDataset
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # Keras's ALLOWLIST_FORMATS
 CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
