@@ -64,7 +64,8 @@ def test_bytes_per_device_add_up_to_what_jax_reports(mesh_run):
     # The kernel split 4 ways is a quarter on each device; the renamed layer's kernel is whole.
     nbytes = mesh_run["nbytes"]
     pieces = {p["path"]: p for p in mesh_run["devices"][0]["pieces"]}
-    assert pieces["dense_in/kernel"]["index"] == "[:, 0:16]" and pieces["dense_in/kernel"]["shape"] == [16, 16]
+    assert pieces["dense_in/kernel"]["index"] == "[:, 0:16]"
+    assert pieces["dense_in/kernel"]["shape"] == [16, 16]
     assert pieces["ffn_up/kernel"]["shape"] == [64, 32]
     expected = sum(nbytes[p] / (4 if p.startswith("dense") else 1) for p in nbytes)
     assert mesh_run["reported"]["0"] == expected
@@ -86,7 +87,8 @@ def test_unmatched_variables_are_marked_replicated_with_the_closest_key(mesh_run
     assert "\u26a0 " + status["ffn_up/kernel"] in svg_texts(mesh_run["svg"])
     # A key that placed nothing is named (a layer's "/output" key lays out no variable).
     assert mesh_run["unused"] == ["embedding/embeddings"]
-    assert "\u26a0 LayoutMap keys that matched no variable: 'embedding/embeddings'." in svg_texts(mesh_run["svg"])
+    unused = "\u26a0 LayoutMap keys that matched no variable: 'embedding/embeddings'."
+    assert unused in svg_texts(mesh_run["svg"])
     warned = re.findall(r'<g class="kb-sv-var kb-sv-warned" data-var="(\d+)"', mesh_run["svg"])
     assert [mesh_run["paths"][int(i)] for i in warned] == ["ffn_up/kernel", "ffn_up/bias"]
 
@@ -147,7 +149,8 @@ def test_key_matching_follows_keras():
     exact = sharding.Placement("dense/bias", "dense", (3,), "float32", (None,), [])
     sharding._match(exact, {"dense/bias": Layout(), "nothing": Layout()})
     assert exact.key == "dense/bias" and exact.asked == (None, "model")
-    assert sharding.key_words(r"decoder_block.*ffw_gating\.kernel") == ("decoder_block", "ffw_gating", "kernel")
+    words = sharding.key_words(r"decoder_block.*ffw_gating\.kernel")
+    assert words == ("decoder_block", "ffw_gating", "kernel")
     lonely = sharding.Placement("seed_generator/state", "seed_generator", (2,), "uint32", (None,), [])
     sharding._match(lonely, {"d1/kernel": Layout(), "d2/output": Layout()})
     assert lonely.key is None and lonely.closest is None  # no word of any key in the path: none is close

@@ -1,10 +1,10 @@
 """`ShardingView(model)`: where each of a model's weights lies on the mesh of devices.
 
 The kernel reads the layout from JAX (`viz/sharding.py`: each variable's `NamedSharding` and its
-`addressable_shards`) and sends the picture as SVG, plus, for each device, the pieces it holds. The
-front-end (`static/sharding_view.js`) adds what a learner does with it: point at a variable (a row,
-or a segment of a device's bar) to light up its pieces on every device; click a row to keep it lit;
-click a device to list what it holds.
+`addressable_shards`) and sends the picture as SVG (`viz/sharding_svg.py`) with, for each device,
+the pieces it holds. The front-end (`static/sharding_view.js`) adds what a learner does with it:
+point at a variable (a row, or a segment of a device's bar) to light up its pieces on every device;
+click a row to keep it lit; click a device to list what it holds.
 
 The view redraws when the model changes (a layer added, weights loaded). Placing weights on devices
 is not a change of the model's layers, so after `set_distribution` and a rebuild, or to compare
@@ -17,7 +17,7 @@ import html
 import traitlets
 
 from kerasbook.core.models.summary import readable_size
-from kerasbook.viz import sharding
+from kerasbook.viz import sharding, sharding_svg
 from kerasbook.widgets.base import STATIC, Widget, static_text
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
@@ -50,8 +50,9 @@ class ShardingView(Widget):
     _esm = STATIC / "sharding_view.js"
     _css = static_text("theme.css", "sharding_view.css")
 
-    svg = traitlets.Unicode("", help="The picture (viz/sharding.py's layout_svg).").tag(sync=True)
-    devices = traitlets.List(help="Per device: id, mesh position, bytes, and the pieces it holds.").tag(sync=True)
+    svg = traitlets.Unicode("", help="The picture (viz/sharding_svg.py's layout_svg).").tag(sync=True)
+    devices = traitlets.List(help="Per device: id, mesh position, bytes, and the pieces it holds.").tag(
+        sync=True)
     note = traitlets.Unicode("", help="What the view cannot show, and why.").tag(sync=True)
 
     def __init__(self, model, distribution=None, layout_map=None, batch_dim_name=None, optimizer=False,
@@ -91,7 +92,7 @@ class ShardingView(Widget):
         self._layout = layout
         with self.hold_sync():
             self.note = note
-            self.svg = "" if layout is None else sharding.layout_svg(layout)
+            self.svg = "" if layout is None else sharding_svg.layout_svg(layout)
             self.devices = [] if layout is None else _device_rows(layout)
 
     # -- display ----------------------------------------------------------------------------------

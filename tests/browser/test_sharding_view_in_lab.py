@@ -29,7 +29,8 @@ def run_lesson(page):
     page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     assert page.locator(VIEW).count() == 0
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    page.wait_for_selector(".jp-OutputArea-output:has-text('bytes of weights with the old key')", timeout=240_000)
+    page.wait_for_selector(".jp-OutputArea-output:has-text('bytes of weights with the old key')",
+                           timeout=240_000)
 
 
 def test_sharding_view_in_lesson_8(lab, page):
@@ -51,7 +52,7 @@ def test_sharding_view_in_lesson_8(lab, page):
     # ModelParallel on 2 x 4: point at d1/kernel, its 8 pieces light up (one on each device).
     model_parallel = views.nth(1)
     model_parallel.scroll_into_view_if_needed()
-    row = model_parallel.locator("g.kb-sv-var", has_text="d1/kernel").first  # (d2's row names it as closest key)
+    row = model_parallel.locator("g.kb-sv-var", has_text="d1/kernel").first  # (d2's row names it too)
     index = row.get_attribute("data-var")
     row.hover()
     assert "kb-sv-focus" in model_parallel.locator("svg").get_attribute("class")
@@ -82,7 +83,8 @@ def test_sharding_view_in_lesson_8(lab, page):
     assert "LayoutMap keys that matched no variable: 'd1/kernel', 'd1/bias'." in \
         renamed.locator("svg text.kb-sv-warn").first.text_content()
     # Drawn at its own size: the SVG is as wide on screen as it says (nothing stretched or shrunk).
-    drawn = renamed.locator("svg").evaluate("s => [s.getBoundingClientRect().width, +s.getAttribute('width')]")
+    drawn = renamed.locator("svg").evaluate(
+        "s => [s.getBoundingClientRect().width, +s.getAttribute('width')]")
     assert abs(drawn[0] - drawn[1]) <= 1
     assert renamed.evaluate(TEXT_LUMINANCE) < 0.4
     screenshot(renamed, "sharding-view-renamed-layer-light")

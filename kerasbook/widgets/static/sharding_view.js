@@ -18,7 +18,8 @@ function deviceTable(device) {
     `<td>(${piece.shape.join(", ")}${piece.shape.length === 1 ? "," : ""})</td>` +
     `<td class="kb-sv-num">${escapeText(piece.bytes)}</td></tr>`).join("");
   const body = rows || `<tr><td colspan="3">nothing</td></tr>`;
-  return `<p><b>device ${device.id}</b> (${escapeText(device.where)}) holds ${escapeText(device.bytes)}:</p>` +
+  return `<p><b>device ${device.id}</b> (${escapeText(device.where)}) ` +
+    `holds ${escapeText(device.bytes)}:</p>` +
     `<table><thead><tr><th>piece</th><th>shape</th><th class="kb-sv-num">bytes</th></tr></thead>` +
     `<tbody>${body}</tbody></table>`;
 }
@@ -32,7 +33,8 @@ export default {
     picture.className = "kb-sv-picture";
     const help = document.createElement("p");
     help.className = "kb-sv-help";
-    help.textContent = "Point at a variable to see its pieces on the devices (click to keep it); click a device to list what it holds.";
+    help.textContent = "Point at a variable to see its pieces on the devices (click to keep it); " +
+      "click a device to list what it holds.";
     const panel = document.createElement("div");
     panel.className = "kb-sv-panel";
     el.append(note, picture, help, panel);
