@@ -229,3 +229,50 @@ def test_a_pydataset_written_for_keras_runs_unchanged():
                    run_squares(kerasbook, keras.utils.PyDataset)):
         for got, want in zip(result, expected):
             np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_dict_batches_feed_a_model_with_named_inputs():
+    """Batches `({"a": ..., "b": ...}, y)` go to the inputs of those names, as arrays do."""
+    class Named(kerasbook.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, idx):
+            rows = slice(idx * 16, (idx + 1) * 16)
+            return {"b": X[rows, 3:], "a": X[rows, :3]}, Y[rows]
+
+    def model():
+        kerasbook.utils.set_random_seed(1)
+        a, b = kerasbook.Input((3,), name="a"), kerasbook.Input((2,), name="b")
+        out = kerasbook.layers.Dense(1)(kerasbook.layers.Concatenate()([a, b]))
+        m = kerasbook.Model({"a": a, "b": b}, out)
+        m.compile("sgd", "mse")
+        return m
+
+    by_dataset = model().fit(Named(), epochs=2, shuffle=False, verbose=0).history["loss"]
+    by_arrays = model().fit({"a": X[:, :3], "b": X[:, 3:]}, Y, batch_size=16, epochs=2, shuffle=False,
+                            verbose=0).history["loss"]
+    np.testing.assert_allclose(by_dataset, by_arrays, rtol=1e-6)
+
+
+def test_steps_per_epoch_on_a_finite_dataset_reads_the_batches_keras_reads():
+    """4 batches, steps_per_epoch=3, 2 epochs: the first batch read once more at the start (kerasbook:
+    to build the model), then 0 1 2, then 3 and the pass ends early with Keras's warning."""
+    orders = []
+    for library in (keras, kerasbook):
+        seen = []
+
+        class Recording(library.utils.PyDataset):
+            def __len__(self):
+                return 4
+
+            def __getitem__(self, idx):
+                seen.append(idx)
+                return X[idx * 16:(idx + 1) * 16], Y[idx * 16:(idx + 1) * 16]
+
+        model = library.Sequential([library.Input((5,)), library.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        with pytest.warns(UserWarning, match="ran out of data"):
+            model.fit(Recording(), epochs=2, steps_per_epoch=3, shuffle=False, verbose=0)
+        orders.append(seen)
+    assert orders[1] == orders[0] == [0, 0, 1, 2, 3]
