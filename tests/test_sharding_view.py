@@ -114,6 +114,12 @@ def test_with_keras_distribution_a_model_made_before_is_marked(mesh_run):
         "distribution was set? Make the model again under it", True]
 
 
+def test_a_view_keeps_the_distribution_it_was_made_under(mesh_run):
+    # Redrawn after set_distribution(DataParallel()), the view still compares with the LayoutMap of
+    # the ModelParallel the model was made under.
+    assert mesh_run["api"]["kept"]["dense_in/kernel"] == "key '.*dense.*kernel'"
+
+
 def test_the_optimizer_state_is_shown_when_asked(mesh_run):
     rows = mesh_run["optimizer"]
     assert rows["shown"] == rows["reported"]  # weights and Adam's slots, as JAX reports them

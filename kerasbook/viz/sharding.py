@@ -137,7 +137,7 @@ def describe(model, distribution=None, layout_map=None, batch_dim_name=None, opt
     the size of each weight, cut as that weight is), once `fit` has made them.
     """
     if distribution is None:
-        distribution = _current_distribution()
+        distribution = current_distribution()
     if layout_map is None:
         layout_map = _layout_map_of(distribution)
     if batch_dim_name is None and distribution is not None:
@@ -164,7 +164,8 @@ def _wrapped_rows(count):
     return count // 4 if count > 4 and count % 4 == 0 else 1
 
 
-def _current_distribution():
+def current_distribution():
+    """The distribution set with `keras.distribution.set_distribution` (None: none is set)."""
     return distribution_lib.distribution()
 
 

@@ -41,7 +41,7 @@ class ShardingView(Widget):
     Args:
         model: a built model (its variables are read as they lie now).
         distribution: the distribution whose LayoutMap and batch axis to show (default: the one
-            set with `keras.distribution.set_distribution`).
+            set with `keras.distribution.set_distribution` when the view is made).
         layout_map, batch_dim_name: override what the distribution gives.
         optimizer: also show the optimizer's state (after `fit` made it): Adam keeps two arrays the
             size of each weight, cut as that weight is, so training needs about 3 times the bytes.
@@ -58,6 +58,8 @@ class ShardingView(Widget):
     def __init__(self, model, distribution=None, layout_map=None, batch_dim_name=None, optimizer=False,
                  **kwargs):
         super().__init__(**kwargs)
+        if distribution is None:  # the one set now: a later set_distribution is for later models
+            distribution = sharding.current_distribution()
         self._options = {"distribution": distribution, "layout_map": layout_map,
                          "batch_dim_name": batch_dim_name, "optimizer": optimizer}
         self._layout = None

@@ -84,6 +84,13 @@ for made in (early, late):
     statuses[made.name] = {v.path: [sharding.status_text(v, made_layout), sharding.misplaced(v, made_layout)]
                            for v in made_layout.variables}
     statuses[made.name]["batch"] = made_layout.batch_axis
+# A view keeps the distribution set when it was made: a later set_distribution is for later models.
+kept = ShardingView(late)
+keras.distribution.set_distribution(keras.distribution.DataParallel())
+kept.refresh()
+statuses["kept"] = {v.path: sharding.status_text(v, kept.layout) for v in kept.layout.variables}
+keras.distribution.set_distribution(None)
+
 print(json.dumps({
     "paths": [v.path for v in model.variables],
     "nbytes": {v.path: int(v.value.nbytes) for v in model.variables},
