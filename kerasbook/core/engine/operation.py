@@ -91,6 +91,10 @@ class OpCall(Operation):
 
 _OP_CLASSES = {}
 
+# Keras's class names that are not the op's name in CamelCase (acronyms stay in capitals): op name -> class.
+_KERAS_CLASS_NAMES = {naming.to_snake_case(name): name for name in """CTCLoss CTCDecode PSNR FFT FFT2 IFFT2
+    RFFT IRFFT STFT ISTFT SVD JVP SSIM RGBToGrayscale RGBToHSV HSVToRGB""".split()}
+
 # Parameter names of the arrays an op computes with; every other parameter is an option.
 _ARRAY_PARAMETERS = frozenset({
     "a", "b", "x", "x1", "x2", "y", "xs", "arrays", "condition", "indices", "inputs", "key", "operands",
@@ -101,7 +105,7 @@ def op_class(op_name, function, group="numpy"):
     """The `Operation` class of a `keras.ops` function: `op_class("get_item", f).__name__ == "GetItem"`."""
     cls = _OP_CLASSES.get(op_name)
     if cls is None:
-        class_name = "".join(part[:1].upper() + part[1:] for part in op_name.split("_"))
+        class_name = _KERAS_CLASS_NAMES.get(op_name) or "".join(p[:1].upper() + p[1:] for p in op_name.split("_"))
         cls = type(class_name, (OpCall,), {
             "function": staticmethod(function), "op_name": op_name, "group": group, "__module__": __name__,
             "__doc__": f"`keras.ops.{op_name}` recorded in a functional graph."})

@@ -60,7 +60,9 @@ def stop_gradient(variable):
     return jax.lax.stop_gradient(jnp.asarray(variable))
 
 
-custom_gradient = jax.custom_gradient
+def custom_gradient(f):
+    """`f` returning `(value, grad_fn)` becomes a function whose gradient is `grad_fn`."""
+    return jax.custom_gradient(f)
 
 
 # -- indexing -------------------------------------------------------------------------------------

@@ -8,12 +8,13 @@ names (`strides`, `padding`, `data_format`, `dilation_rate`) and Keras's kernel 
 import jax
 import jax.numpy as jnp
 
-from kerasbook.core.ops.numpy import _arrays
+from kerasbook.core.ops import _signatures
 
-# Same name and signature as in keras.ops (wrapped only to accept Python lists, as Keras does).
-for _name in "celu elu gelu glu hard_sigmoid hard_silu log_sigmoid log_softmax relu relu6 selu sigmoid " \
-             "silu softmax softplus".split():
-    globals()[_name] = _arrays(1)(getattr(jax.nn, _name))
+# Keras's signature of each activation that jax.nn computes (see _signatures.py).
+_signatures.define(globals(), jax.nn, {1: """
+    celu(x, alpha=1.0) elu(x, alpha=1.0) gelu(x, approximate=True) glu(x, axis=-1) hard_sigmoid(x)
+    hard_silu(x) log_sigmoid(x) log_softmax(x, axis=-1) relu(x) relu6(x) selu(x) sigmoid(x) silu(x)
+    softmax(x, axis=-1) softplus(x)"""})
 swish, hard_swish = silu, hard_silu  # noqa: F821  (defined just above)
 _EPSILON = 1e-7  # Keras's backend epsilon: keeps log() and divisions away from 0
 

@@ -39,12 +39,13 @@ def deserialize_op(record):
     from kerasbook.core.engine.tensor import get_item
     class_name = record["class_name"]
     op_name = naming.to_snake_case(class_name)
-    function = get_item if op_name == "get_item" else getattr(ops, op_name, None)
+    group = str(record.get("module")).rsplit(".", 1)[-1]
+    namespace = getattr(ops, group, ops)  # the image ops are only in ops.image
+    function = get_item if op_name == "get_item" else getattr(namespace, op_name, getattr(ops, op_name, None))
     if function is None or not callable(function):
         raise ValueError(f'The model holds the op "{record.get("name")}" ({class_name}, keras.ops.{op_name}), '
                          f"which kerasbook does not have. Rebuild the model with a layer in its place.")
     config = dict(record.get("config") or {})
     name = config.pop("name", None) or record.get("name")
     options = {key: deserialize_keras_object(value) for key, value in config.items()}
-    group = str(record.get("module")).rsplit(".", 1)[-1]
     return op_class(op_name, function, group)(name=name, **options)
