@@ -28,6 +28,17 @@ def operators_model(k):
     return k.Model(x, k.ops.sigmoid(y + h) * k.ops.cast(x[:, :2] < 0.5, "float32"))
 
 
+def comparisons_model(k):
+    """`!=` and the logical operators Keras 3 records (`==` it does not: it stays Python's identity)."""
+    x = k.Input((4,))
+    y = k.layers.Dense(4, name="hidden")(x)
+    flags = ((x != 0.5) & (y > 0)) | ~(x < 0.2) ^ (0.1 != y)
+    return k.Model(x, k.ops.cast(flags, "float32") + round(y * 3))
+
+
+BUILDERS = [issue_model, operators_model, comparisons_model]
+
+
 def _summary(model):
     lines = []
     model.summary(print_fn=lambda text, line_break=False: lines.append(text))
@@ -41,7 +52,7 @@ def fresh_names(monkeypatch):
     keras.backend.clear_session()
 
 
-@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
 def test_summary_lists_the_op_nodes_as_keras_does(builder):
     ours, theirs = builder(kerasbook), builder(keras)
     assert [(type(op).__name__, op.name) for op in ours._operations] == \
@@ -50,7 +61,7 @@ def test_summary_lists_the_op_nodes_as_keras_does(builder):
     assert "│ get_item (GetItem)" in _summary(ours) or builder is not issue_model
 
 
-@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
 def test_same_outputs_as_keras_with_the_same_weights(builder):
     ours, theirs = builder(kerasbook), builder(keras)
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]  # ops are no layers
@@ -115,7 +126,7 @@ def _op_records(model):
             if r["module"].startswith("keras.src.ops")]
 
 
-@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
 def test_config_records_the_ops_as_keras_does(builder):
     ours, theirs = builder(kerasbook), builder(keras)
     import json
@@ -127,7 +138,7 @@ def test_config_records_the_ops_as_keras_does(builder):
     assert ours_nodes == [r["inbound_nodes"] for r in theirs_config["layers"]]
 
 
-@pytest.mark.parametrize("builder", [issue_model, operators_model], ids=lambda b: b.__name__)
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
 def test_keras_files_with_ops_load_both_ways(builder, tmp_path):
     ours, theirs = builder(kerasbook), builder(keras)
     ours.set_weights(theirs.get_weights())
@@ -187,3 +198,23 @@ def test_the_ops_of_a_submodule_record_nodes_too():
     x = kerasbook.Input((4,))
     y = knp.mean(nn.relu(x), axis=-1)
     assert [type(op).__name__ for op in kerasbook.Model(x, y)._operations] == ["InputLayer", "Relu", "Mean"]
+
+
+def test_not_equal_records_a_node_and_equal_stays_identity_as_in_keras():
+    ours, theirs = kerasbook.Input((3,)), keras.Input((3,))
+    for k, x in ((kerasbook, ours), (keras, theirs)):
+        other = k.Input((3,))
+        assert (x == x) is True and (x == other) is False and (x == 1.0) is False
+        assert (x != other)._keras_history.operation.name.startswith("not_equal")
+        assert type((x != 1.0)._keras_history.operation).__name__ == "NotEqual"
+
+
+def test_keras_tensors_stay_usable_as_dict_keys_and_in_lists():
+    """The engine keeps symbolic tensors in dicts and looks for them in lists (`x in outputs`)."""
+    a, b = kerasbook.Input((2,)), kerasbook.Input((2,))
+    seen = {a: "a", b: "b"}
+    assert seen[a] == "a" and hash(a) == object.__hash__(a)
+    assert a in [b, a] and b not in [a] and [a, b].index(b) == 1
+    y = kerasbook.layers.Dense(2)(a) != b
+    model = kerasbook.Model([a, b], y)  # the graph walk finds its inputs among the tensors it keeps
+    assert model.inputs == [a, b]

@@ -69,12 +69,19 @@ def _add_operators():
     for dunder, function in binary.items():
         setattr(KerasTensor, f"__{dunder}__", _recorded(function.__name__, function))
         setattr(KerasTensor, f"__r{dunder}__", _recorded(function.__name__, function, reflected=True))
+    # `!=` is recorded, `==` is not: as in Keras 3, `a == b` stays Python's identity test, so that a
+    # KerasTensor can be a dict key or be looked for in a list (`x in outputs`); `__hash__` stays id.
     for dunder, function in {"lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
-                             "ge": jnp.greater_equal}.items():
+                             "ge": jnp.greater_equal, "ne": jnp.not_equal}.items():
         setattr(KerasTensor, f"__{dunder}__", _recorded(function.__name__, function))
+    for dunder, function in {"and": jnp.logical_and, "or": jnp.logical_or, "xor": jnp.logical_xor}.items():
+        setattr(KerasTensor, f"__{dunder}__", _recorded(function.__name__, function))
+        setattr(KerasTensor, f"__r{dunder}__", _recorded(function.__name__, function, reflected=True))
+    KerasTensor.__invert__ = _recorded("logical_not", jnp.logical_not)
     KerasTensor.__neg__ = _recorded("negative", jnp.negative)
     KerasTensor.__abs__ = _recorded("absolute", jnp.absolute)
     KerasTensor.__getitem__ = _recorded("get_item", get_item)
+    KerasTensor.__round__ = lambda self, ndigits=None: _recorded("round", jnp.round)(self, ndigits or 0)
 
 
 _add_operators()
