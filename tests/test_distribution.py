@@ -267,6 +267,10 @@ def test_data_and_model_parallel_on_a_2x4_mesh_give_the_losses_of_one_device():
     assert found["devices"] == 8 and one["batch_on"] == 1  # nothing distributed unless asked, as in Keras
     assert_same_training(data, one)
     assert_same_training(model, one)
+    assert data["summary"] == model["summary"] == one["summary"]
+    for saved in (one["saved"], data["saved"], model["saved"]):  # files read back with no distribution
+        for kind, prediction in saved.items():
+            np.testing.assert_allclose(prediction, one["prediction"], rtol=1e-5, atol=1e-5, err_msg=kind)
     assert data["batch_on"] == model["batch_on"] == 8
     assert set(data["variables"].values()) == {"P(None, None) on 8", "P(None,) on 8"}
     assert model["variables"] == {f"net/{layer}/{weight}": spec for layer in ("dense", "dense_1", "dense_2")

@@ -7,8 +7,12 @@ loss, predictions, where a batch goes and each variable's sharding. Run with sev
 "model": ModelParallel on a (2, n/2) mesh of ("batch", "model"), Dense kernels cut along "model".
 """
 
+import io
 import json
+import os
 import sys
+import tempfile
+from contextlib import redirect_stdout
 
 import jax
 import numpy as np
@@ -33,7 +37,7 @@ def make_distribution(kind):
     return distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
 
 
-def fit(kind):
+def fit(kind, save=True):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(96, 12)).astype("float32")
     y = rng.integers(0, 4, size=(96,))
@@ -49,6 +53,9 @@ def fit(kind):
     history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0,
                         validation_data=(x[:40], y[:40]))
     batch = placement.place_batch(x[:16])
+    summary = io.StringIO()
+    with redirect_stdout(summary):
+        model.summary()
     return {
         "initial": initial, "loss": history.history["loss"], "val_loss": history.history["val_loss"],
         "evaluate": model.evaluate(x, y, batch_size=32, verbose=0),
@@ -56,7 +63,23 @@ def fit(kind):
         "batch_on": len(getattr(batch, "sharding", None).device_set) if hasattr(batch, "sharding") else 1,
         "variables": {v.path: _sharding(v.value) for v in model.weights},
         "slots": {v.path: _sharding(v.value) for v in model.optimizer.variables[2:4]},
+        "summary": summary.getvalue(), "saved": saved_and_loaded(model, x[:24]) if save else {},
     }
+
+
+def saved_and_loaded(model, x):
+    """Predictions of the model saved (.keras, .weights.h5) and loaded with no distribution."""
+    distribution.set_distribution(None)
+    found = {}
+    with tempfile.TemporaryDirectory() as folder:
+        whole, weights = os.path.join(folder, "m.keras"), os.path.join(folder, "m.weights.h5")
+        model.save(whole)
+        model.save_weights(weights)
+        found[".keras"] = keras.models.load_model(whole).predict(x, verbose=0).tolist()
+        copy = keras.models.clone_model(model)
+        copy.load_weights(weights)
+        found[".weights.h5"] = copy.predict(x, verbose=0).tolist()
+    return found
 
 
 def _sharding(array):

@@ -19,6 +19,6 @@ keras.distribution.initialize(f"localhost:{port}", num_processes=2, process_id=p
 import jax  # noqa: E402
 from fit_losses import fit  # noqa: E402
 
-results = fit("data")
+results = fit("data", save=False)
 print(json.dumps({"process": jax.process_index(), "processes": jax.process_count(),
                   "devices": jax.device_count(), "local_devices": jax.local_device_count(), **results}))
