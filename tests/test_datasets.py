@@ -160,7 +160,8 @@ def cifar_batch(rng, count, label_keys):
              b"filenames": [f"{i}.png".encode() for i in range(count)]}
     for key, classes in label_keys.items():
         batch[key.encode()] = [int(c) for c in rng.integers(0, classes, count)]
-    return pickle.dumps(batch)  # (protocol 2 from Python 3 writes bytes through _codecs, which CIFAR's Python 2 files do not)
+    # Not protocol 2: from Python 3 it writes bytes through _codecs, which CIFAR's Python 2 files do not.
+    return pickle.dumps(batch)
 
 
 def write_tar_gz(path, members):

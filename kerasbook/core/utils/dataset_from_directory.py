@@ -217,10 +217,12 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Keras's input library; both give the same batches here.
     """
     if color_mode not in CHANNELS:
-        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: color_mode={color_mode}')
+        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. '
+                         f"Received: color_mode={color_mode}")
     image_size = (image_size, image_size) if isinstance(image_size, int) else image_size
     if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError(f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: image_size={image_size}")
+        raise ValueError("Invalid `image_size` value. Expected a tuple of 2 integers. "
+                         f"Received: image_size={image_size}")
     interpolation = interpolation.lower()
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"Argument `interpolation` should be one of {INTERPOLATIONS} (Keras's 'gaussian' and "
