@@ -70,6 +70,10 @@ def test_sharding_view_in_lesson_8(lab, page):
     cells = panel.locator("td.kb-sv-path").all_text_contents()
     assert "d1/kernel[:, 50:100]" in cells and "d1/bias[50:100]" in cells and "d2/kernel[:, :]" in cells
     assert "kb-sv-picked" in model_parallel.locator("g.kb-sv-device[data-device='5']").get_attribute("class")
+    # Pointing at a row of the list lights that variable in the picture too.
+    panel.locator("tr", has_text="d2/kernel").hover()
+    d2 = panel.locator("tr", has_text="d2/kernel").get_attribute("data-var")
+    assert model_parallel.locator(f"rect.kb-sv-seg.kb-sv-on[data-var='{d2}']").count() == 8
     screenshot(model_parallel, "sharding-view-device-5")
 
     # The renamed layer: its variables are marked replicated with the closest key, and the unused
