@@ -143,6 +143,16 @@ def test_weights_not_on_a_mesh_are_said_to_be_on_one_device():
     assert sharding.batch_text(layout).startswith("Batch: no distribution set")
 
 
+def test_a_cut_is_said_in_words():
+    layout = sharding.Layout("m", ("data", "model"), (2, 4), None, [])
+    kernel = sharding.Placement("d/kernel", "d", (16, 8), "float32", (("data", "model"), None), [])
+    assert sharding.split_text(kernel, layout) == "axis 0 cut 8 ways over ('data', 'model')"
+    bias = sharding.Placement("d/bias", "d", (8,), "float32", ("model",), [])
+    assert sharding.status_text(bias, layout) == "axis 0 cut 4 ways over 'model'"  # no LayoutMap given
+    whole = sharding.Placement("d/bias", "d", (8,), "float32", (None,), [])
+    assert sharding.status_text(whole, layout) == "replicated"
+
+
 def test_key_matching_follows_keras():
     class Layout:
         axes = (None, "model")

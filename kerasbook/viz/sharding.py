@@ -309,12 +309,24 @@ def status_text(variable, layout):
             note += f" asks {spec_text(variable.asked)}, but it holds {spec_text(variable.spec)}"
         return note
     if not layout.has_layout_map:
-        return "replicated" if variable.replicated else spec_text(variable.spec)
+        return split_text(variable, layout)
     hint = ""
     if variable.missing:
         hint = f" ({', '.join(map(repr, variable.missing))} not in the path)"
     closest = f"; closest {variable.closest!r}{hint}" if variable.closest else "; none is close"
     return f"replicated: no LayoutMap key matched{closest}"
+
+
+def split_text(variable, layout):
+    """How the variable is cut, in words: `axis 1 cut 4 ways over 'model'`, or "replicated"."""
+    cuts = []
+    for dim, axes in enumerate(variable.spec or ()):
+        if axes is None:
+            continue
+        names = axes if isinstance(axes, tuple) else (axes,)
+        ways = int(np.prod([layout.axis_sizes[layout.axis_names.index(name)] for name in names]))
+        cuts.append(f"axis {dim} cut {ways} ways over {axes!r}")
+    return "; ".join(cuts) or "replicated"
 
 
 def misplaced(variable, layout):
