@@ -261,8 +261,14 @@ def assert_same_training(found, expected):
         np.testing.assert_allclose(found[key], expected[key], rtol=1e-5, atol=1e-5, err_msg=key)
 
 
-def test_data_and_model_parallel_on_a_2x4_mesh_give_the_losses_of_one_device():
-    found = run_script("fit_losses.py", "none", "data", "model")
+@pytest.fixture(scope="module")
+def fits_on_8_devices():
+    """fit_losses.py's fit with no distribution (one device), DataParallel and ModelParallel."""
+    return run_script("fit_losses.py", "none", "data", "model")
+
+
+def test_data_and_model_parallel_on_a_2x4_mesh_give_the_losses_of_one_device(fits_on_8_devices):
+    found = fits_on_8_devices
     one, data, model = found["none"], found["data"], found["model"]
     assert found["devices"] == 8 and one["batch_on"] == 1  # nothing distributed unless asked, as in Keras
     assert_same_training(data, one)
@@ -288,12 +294,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def test_two_processes_joined_by_jax_distributed_fit_as_one_process():
+def test_two_processes_joined_by_jax_distributed_fit_as_one_process(fits_on_8_devices):
     port = str(free_port())
-    alone = start_script("fit_losses.py", "none", devices=1)
     first, second = (start_script("two_processes.py", str(i), port, devices=1) for i in (0, 1))
-    first, second, alone = result_of(first), result_of(second), result_of(alone)["none"]
+    first, second = result_of(first), result_of(second)
+    alone = fits_on_8_devices["none"]  # no distribution: one process, one device
     assert (first["process"], second["process"], first["processes"]) == (0, 1, 2)
-    assert (first["devices"], first["local_devices"], first["batch_on"]) == (2, 1, 2)  # one batch, two processes
-    assert_same_training(first, alone)
-    assert_same_training(second, alone)
+    assert (first["devices"], first["local_devices"]) == (2, 1)
+    for process in (first, second):
+        # auto_shard_dataset: each process holds all the data, or only its rows (half of each batch)
+        for kind in ("data", "data_local"):
+            assert process[kind]["batch_on"] == 2  # one batch, over both processes' devices
+            assert_same_training(process[kind], alone)

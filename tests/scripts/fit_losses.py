@@ -4,7 +4,9 @@ loss, predictions, where a batch goes and each variable's sharding. Run with sev
     XLA_FLAGS=--xla_force_host_platform_device_count=8 python fit_losses.py none data model
 
 "none": no distribution (one device, as in Keras 3); "data": DataParallel over every device;
-"model": ModelParallel on a (2, n/2) mesh of ("batch", "model"), Dense kernels cut along "model".
+"model": ModelParallel on a (2, n/2) mesh of ("batch", "model"), Dense kernels cut along "model";
+"data_local": DataParallel(auto_shard_dataset=False), each process given only its own rows of each
+batch (in one process: all of them).
 """
 
 import io
@@ -27,8 +29,8 @@ distribution = keras.distribution
 def make_distribution(kind):
     if kind == "none":
         return None
-    if kind == "data":
-        return distribution.DataParallel()
+    if kind in ("data", "data_local"):
+        return distribution.DataParallel(auto_shard_dataset=kind == "data")
     count = distribution.get_device_count()
     mesh = distribution.DeviceMesh((2, count // 2), ["batch", "model"])
     layout_map = distribution.LayoutMap(mesh)
@@ -49,22 +51,31 @@ def fit(kind, save=True):
     initial = [float(np.abs(w).sum()) for w in model.get_weights()]
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    # 96 = 5 batches of 16 and one of 16; validation 40 = 2 of 16 and one of 8 (replicated on 8 devices)
-    history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0,
-                        validation_data=(x[:40], y[:40]))
-    batch = placement.place_batch(x[:16])
+    mine, share = own_rows if kind == "data_local" else (lambda a, size: a), jax.process_count()
+    share = share if kind == "data_local" else 1  # batch sizes are per process when it has its own rows
+    # 96 = 6 batches of 16; validation 40 = 2 of 16 and one of 8 (replicated on 8 devices)
+    history = model.fit(mine(x, 16), mine(y, 16), batch_size=16 // share, epochs=3, shuffle=False, verbose=0,
+                        validation_data=(mine(x[:40], 16), mine(y[:40], 16)))
+    batch = placement.place_batch(mine(x[:16], 16))
     summary = io.StringIO()
     with redirect_stdout(summary):
         model.summary()
     return {
         "initial": initial, "loss": history.history["loss"], "val_loss": history.history["val_loss"],
-        "evaluate": model.evaluate(x, y, batch_size=32, verbose=0),
-        "prediction": model.predict(x[:24], batch_size=8, verbose=0).tolist(),
+        "evaluate": model.evaluate(mine(x, 32), mine(y, 32), batch_size=32 // share, verbose=0),
+        "prediction": model.predict(mine(x[:24], 8), batch_size=8 // share, verbose=0).tolist(),
         "batch_on": len(getattr(batch, "sharding", None).device_set) if hasattr(batch, "sharding") else 1,
         "variables": {v.path: _sharding(v.value) for v in model.weights},
         "slots": {v.path: _sharding(v.value) for v in model.optimizer.variables[2:4]},
         "summary": summary.getvalue(), "saved": saved_and_loaded(model, x[:24]) if save else {},
     }
+
+
+def own_rows(array, size):
+    """This process's rows of each batch of `size`: its share of the batch's devices, in order."""
+    count, me = jax.process_count(), jax.process_index()
+    chunks = [array[i:i + size] for i in range(0, len(array), size)]
+    return np.concatenate([c[me * len(c) // count:(me + 1) * len(c) // count] for c in chunks])
 
 
 def saved_and_loaded(model, x):

@@ -1,6 +1,8 @@
 """One of two processes joined by keras.distribution.initialize (jax.distributed, gloo between CPU
-processes), running fit_losses.py's fit under DataParallel over the devices of both. Prints its
-results as JSON (process 0's and 1's must agree with each other and with one process alone).
+processes), running fit_losses.py's fit under DataParallel over the devices of both: with the whole data in
+each process (auto_shard_dataset=True), then with each process given only its own rows
+(auto_shard_dataset=False). Prints the results as JSON (process 0's and 1's must agree with each
+other and with one process alone).
 
     python two_processes.py <process_id> <coordinator port>
 """
@@ -19,6 +21,6 @@ keras.distribution.initialize(f"localhost:{port}", num_processes=2, process_id=p
 import jax  # noqa: E402
 from fit_losses import fit  # noqa: E402
 
-results = fit("data", save=False)
+results = {kind: fit(kind, save=False) for kind in ("data", "data_local")}
 print(json.dumps({"process": jax.process_index(), "processes": jax.process_count(),
                   "devices": jax.device_count(), "local_devices": jax.local_device_count(), **results}))
