@@ -301,8 +301,18 @@ def test_two_processes_joined_by_jax_distributed_fit_as_one_process(fits_on_8_de
     alone = fits_on_8_devices["none"]  # no distribution: one process, one device
     assert (first["process"], second["process"], first["processes"]) == (0, 1, 2)
     assert (first["devices"], first["local_devices"]) == (2, 1)
+    assert first["host_draw"] == second["host_draw"]  # NumPy seeded alike: fit shuffles alike
     for process in (first, second):
         # auto_shard_dataset: each process holds all the data, or only its rows (half of each batch)
         for kind in ("data", "data_local"):
             assert process[kind]["batch_on"] == 2  # one batch, over both processes' devices
             assert_same_training(process[kind], alone)
+
+
+def test_initialize_takes_keras_job_addresses():
+    """Keras accepts every process's address, comma-separated; JAX needs only the coordinator's."""
+    from kerasbook.core.distribution.processes import _coordinator
+    assert _coordinator("10.0.0.1:1234,10.0.0.2:2345", 2) == "10.0.0.1:1234"
+    assert _coordinator("10.0.0.1:1234", None) == "10.0.0.1:1234"
+    with pytest.raises(ValueError, match=r"has 2 jobs, but num_processes is 3"):
+        _coordinator("10.0.0.1:1234,10.0.0.2:2345", 3)

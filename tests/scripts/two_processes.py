@@ -19,8 +19,12 @@ process_id, port = int(sys.argv[1]), sys.argv[2]
 keras.distribution.initialize(f"localhost:{port}", num_processes=2, process_id=process_id)
 
 import jax  # noqa: E402
+import numpy as np  # noqa: E402
 from fit_losses import fit  # noqa: E402
+
+host_draw = int(np.random.randint(0, 10**9))  # the same in both processes: initialize shared a seed
 
 results = {kind: fit(kind, save=False) for kind in ("data", "data_local")}
 print(json.dumps({"process": jax.process_index(), "processes": jax.process_count(),
-                  "devices": jax.device_count(), "local_devices": jax.local_device_count(), **results}))
+                  "devices": jax.device_count(), "local_devices": jax.local_device_count(), "host_draw": host_draw,
+                  **results}))

@@ -4,11 +4,18 @@ Each process calls `keras.distribution.initialize(...)` first; JAX's coordinator
 introduces them to each other (`jax.distributed.initialize`), after which `list_devices()` lists
 every process's devices and a mesh can span them. Each process runs the same program; a step's
 all-reduce then crosses processes. On CPUs the processes exchange data with gloo.
+
+The same program must also draw the same random numbers: kerasbook's own generator starts from a
+fixed seed in every process, and `initialize` gives Python's and NumPy's generators one seed,
+process 0's (fit's shuffling draws from NumPy: each process must cut the same batches), as Keras
+does when no seed was set.
 """
 
 import os
+import random
 
 import jax
+import numpy as np
 
 
 def initialize(job_addresses=None, num_processes=None, process_id=None):
@@ -32,6 +39,17 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
     jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU devices of other processes
     jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
                                process_id=process_id)
+    _share_host_seed()
+
+
+def _share_host_seed():
+    """Seed Python's and NumPy's generators alike in every process, with a number process 0 draws
+    (from its NumPy generator: reproducible if it was seeded before)."""
+    from jax.experimental import multihost_utils
+    drawn = np.asarray(np.random.randint(0, 2**31 - 1), dtype=np.int32)
+    seed = int(multihost_utils.broadcast_one_to_all(drawn))
+    random.seed(seed)
+    np.random.seed(seed)
 
 
 def _coordinator(job_addresses, num_processes):
