@@ -19,7 +19,7 @@ _EXPORTS = {
     "optimizers": ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax",
                    "Adadelta", "Lion", "Ftrl"],
     "schedules": ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
-                  "InverseTimeDecay"],
+                  "InverseTimeDecay", "PolynomialDecay", "CosineDecayRestarts"],
     "callbacks": ["Callback", "CallbackList", "History", "EarlyStopping", "TerminateOnNaN",
                   "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
                   "CSVLogger"],
