@@ -168,6 +168,41 @@ def test_variable_paths_are_keras_paths_and_variables_made_under_a_distribution_
     assert outside.kernel._layout is None  # made with no distribution: JAX's default device
 
 
+def test_variable_paths_equal_keras_in_subclassed_sequential_and_functional_models():
+    import keras as real
+
+    def paths(library):
+        layers = library.layers
+
+        class Block(layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.first, self.second = layers.Dense(4, name="first"), layers.Dense(3, name="second")
+
+            def call(self, x):
+                return self.second(self.first(x))
+
+        class Net(library.Model):
+            def __init__(self):
+                super().__init__(name="net")
+                self.block, self.head = Block(name="block"), layers.Dense(2, name="head")
+
+            def call(self, x):
+                return self.head(self.block(x))
+
+        net = Net()
+        net(np.ones((1, 5), "float32"))
+        sequential = library.Sequential([library.Input((5,)), Block(name="blk"), layers.BatchNormalization(
+            name="bn")], name="seq")
+        inputs = library.Input((5,))
+        functional = library.Model(inputs, layers.Dense(2, name="out")(Block(name="b")(inputs)))
+        return [[v.path for v in model.weights] for model in (net, sequential, functional)]
+
+    ours = paths(keras)
+    assert ours[0][0] == "net/block/first/kernel"
+    assert ours == paths(real)
+
+
 def test_a_model_built_before_the_distribution_keeps_its_layout_and_fit_says_what_to_do():
     model = small_model()
     model.compile(optimizer="sgd", loss="mse")
