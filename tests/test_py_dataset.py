@@ -53,15 +53,20 @@ def test_sequence_is_pydataset_and_keras_arguments_are_kept():
     assert dataset.num_batches == 4 and len(list(dataset)) == 4  # iterating uses no pool
 
 
-@pytest.mark.parametrize("workers", [1, 3])
-def test_fit_on_a_pydataset_gives_the_history_of_the_same_arrays(workers):
+@pytest.mark.parametrize("workers, use_multiprocessing", [(1, False), (3, False), (2, True)])
+def test_fit_on_a_pydataset_gives_the_history_of_the_same_arrays(workers, use_multiprocessing):
     by_arrays = small_model().fit(X, Y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-    dataset = ArrayDataset(X, Y, batch_size=16, workers=workers)
-    by_dataset = small_model().fit(dataset, epochs=3, shuffle=False, verbose=0)
+    dataset = ArrayDataset(X, Y, batch_size=16, workers=workers, use_multiprocessing=use_multiprocessing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # JAX's warning about fork, as under Keras
+        by_dataset = small_model().fit(dataset, epochs=3, shuffle=False, verbose=0)
     assert by_dataset.history.keys() == by_arrays.history.keys()
     for name, values in by_arrays.history.items():
         np.testing.assert_allclose(by_dataset.history[name], values, rtol=1e-6, atol=1e-6)
     assert dataset.epochs_ended == 3
+    if use_multiprocessing:  # the batches were made in forked processes: this one made only the first
+        assert dataset.threads == [threading.get_ident()]
+        return
     # The training loop's thread reads the first batch once (it builds the model); with workers, the
     # pool's threads make every batch of every epoch.
     made_here = dataset.threads.count(threading.get_ident())
