@@ -269,7 +269,7 @@ class Trainer:
         kept while the variables stay the same."""
         distribution_lib.check_model(self)
         dist = distribution_lib.current()
-        key = (kind, tuple(id(v) for group in groups for v in group), id(dist))
+        key = (kind, tuple(id(v) for group in groups for v in group), dist)  # dist held: its id stays its own
         fn = self._step_cache.get(key)
         if fn is None:
             check_step_signature(self, kind)
