@@ -26,7 +26,9 @@ from kerasbook.core.distribution.mesh import DeviceMesh
 
 DEFAULT_BATCH_DIM_NAME = "batch"
 
-_current = [None]  # the distribution set with set_distribution, shared by every thread as in Keras
+# The distribution set with set_distribution. One for all threads (Keras keeps one per thread):
+# kerasbook traces steps in a background thread too, and that trace must see it.
+_current = [None]
 
 
 def distribution():
