@@ -127,6 +127,7 @@ def test_every_layer_name_shape_count_input_and_config_as_in_keras(config):
     assert [layer.get_config() for layer in ours.layers] == [layer.get_config() for layer in theirs.layers]
     assert ours.count_params() == theirs.count_params()
     assert [(w.name, w.shape) for w in ours.weights] == [(w.name, tuple(w.shape)) for w in theirs.weights]
+    assert [w.shape for w in ours.non_trainable_weights] == [tuple(w.shape) for w in theirs.non_trainable_weights]
 
 
 @pytest.mark.parametrize("name,kwargs,count", [
