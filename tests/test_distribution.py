@@ -313,6 +313,9 @@ def test_data_and_model_parallel_on_a_2x4_mesh_give_the_losses_of_one_device(fit
         for kind, prediction in saved.items():
             np.testing.assert_allclose(prediction, one["prediction"], rtol=1e-5, atol=1e-5, err_msg=kind)
     assert data["batch_on"] == model["batch_on"] == 8
+    # "net/dense/output": ("batch", "model") lays out the first layer's output, and nothing else
+    assert model["output_layouts"] == ['[{"batch"}, {"model"}]> : tensor<16x16xf32>']
+    assert one["output_layouts"] == data["output_layouts"] == []
     assert set(data["variables"].values()) == {"P(None, None) on 8", "P(None,) on 8"}
     assert model["variables"] == {f"net/{layer}/{weight}": spec for layer in ("dense", "dense_1", "dense_2")
                                   for weight, spec in (("kernel", "P(None, 'model') on 8"),

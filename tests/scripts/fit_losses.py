@@ -4,7 +4,8 @@ loss, predictions, where a batch goes and each variable's sharding. Run with sev
     XLA_FLAGS=--xla_force_host_platform_device_count=8 python fit_losses.py none data model
 
 "none": no distribution (one device, as in Keras 3); "data": DataParallel over every device;
-"model": ModelParallel on a (2, n/2) mesh of ("batch", "model"), Dense kernels cut along "model";
+"model": ModelParallel on a (2, n/2) mesh of ("batch", "model"), Dense kernels cut along "model", the
+first layer's output cut along both (an "<layer>/output" key);
 "data_local": DataParallel(auto_shard_dataset=False), each process given only its own rows of each
 batch (in one process: all of them).
 """
@@ -36,6 +37,7 @@ def make_distribution(kind):
     layout_map = distribution.LayoutMap(mesh)
     layout_map[".*dense.*kernel"] = (None, "model")
     layout_map[".*dense.*bias"] = ("model",)
+    layout_map["net/dense/output"] = ("batch", "model")  # the first layer's output, laid out anew
     return distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
 
 
@@ -67,8 +69,16 @@ def fit(kind, save=True):
         "batch_on": len(getattr(batch, "sharding", None).device_set) if hasattr(batch, "sharding") else 1,
         "variables": {v.path: _sharding(v.value) for v in model.weights},
         "slots": {v.path: _sharding(v.value) for v in model.optimizer.variables[2:4]},
-        "summary": summary.getvalue(), "saved": saved_and_loaded(model, x[:24]) if save else {},
+        "output_layouts": output_layouts(model, x[:16]), "summary": summary.getvalue(), "saved": saved_and_loaded(model, x[:24]) if save else {},
     }
+
+
+def output_layouts(model, x):
+    """The layouts XLA is told to give intermediate results, read from the compiled call's program
+    (Shardy's sharding_constraint lines): what "<layer>/output" keys asked for."""
+    values = ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables])
+    program = jax.jit(lambda v, x: model.stateless_call(*v, x)[0]).lower(values, x).as_text()
+    return [line.split("<@mesh, ")[1].strip() for line in program.splitlines() if "sharding_constraint" in line]
 
 
 def own_rows(array, size):
