@@ -22,7 +22,7 @@ import numpy as np
 from kerasbook.core import tree
 from kerasbook.core.layers.attention import AdditiveAttention, Attention
 from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
-from kerasbook.core.models import input_check
+from kerasbook.core.models import input_check, recent_results
 from kerasbook.core.models.functional import Functional
 
 ATTENTION_LAYERS = (MultiHeadAttention, Attention, AdditiveAttention)
@@ -124,7 +124,8 @@ class Features:
         self.model = None  # the feature-extraction model of the graph last seen
         self._nodes = ()
         self.scores = {}  # node -> NumPy array of its attention scores (attention calls only)
-        self.runs = 0  # how many times the feature model ran (tests read it)
+        self.runs = 0  # how many times the activations were computed, or found (tests read it)
+        self.reused = 0  # how many of those found them computed by a model call (recent_results)
 
     def compute(self, model, x, who="ActivationExplorer"):
         """`{node: NumPy array of its first output}` for every non-input call of `model` on `x`;
@@ -134,10 +135,25 @@ class Features:
         if self.model is None or nodes != self._nodes:
             self.model = FeatureModel(model.inputs, nodes, name=f"{model.name}_features")
             self._nodes = nodes
-        values, scores = self.model(x)
+        values = self._recent_values(model, nodes, x)
+        if values is None:
+            values, scores = self.model(x)
+        else:  # a model call just computed them all (attention scores are never among them)
+            scores = []
+            self.reused += 1
         self.runs += 1
         self.scores = {node: np.asarray(s) for node, s in zip(self.model.attention_nodes, scores)}
         return {node: np.asarray(value) for node, value in zip(nodes, values)}
+
+    def _recent_values(self, model, nodes, x):
+        """Every call's output as a recent call of a functional model on `x` computed them (for
+        instance a feature-extraction model the lesson ran itself), or None: then the feature model
+        runs. Attention calls are always run: their scores are not among any model's outputs."""
+        if self.model.attention_nodes or isinstance(x, dict):
+            return None
+        inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+        return recent_results.recall([n.output_tensors[0] for n in nodes], model.inputs, inputs,
+                                     model.trainable_variables + model.non_trainable_variables)
 
     def forget(self):
         """Drop the feature model (it holds the model's layers)."""

@@ -14,6 +14,7 @@ from kerasbook.core import tree
 
 from kerasbook.core.engine import call_context, state
 from kerasbook.core.engine.layer import Layer
+from kerasbook.core.models import recent_results
 from kerasbook.core.models.compiled_calls import CompiledBySignature
 from kerasbook.core.engine.tensor import KerasTensor
 from kerasbook.core.engine.variables import materialize
@@ -118,6 +119,9 @@ class Model(Trainer, Layer):
         for variable, value in zip(groups[1], new_values):
             if value is not None:
                 variable._value = value
+        if not training and not isinstance(inputs, dict) and getattr(self, "_nodes", None):
+            # a functional model's results, for a widget asking for the same arrays (recent_results)
+            recent_results.remember(self, tree.flatten(inputs), groups[0] + groups[1], tree.flatten(outputs))
         self._clear_losses()
         if losses:  # they end with the weights' regularization, which `losses` adds itself
             self._losses.extend(losses[:len(losses) - len(self._regularization_losses_weights())])

@@ -1,0 +1,65 @@
+"""What a warm Run All still pays for, removed one thing at a time: each before and after in one run.
+
+    .venv/bin/python benchmarks/bench_warm_run.py
+
+Issue 13 asks the whole course's warm Run All (a restarted kernel, compiled programs read from the
+persistent cache) to take at most half the CPU time of a cold one. Once nothing compiles, what is
+left is Python work and the lessons' own compute. Each measure below times one such cost the old way
+and the new way, back to back in this one process, on CPU time (process time: every thread), since
+the machine is shared and wall times stretch with its load:
+
+- explorer after the lesson's feature model: lesson 2 runs VGG19's feature-extraction model itself
+  (`keras.Model(vgg19.input, [l.output for l in vgg19.layers])(img)`) and then opens an
+  ActivationExplorer on VGG19 and the same image. Before: the explorer ran VGG19 again. After: it
+  finds the arrays the lesson's call computed (`kerasbook.core.models.recent_results`).
+"""
+
+import os
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np  # noqa: E402
+
+import kerasbook as keras  # noqa: E402
+from kerasbook.core.models import recent_results  # noqa: E402
+from kerasbook.widgets import ActivationExplorer  # noqa: E402
+
+
+def bench_explorer_after_feature_model():
+    """(before, after) CPU seconds for `ActivationExplorer(vgg19, img)` after lesson 2's feature model."""
+    vgg19 = keras.applications.VGG19(weights=None)
+    img = np.random.default_rng(0).random((1, 224, 224, 3), dtype="float32")
+    feature_model = keras.Model(inputs=vgg19.input, outputs=[layer.output for layer in vgg19.layers])
+    extracted = feature_model(img)  # noqa: F841 (kept, as the lesson keeps it)
+    ActivationExplorer(vgg19, img).close()  # both ways compiled once: only what a warm run pays is timed
+
+    def explorer_cpu_seconds(reused):
+        start = time.process_time()
+        explorer = ActivationExplorer(vgg19, img)  # its activations are NumPy arrays: computed
+        spent = time.process_time() - start
+        assert explorer._features.reused == reused
+        explorer.close()
+        return spent
+
+    befores, afters = [], []
+    for _ in range(3):  # in turn, the least of 3 each
+        recent_results.forget()  # nothing remembered: the explorer runs VGG19 itself
+        befores.append(explorer_cpu_seconds(reused=0))
+        extracted = feature_model(img)  # the lesson's own call, not timed
+        np.asarray(extracted[-1])  # ... and finished before the clock starts
+        afters.append(explorer_cpu_seconds(reused=1))
+    return min(befores), min(afters)
+
+
+def row(name, before, after):
+    print(f"{name:52} {before:8.3f}s {after:8.3f}s {after / before:7.3f}", flush=True)
+
+
+def main():
+    print(f"{'CPU seconds':52} {'before':>9} {'after':>9} {'ratio':>7}")
+    row("ActivationExplorer(vgg19, img) after its features", *bench_explorer_after_feature_model())
+
+
+if __name__ == "__main__":
+    main()
