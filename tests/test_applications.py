@@ -255,6 +255,21 @@ def test_classifier_activation_must_suit_pretrained_weights(tmp_path, monkeypatc
         kerasbook.applications.Xception(weights="imagenet", classifier_activation="relu")
 
 
+def test_mobilenet_v2_takes_its_size_and_name_from_an_input_tensor_as_keras():
+    """Without `input_shape`, a square input tensor of a size Keras has weights for sets the size the
+    classifier is built for, and so the name (and the weights file); given both, they must agree."""
+    ours = kerasbook.applications.MobileNetV2(weights=None, input_tensor=kerasbook.Input((96, 96, 3)))
+    theirs = keras_model("MobileNetV2", weights=None, input_tensor=keras.Input((96, 96, 3)))
+    assert (ours.name, theirs.name) == ("mobilenetv2_1.00_96", "mobilenetv2_1.00_96")
+    with pytest.raises(ValueError, match=r"^input_tensor.shape\[2\] must equal input_shape\[1\]; Received "
+                                         r"`input_tensor.shape=\(None, 96, 96, 3\)`, `input_shape=\(64, 64, 3\)`$"):
+        kerasbook.applications.MobileNetV2(weights=None, input_tensor=kerasbook.Input((96, 96, 3)),
+                                           input_shape=(64, 64, 3))
+    with pytest.raises(ValueError, match=r"^input_tensor.shape\[2\] must equal input_shape\[1\]; Received "
+                                         r"`input_tensor.shape=\(None, 96, 96, 3\)`, `input_shape=\(64, 64, 3\)`$"):
+        keras.applications.MobileNetV2(weights=None, input_tensor=keras.Input((96, 96, 3)), input_shape=(64, 64, 3))
+
+
 def test_input_tensor_keeps_what_came_before_it():
     image = kerasbook.Input((64, 64, 3), name="image")  # halved to 32: VGG16's five poolings leave 1 x 1
     halved = kerasbook.layers.MaxPooling2D(name="halve")(image)
@@ -531,8 +546,9 @@ def test_decode_predictions_as_keras(monkeypatch):
     monkeypatch.setattr(keras_imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
     monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
     preds = np.random.default_rng(4).random((3, 1000)).astype("float32")
-    ours = kerasbook.applications.vgg19.decode_predictions(preds, top=3)
-    assert ours == keras.applications.vgg19.decode_predictions(preds, top=3)
+    for module in MODULES:
+        ours = getattr(kerasbook.applications, module).decode_predictions(preds, top=3)
+        assert ours == getattr(keras.applications, module).decode_predictions(preds, top=3), module
     assert ours[0][0][:2] == tuple(SMALL_INDEX[str(preds[0].argmax())])
     with pytest.raises(ValueError, match=r"\(samples, 1000\)"):
         kerasbook.applications.xception.decode_predictions(preds[:, :10])
