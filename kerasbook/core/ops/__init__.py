@@ -9,7 +9,7 @@ The submodules group them as Keras does (`ops.numpy`, `ops.nn`, `ops.math`, `ops
 
 import types as _types
 
-from kerasbook.core.ops import core, image, linalg, math, nn, numpy
+from kerasbook.core.ops import core, einops, image, linalg, math, nn, numpy
 from kerasbook.core.ops._symbolic_guard import recording_symbolic_tensors as _recording_symbolic_tensors
 
 _NOT_OPS = {"Variable", "standardize_dtype"}  # what modules import, not ops
@@ -31,7 +31,7 @@ def _record_in_place(module):
     return recording
 
 
-for _module in (core, math, nn, numpy, linalg):
+for _module in (core, math, nn, numpy, linalg, einops):
     globals().update({name: value for name, value in vars(_module).items()
                       if not name.startswith("_") and name not in _NOT_OPS
                       and not isinstance(value, _types.ModuleType)})

@@ -279,3 +279,90 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         return summed / jnp.prod(jnp.array(window))
     counts = jax.lax.reduce_window(jnp.ones_like(inputs), 0.0, jax.lax.add, window, step, "SAME")
     return summed / counts
+
+
+def _adaptive(inputs, output_size, data_format, reduce):
+    """Each spatial axis cut into `output_size` bins, bin i spanning [floor(i n / out), ceil((i+1) n / out))
+    (neighbouring bins may overlap by one), each bin reduced by `reduce`; one axis after the other."""
+    inputs = jnp.asarray(inputs)
+    spatial = inputs.ndim - 2
+    sizes = _tuple(output_size, spatial)
+    first_axis = 2 if (data_format or "channels_last") == "channels_first" else 1
+    for axis, out in zip(range(first_axis, first_axis + spatial), sizes):
+        n = inputs.shape[axis]
+        bins = [jax.lax.slice_in_dim(inputs, (i * n) // out, -((-(i + 1) * n) // out), axis=axis) for i in range(out)]
+        inputs = jnp.stack([reduce(b, axis=axis) for b in bins], axis=axis)
+    return inputs
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average pooling to a given output size (`output_size` bins along each spatial axis)."""
+    return _adaptive(inputs, output_size, data_format, jnp.mean)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max pooling to a given output size (`output_size` bins along each spatial axis)."""
+    return _adaptive(inputs, output_size, data_format, jnp.max)
+
+
+# -- rearranging pixels and blocks ---------------------------------------------------------------------
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Channels become pixels: `(n, h, w, c)` -> `(n, h*b, w*b, c / b**2)`, each pixel's channels
+    spread over a `b x b` block (a "pixel shuffle", to up-sample)."""
+    x, b = jnp.asarray(x), block_size
+    if data_format == "channels_first":
+        n, c, h, w = x.shape
+        x = x.reshape(n, c // b**2, b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+        return x.reshape(n, c // b**2, h * b, w * b)
+    n, h, w, c = x.shape
+    x = x.reshape(n, h, w, b, b, c // b**2).transpose(0, 1, 3, 2, 4, 5)
+    return x.reshape(n, h * b, w * b, c // b**2)
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """The inverse of `depth_to_space`: each `b x b` block of pixels becomes one pixel with `b**2`
+    times the channels."""
+    x, b = jnp.asarray(x), block_size
+    if data_format == "channels_first":
+        n, c, h, w = x.shape
+        x = x.reshape(n, c, h // b, b, w // b, b).transpose(0, 1, 3, 5, 2, 4)
+        return x.reshape(n, c * b**2, h // b, w // b)
+    n, h, w, c = x.shape
+    x = x.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
+    return x.reshape(n, h // b, w // b, c * b**2)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks of an `(n, c, h, w)` image as columns: `(n, c * kh * kw, blocks)` (PyTorch's
+    `unfold`, "im2col": a convolution is then one matrix product)."""
+    x = jnp.asarray(x)
+    (ph, pw) = _tuple(padding, 2)
+    x = jnp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    patches = jax.lax.conv_general_dilated_patches(
+        x, _tuple(kernel_size, 2), _tuple(stride, 2), "VALID", rhs_dilation=_tuple(dilation, 2),
+        dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    return patches.reshape(patches.shape[0], patches.shape[1], -1)
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The adjoint of `unfold`: the blocks `(n, c * kh * kw, blocks)` added back into an
+    `(n, c) + output_size` image, overlapping values summed."""
+    x = jnp.asarray(x)
+    (oh, ow), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (
+        _tuple(v, 2) for v in (output_size, kernel_size, dilation, padding, stride))
+    rows, cols = (oh + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (ow + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    n, c = x.shape[0], x.shape[1] // (kh * kw)
+    blocks = x.reshape(n, c, kh, kw, rows, cols)
+    out = jnp.zeros((n, c, oh + 2 * ph, ow + 2 * pw), x.dtype)
+    for i in range(kh):
+        for j in range(kw):  # kernel position (i, j) of every block lands on a strided grid of the image
+            out = out.at[:, :, i * dh:i * dh + sh * (rows - 1) + 1:sh,
+                         j * dw:j * dw + sw * (cols - 1) + 1:sw].add(blocks[:, :, i, j])
+    return out[:, :, ph:ph + oh, pw:pw + ow]
+
+
+def polar(abs_, angle):
+    """The complex numbers `abs_ * (cos(angle) + i sin(angle))`."""
+    abs_, angle = jnp.asarray(abs_), jnp.asarray(angle)
+    return jax.lax.complex(abs_ * jnp.cos(angle), abs_ * jnp.sin(angle))

@@ -208,3 +208,8 @@ def amin(x, axis=None, keepdims=False):
 def vectorize(pyfunc, *, excluded=None, signature=None):
     """`pyfunc` applied elementwise (or along the core axes of `signature`) with jax.numpy.vectorize."""
     return jnp.vectorize(pyfunc, excluded=excluded or frozenset(), signature=signature)
+
+
+def view(x, dtype=None):
+    """The same bytes read as another dtype (`float32` -> `int32` keeps the bits, unlike `cast`)."""
+    return jnp.asarray(x).view(dtype)
