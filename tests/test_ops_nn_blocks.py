@@ -63,3 +63,20 @@ def test_symbolic_calls_record_nodes_named_as_keras():
         ours, theirs = call(kerasbook, kerasbook.Input((6, 8, 4))), call(keras, keras.Input((6, 8, 4), batch_size=2))
         assert type(ours._keras_history.operation).__name__ == type(theirs._keras_history.operation).__name__
         assert tuple(ours.shape[1:]) == tuple(call(keras, data).shape[1:])
+
+
+def test_ctc_loss_and_greedy_decoding_equal_keras():
+    logits = RNG.normal(size=(3, 12, 6)).astype("float32")
+    target = np.array([[1, 2, 2, 0], [3, 1, 0, 0], [5, 4, 3, 2]], "int32")
+    lengths, steps = np.array([3, 2, 4]), np.array([12, 9, 10])
+    np.testing.assert_allclose(ops.ctc_loss(target, logits, lengths, steps),
+                               keras.ops.ctc_loss(target, logits, lengths, steps), rtol=1e-5)
+    np.testing.assert_allclose(ops.ctc_loss(target + 1, logits, lengths, steps, mask_index=0),
+                               keras.ops.ctc_loss(target + 1, logits, lengths, steps, mask_index=0), rtol=1e-5)
+    for merge in (True, False):
+        ours = ops.ctc_decode(logits, steps, merge_repeated=merge, mask_index=2)
+        theirs = keras.ops.ctc_decode(logits, steps, merge_repeated=merge, mask_index=2)
+        np.testing.assert_array_equal(ours[0], theirs[0])
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="greedy"):
+        ops.ctc_decode(logits, steps, strategy="beam_search")

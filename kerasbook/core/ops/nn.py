@@ -366,3 +366,46 @@ def polar(abs_, angle):
     """The complex numbers `abs_ * (cos(angle) + i sin(angle))`."""
     abs_, angle = jnp.asarray(abs_), jnp.asarray(angle)
     return jax.lax.complex(abs_ * jnp.cos(angle), abs_ * jnp.sin(angle))
+
+
+# -- sequences of labels (CTC) -------------------------------------------------------------------------
+
+def _paddings(lengths, size, dtype):
+    """1.0 past each sequence's length, 0.0 within it: `(batch, size)`."""
+    return (jnp.arange(size)[None, :] >= jnp.asarray(lengths)[:, None]).astype(dtype)
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """Connectionist temporal classification loss per sequence: `-log P(target | output)`, summed over
+    every alignment of the label sequence `target` `(batch, labels)` with the logits `output`
+    `(batch, time, classes)`; class `mask_index` is the blank between labels."""
+    import optax  # loaded here, not with kerasbook.ops: only CTC models need it
+    target, output = jnp.asarray(target, "int32"), jnp.asarray(output)
+    output = output.astype(jnp.result_type(output.dtype, "float32"))
+    return optax.ctc_loss(output, _paddings(output_length, output.shape[1], output.dtype), target,
+                          _paddings(target_length, target.shape[1], output.dtype), blank_id=mask_index)
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    """The most likely label sequences of `inputs` `(batch, time, classes)`, greedily: the best class at
+    each step, repeats merged, blanks (`mask_index`) dropped. Returns `(decoded, scores)`: decoded
+    `(1, batch, time)` padded with -1, and minus the summed best scores `(batch, 1)`."""
+    if strategy == "beam_search":
+        raise NotImplementedError("ops.ctc_decode: kerasbook decodes with strategy='greedy' only; "
+                                  "beam search is not implemented.")
+    if strategy != "greedy":
+        raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
+    inputs = jnp.asarray(inputs)
+    inputs = inputs.astype(jnp.result_type(inputs.dtype, "float32"))
+    time = inputs.shape[1]
+    past_end = jnp.arange(time)[None, :] >= jnp.asarray(sequence_lengths)[:, None]
+    labels = jnp.where(past_end, mask_index, jnp.argmax(inputs, axis=-1))
+    scores = jnp.where(past_end, 0.0, jnp.max(inputs, axis=-1))
+    if merge_repeated:
+        repeated = jnp.pad(labels[:, 1:] == labels[:, :-1], ((0, 0), (1, 0)))
+        labels = jnp.where(repeated, mask_index, labels)
+    blank = labels == mask_index
+    kept_first = jnp.argsort(jnp.where(blank, time, jnp.arange(time)), axis=-1)  # stable: labels keep their order
+    decoded = jnp.take_along_axis(jnp.where(blank, -1, labels), kept_first, axis=-1)
+    return decoded[None], -jnp.sum(scores, axis=1)[:, None]
