@@ -218,3 +218,21 @@ def test_keras_tensors_stay_usable_as_dict_keys_and_in_lists():
     y = kerasbook.layers.Dense(2)(a) != b
     model = kerasbook.Model([a, b], y)  # the graph walk finds its inputs among the tensors it keeps
     assert model.inputs == [a, b]
+
+
+def test_einsum_records_its_subscripts_as_keras_does_and_loads_both_ways(tmp_path):
+    """`einsum(subscripts, *operands)`: the subscripts are the op's option (its config), the operands
+    the node's arguments; such a node runs again after a round trip through a .keras file."""
+    def build(k):
+        x = k.Input((4,))
+        return k.Model(x, k.ops.einsum("bi,bj->bij", x, k.layers.Dense(3, name="d")(x)))
+    ours, theirs = build(kerasbook), build(keras)
+    ours.set_weights(theirs.get_weights())
+    assert _op_records(ours) == _op_records(theirs)
+    data = np.random.default_rng(3).normal(size=(2, 4)).astype("float32")
+    expected = np.asarray(theirs(data))
+    ours.save(tmp_path / "ours.keras")
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "ours.keras")(data), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(kerasbook.models.load_model(tmp_path / "theirs.keras")(data), expected, rtol=1e-5,
+                               atol=1e-6)

@@ -83,10 +83,27 @@ class OpCall(Operation):
         self.options = options
 
     def call(self, *args):
-        return type(self).function(*args, **self.options)
+        leading, options = _options_before_star_args(type(self).function, self.options)
+        return type(self).function(*leading, *args, **options)
 
     def get_config(self):
         return {"name": self.name, **self.options}
+
+
+def _options_before_star_args(function, options):
+    """`(leading, rest)`: the options that must come first by position because `*args` follow them
+    (`subscripts` of `einsum(subscripts, *operands)`, an option in Keras's config), and the others."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return [], options
+    kinds = [p.kind for p in parameters]
+    if inspect.Parameter.VAR_POSITIONAL not in kinds:
+        return [], options
+    before = [p.name for p in parameters[:kinds.index(inspect.Parameter.VAR_POSITIONAL)]]
+    if not all(name in options for name in before):
+        return [], options
+    return [options[name] for name in before], {k: v for k, v in options.items() if k not in before}
 
 
 _OP_CLASSES = {}

@@ -535,14 +535,29 @@ class Trainer:
         self._ensure_built(x)
         if y is None:
             return
-        groups = self._state_variables("predict")
-        specs = jax.eval_shape(
-            lambda values, x: self.stateless_call(*values, x)[0],
-            tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups),
-            tree.map_structure(lambda a: jax.ShapeDtypeStruct((2,) + a.shape[1:], a.dtype), x))
+        specs = self._symbolic_prediction_specs()
+        if specs is None:  # work them out by tracing the model's call abstractly
+            groups = self._state_variables("predict")
+            specs = jax.eval_shape(
+                lambda values, x: self.stateless_call(*values, x)[0],
+                tuple([jax.ShapeDtypeStruct(v.shape, v.dtype) for v in group] for group in groups),
+                tree.map_structure(lambda a: jax.ShapeDtypeStruct((2,) + a.shape[1:], a.dtype), x))
         if self._compile_loss.has_losses:
             self._compile_loss.check_shapes(y, specs)
         self._compile_metrics.build(y, specs, self._compile_loss.losses)
+
+    def _symbolic_prediction_specs(self):
+        """The predictions for a batch of 2, as shapes and dtypes, read from a functional or Sequential
+        model's symbolic outputs when they say it all (nothing but the batch axis unknown); else None.
+        Tracing the whole model for them (jax.eval_shape) is a second trace of it in every fit."""
+        from kerasbook.core.models.functional import Functional
+        from kerasbook.core.models.sequential import Sequential
+        if type(self).call not in (Functional.call, Sequential.call) or not getattr(self, "outputs", None):
+            return None
+        outputs = self._outputs_struct
+        if any(t.shape[:1] != (None,) or None in t.shape[1:] for t in tree.flatten(outputs)):
+            return None
+        return tree.map_structure(lambda t: jax.ShapeDtypeStruct((2,) + tuple(t.shape[1:]), t.dtype), outputs)
 
     def _place(self, batch):
         """A batch laid out by the current keras.distribution (as it is without one)."""
