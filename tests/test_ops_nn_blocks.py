@@ -80,3 +80,24 @@ def test_ctc_loss_and_greedy_decoding_equal_keras():
         np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
     with pytest.raises(NotImplementedError, match="greedy"):
         ops.ctc_decode(logits, steps, strategy="beam_search")
+
+
+def test_a_model_with_rearrange_records_it_as_keras_and_loads_both_ways(tmp_path):
+    """Keras keeps rearrange's pattern and sizes in the node's arguments, not in the op's config."""
+    import json
+
+    def build(k):
+        x = k.Input((6, 8, 3), batch_size=2)  # (Keras 3.15's symbolic rearrange needs the batch size)
+        return k.Model(x, k.ops.rearrange(x, "b (h h1) w c -> b h (w c h1)", h1=2))
+
+    def op_records(model):
+        return [(r["class_name"], r["config"], r["inbound_nodes"]) for r in json.loads(json.dumps(
+            model.get_config()))["layers"] if r["module"].startswith("keras.src.ops")]
+    data = RNG.rand(2, 6, 8, 3).astype("float32")
+    ours, theirs = build(kerasbook), build(keras)
+    assert op_records(ours) == op_records(theirs)
+    expected = np.asarray(theirs(data))
+    ours.save(tmp_path / "ours.keras")
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "ours.keras")(data), expected)
+    np.testing.assert_array_equal(kerasbook.models.load_model(tmp_path / "theirs.keras")(data), expected)

@@ -82,9 +82,9 @@ class OpCall(Operation):
         super().__init__(name=name or naming.auto_name(self.op_name))
         self.options = options
 
-    def call(self, *args):
+    def call(self, *args, **kwargs):
         leading, options = _options_before_star_args(type(self).function, self.options)
-        return type(self).function(*leading, *args, **options)
+        return type(self).function(*leading, *args, **options, **kwargs)
 
     def get_config(self):
         return {"name": self.name, **self.options}
@@ -157,5 +157,7 @@ def split_arguments(function, args, kwargs):
 
 def symbolic_call(op_name, function, args, kwargs, group="numpy"):
     """Record `function(*args, **kwargs)` on symbolic tensors as a new operation named `op_name`."""
+    if getattr(function, "keeps_its_arguments_in_the_node", False):  # as Keras records ops.rearrange
+        return op_class(op_name, function, group)()(*args, **kwargs)
     arguments, options = split_arguments(function, args, kwargs)
     return op_class(op_name, function, group)(**options)(*arguments)

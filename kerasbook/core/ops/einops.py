@@ -33,3 +33,7 @@ def rearrange(tensor, pattern, **axes_lengths):
     tensor = tensor.reshape([sizes[axis] for axis in parts])
     tensor = tensor.transpose([parts.index(axis) for group in outputs for axis in group])
     return tensor.reshape([math.prod(sizes[axis] for axis in group) for group in outputs])
+
+
+# Keras records the pattern and the sizes as the node's arguments, not as the op's config.
+rearrange.keeps_its_arguments_in_the_node = True
