@@ -30,6 +30,7 @@ _SUBMODULES = {
     "config": "kerasbook.core.backend",
     "datasets": "kerasbook.core.datasets",
     "distribution": "kerasbook.core.distribution",
+    "mixed_precision": "kerasbook.core.mixed_precision",
     "applications": "kerasbook.core.applications",
     "widgets": "kerasbook.widgets",
     "viz": "kerasbook.viz",
@@ -50,6 +51,7 @@ _NAMES = {
     "Loss": ("kerasbook.core.training.losses", "Loss"),
     "Metric": ("kerasbook.core.training.metrics", "Metric"),
     "Optimizer": ("kerasbook.core.training.optimizers", "Optimizer"),
+    "DTypePolicy": ("kerasbook.core.mixed_precision", "DTypePolicy"),
 }
 
 

@@ -1,6 +1,6 @@
 """`keras.backend` and `keras.config`: the few global settings Keras exposes. The backend is JAX."""
 
-from kerasbook.core.engine import naming
+from kerasbook.core.engine import dtype_policy, naming
 
 _settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 
@@ -15,6 +15,7 @@ def floatx():
 
 def set_floatx(value):
     _settings["floatx"] = str(value)
+    dtype_policy.set_floatx(str(value))  # the default layer dtype policy follows floatx, as in Keras
 
 
 def epsilon():

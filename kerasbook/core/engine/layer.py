@@ -24,6 +24,7 @@ from kerasbook.core import tree
 from kerasbook.core.distribution import distributions
 from kerasbook.core.distribution.layout import distribute_tensor
 from kerasbook.core.engine import call_context, call_trace, masks, naming, paths, state, symbolic, tracking
+from kerasbook.core.engine import dtype_policy as dtype_policies
 from kerasbook.core.engine.input_spec import check_input
 from kerasbook.core.engine.node import Node
 from kerasbook.core.engine.operation import Operation
@@ -39,6 +40,7 @@ _ENGINE_ATTRS = frozenset({
     "activity_regularizer", "_init_args", "_call_signature", "_declared_input_shape", "_build_input_shape", "_observers",
     "_traced_output_shape", "_jit_cache", "_inputs_struct", "_outputs_struct", "inputs", "outputs",
     "_nodes", "_graph_layers", "_node_depths", "_tracking_cache", "_sequence", "_input_layer", "optimizer", "compiled", "history",
+    "_dtype_policy", "autocast",
     "_parent_path",
 })
 
@@ -65,20 +67,50 @@ class Layer(Operation):
         object.__setattr__(layer, "_init_args", _bound_init_args(cls, args, kwargs))
         return layer
 
-    def __init__(self, *, name=None, trainable=True, dtype=None, activity_regularizer=None,
-                 input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):
+    def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
+                 **kwargs):
+        # Keras 2's ways of declaring the input of a model's first layer.
+        declared = {k: kwargs.pop(k) for k in _DECLARED_INPUT_ARGS if k in kwargs}
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments {sorted(kwargs)}.")
         self.name = name or naming.auto_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = _dtype_name(dtype, self)
+        self._dtype_policy = _dtype_policy(dtype, self)  # see core/dtype_policies.py
+        self.autocast = bool(autocast)
         self.built = False
         self.supports_masking = False
         self.input_spec = None
         from kerasbook.core import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        # Keras 2's ways of declaring the input of a model's first layer.
-        self._declared_input_shape = _declared_batch_shape(input_shape, input_dim, batch_input_shape, batch_size)
+        self._declared_input_shape = _declared_batch_shape(**declared)
+
+    # -- dtypes (mixed precision) ----------------------------------------------------------------
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy: the dtype of its variables and the dtype it computes in."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = _dtype_policy(value, self)
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's variables, as in Keras (`variable_dtype`)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in: its floating inputs are cast to it (when `autocast`)."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def input_dtype(self):
+        return self._dtype_policy.compute_dtype
 
     # -- tracking ------------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -129,7 +161,7 @@ class Layer(Operation):
         """Create a weight of this layer. The initializer runs when the value is first read."""
         from kerasbook.core import constraints, initializers, regularizers
         shape = () if shape is None else shape
-        dtype = standardize_dtype(dtype or self.dtype)
+        dtype = standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         with paths.layer_scope(self):  # the path: "block/dense_2/kernel", as Keras writes it
@@ -267,7 +299,17 @@ class Layer(Operation):
 
     def compute_output_spec(self, *args, **kwargs):
         """Output `KerasTensor`s for symbolic inputs, without running the math."""
-        return compute_output_spec(self, args, kwargs)
+        args, kwargs = self._autocast_inputs(args, kwargs)
+        with dtype_policies.autocast_scope(self):
+            return compute_output_spec(self, args, kwargs)
+
+    def _autocast_inputs(self, args, kwargs):
+        """Floating inputs (arrays or symbolic tensors) cast to the compute dtype, as Keras's autocast:
+        a "mixed_bfloat16" layer computes on bfloat16 inputs. Integers are left as they are."""
+        if not self.autocast or not _is_float_dtype(self.compute_dtype):
+            return args, kwargs
+        cast = functools.partial(_cast_floating, dtype=self.compute_dtype)
+        return tree.map_structure(cast, args), tree.map_structure(cast, kwargs)
 
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None
@@ -331,7 +373,8 @@ class Layer(Operation):
         if call_context.current() is None and state.current_scope() is None:  # the outermost call
             self._clear_losses()
         traced = call_trace.begin(self, args)  # None unless a call is being traced (GraphView)
-        with call_context.enter(training):
+        args, kwargs = self._autocast_inputs(args, kwargs)
+        with call_context.enter(training), dtype_policies.autocast_scope(self):
             outputs = _laid_out(self.call(*args, **kwargs))
             if self.activity_regularizer is not None:
                 self._add_activity_losses(outputs)
@@ -408,11 +451,15 @@ class Layer(Operation):
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self):
-        """The arguments that recreate this layer (without its weights)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": _dtype_config(self.dtype)}
+        """The arguments that recreate this layer (without its weights). A layer that does not write
+        get_config gets the arguments its constructor received, as in Keras."""
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self.dtype_policy)}
         if type(self).get_config is Layer.get_config:
-            # A custom layer that does not write get_config: its constructor's simple arguments.
-            extra = {k: v for k, v in self._init_args.items() if k not in config}
+            # A custom layer that does not write get_config: its constructor's simple arguments,
+            # with the defaults of those not passed, as Keras's automatic config.
+            extra = {**_plain_defaults(type(self)), **self._init_args}
+            extra = {k: v for k, v in extra.items() if k not in config}
             if not all(_is_plain(v) for v in extra.values()):
                 raise NotImplementedError(
                     f'Layer "{self.name}" ({type(self).__name__}) takes arguments that cannot be '
@@ -438,7 +485,7 @@ class Layer(Operation):
     def from_config(cls, config):
         config = _without_keras_only_options(cls, config)
         if isinstance(config.get("dtype"), dict):
-            config["dtype"] = config["dtype"].get("config", {}).get("name")
+            config["dtype"] = dtype_policies.get(config["dtype"])
         try:
             return cls(**config)
         except TypeError as error:
@@ -481,7 +528,9 @@ def _marks_built(build):
 
 
 # Options Keras 3 writes into configs for features kerasbook leaves out; harmless at their defaults.
-_KERAS_ONLY_OPTIONS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "autocast": True}
+_KERAS_ONLY_OPTIONS = {"quantization_config": None, "lora_rank": None, "lora_alpha": None}
+
+_DECLARED_INPUT_ARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 
 
 def _without_keras_only_options(cls, config):
@@ -524,6 +573,12 @@ def _bound_init_args(cls, args, kwargs):
     return {**dict(zip(names, args)), **kwargs}
 
 
+def _plain_defaults(cls):
+    """The constructor's arguments that have a plain default (a number, string, None, ...), by name."""
+    return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+            if p.default is not p.empty and _is_plain(p.default)}
+
+
 def _jsonable(shape):
     return [_jsonable(s) for s in shape] if isinstance(shape, (list, tuple)) and shape and \
         isinstance(shape[0], (list, tuple)) else list(shape)
@@ -556,21 +611,38 @@ def _numbers_are_not_a_batch(layer, numbers):
             f"batch: {as_batch}.")
 
 
-def _dtype_name(dtype, layer):
+def _dtype_policy(dtype, layer):
+    """The layer's DTypePolicy from its `dtype` argument: None (the global policy), a policy name such
+    as "mixed_bfloat16", a dtype, a DTypePolicy, or Keras's serialized dict; a wrong name names the layer."""
     if isinstance(dtype, dict):  # Keras 3's serialized DTypePolicy
         dtype = dtype.get("config", {}).get("name")
+    if dtype is None or isinstance(dtype, dtype_policies.DTypePolicy) or str(dtype).startswith("mixed_"):
+        try:
+            return dtype_policies.get(dtype)
+        except ValueError as error:
+            raise ValueError(f'{type(layer).__name__} layer "{layer.name}": {error}') from None
     try:
-        return standardize_dtype(dtype)
+        return dtype_policies.DTypePolicy(standardize_dtype(dtype))
     except ValueError as error:
         raise ValueError(f'{type(layer).__name__} layer "{layer.name}": {error}') from None
 
 
-def _dtype_config(dtype):
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
-            "registered_name": None}
+def _is_float_dtype(dtype):
+    return str(dtype) in ("float16", "bfloat16", "float32", "float64")
 
 
-def _declared_batch_shape(input_shape, input_dim, batch_input_shape, batch_size):
+def _cast_floating(x, dtype):
+    """`x` in `dtype` if it is a floating array or symbolic tensor of another dtype, else `x`."""
+    if not _is_float_dtype(getattr(x, "dtype", None)) or str(x.dtype) == dtype:
+        return x
+    if isinstance(x, KerasTensor):
+        return KerasTensor(x.shape, dtype)
+    if isinstance(x, Variable):
+        return x
+    return jnp.asarray(x).astype(dtype)
+
+
+def _declared_batch_shape(input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None):
     if batch_input_shape is not None:
         return tuple(batch_input_shape)
     if input_shape is not None:

@@ -123,7 +123,7 @@ def _output_dtype(layer, inputs):
     if getattr(layer, "keeps_input_dtype", False):
         first = tree.flatten(inputs)[0]
         return first.dtype
-    return layer.dtype
+    return getattr(layer, "compute_dtype", None) or layer.dtype  # a mixed layer outputs its compute dtype
 
 
 def _named(layer, error, args):

@@ -23,6 +23,7 @@ import numpy as np
 
 from kerasbook.core.distribution import distributions
 from kerasbook.core.distribution.layout import distribute_tensor
+from kerasbook.core.engine import dtype_policy as dtype_policies
 from kerasbook.core.engine import paths, state
 
 
@@ -90,6 +91,11 @@ class Variable:
     # -- reading -------------------------------------------------------------------------------
     @property
     def value(self):
+        """The current value; inside a mixed-precision layer's call, a float value is read in the
+        layer's compute dtype (core/dtype_policies.py), while the variable stays in its own dtype."""
+        return dtype_policies.autocast(self._current_value())
+
+    def _current_value(self):
         scope = state.current_scope()
         if scope is not None:
             scoped = scope.get(self)
@@ -111,13 +117,13 @@ class Variable:
         return value if self._layout is None else distribute_tensor(value, self._layout)
 
     def numpy(self):
-        return np.asarray(self.value)
+        return np.asarray(self._current_value())
 
     def __jax_array__(self):
         return self.value
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.value, dtype=dtype)
+        return np.asarray(self._current_value(), dtype=dtype)
 
     # -- writing -------------------------------------------------------------------------------
     def assign(self, value):
