@@ -29,6 +29,7 @@ from kerasbook.core.layers.convolutional import (Conv1DTranspose, Conv2DTranspos
 from kerasbook.core.layers.noise import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerasbook.core.layers.recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from kerasbook.core.layers.stacked_cells import StackedRNNCells
 from kerasbook.core.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerasbook.core.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
                                                  Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,

@@ -8,6 +8,8 @@ in the form the layer keeps (a tuple for `kernel_size=3` on a 2D layer, say).
 """
 
 import contextlib
+import functools
+import inspect
 import numbers
 
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -103,3 +105,44 @@ def axis(layer, value, name="axis"):
         fail(layer, f"`{name}` must be an integer axis index (or a list of them), such as -1 for the last "
                      f"axis. Received: {name}={value!r}")
     return value
+
+
+def keras_signature(order=None, **defaults):
+    """A class decorator: the class's `__init__` with the defaults (and, with `order`, the argument
+    order) Keras 3 gives this class, where one base class serves several ranks: `Conv2D(8, 3)` has
+    `strides=(1, 1)` and `Conv3D` has `strides=(1, 1, 1)`, so positional calls and `inspect.signature`
+    mean the same as in Keras. The arguments are bound to that signature, then passed by name."""
+    def decorate(cls):
+        base_init = cls.__init__
+        signature = inspect.signature(base_init)
+        parameters = [p.replace(default=defaults[p.name]) if p.name in defaults else p
+                      for p in signature.parameters.values()]
+        if order is not None:
+            by_name = {p.name: p for p in parameters}
+            named = [by_name[name] for name in order]
+            parameters = [parameters[0]] + named + [p for p in parameters[1:] if p.name not in order]
+        signature = signature.replace(parameters=parameters)
+
+        @functools.wraps(base_init)
+        def __init__(self, *args, **kwargs):
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            named = dict(bound.arguments)
+            named.pop(parameters[0].name)
+            extra = named.pop(parameters[-1].name) if parameters[-1].kind == parameters[-1].VAR_KEYWORD else {}
+            base_init(self, **named, **extra)
+
+        __init__.__signature__ = signature
+        cls.__init__ = __init__
+        return cls
+    return decorate
+
+
+def only_default(layer, **options):
+    """Keras options kerasbook does not implement (`lora_rank`, `quantization_config`, ...), accepted at
+    their default: `options` maps each name to `(value received, Keras's default)`. Another value is
+    refused, naming the layer, rather than silently ignored."""
+    for name, (value, default) in options.items():
+        if value is not default and value != default:
+            raise NotImplementedError(f"{_label(layer)}: kerasbook does not implement `{name}`; only its "
+                                      f"default ({default!r}) is accepted. Received: {name}={value!r}")

@@ -127,11 +127,13 @@ class Conv1D(BaseConv):
     rank = 1
 
 
+@arguments.keras_signature(strides=(1, 1), dilation_rate=(1, 1))
 class Conv2D(BaseConv):
     """Convolution over an image: `(batch, height, width, channels)` -> `(batch, h, w, filters)`."""
     rank = 2
 
 
+@arguments.keras_signature(strides=(1, 1, 1), dilation_rate=(1, 1, 1))
 class Conv3D(BaseConv):
     """Convolution over a volume: `(batch, depth, height, width, channels)`."""
     rank = 3
@@ -188,6 +190,7 @@ class DepthwiseConv1D(BaseDepthwiseConv):
     rank = 1
 
 
+@arguments.keras_signature(strides=(1, 1), dilation_rate=(1, 1))
 class DepthwiseConv2D(BaseDepthwiseConv):
     rank = 2
 
@@ -249,6 +252,7 @@ class SeparableConv1D(BaseSeparableConv):
     rank = 1
 
 
+@arguments.keras_signature(strides=(1, 1), dilation_rate=(1, 1))
 class SeparableConv2D(BaseSeparableConv):
     rank = 2
 
@@ -278,9 +282,16 @@ class BaseConvTranspose(BaseConv):
     a convolution of the input spread out by the strides (`lhs_dilation`) with the flipped kernel."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=1, **kwargs):
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-                         dilation_rate=dilation_rate, **kwargs)
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
         self.output_padding = None if output_padding is None else arguments.int_tuple(
             self, "output_padding", output_padding, self.rank, minimum=0)
 
@@ -324,9 +335,12 @@ class Conv1DTranspose(BaseConvTranspose):
     rank = 1
 
 
+@arguments.keras_signature(strides=(1, 1), dilation_rate=(1, 1))
 class Conv2DTranspose(BaseConvTranspose):
     rank = 2
 
 
+@arguments.keras_signature(strides=(1, 1, 1), dilation_rate=(1, 1, 1),  # Keras's order for 3D
+                           order=["filters", "kernel_size", "strides", "padding", "data_format", "output_padding"])
 class Conv3DTranspose(BaseConvTranspose):
     rank = 3

@@ -16,8 +16,11 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        arguments.only_default(self, lora_rank=(lora_rank, None), lora_alpha=(lora_alpha, None),
+                               quantization_config=(quantization_config, None))
         self.units = arguments.positive_int(self, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -59,7 +62,7 @@ class Dense(Layer):
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}
 
 
 class Activation(Layer):
@@ -105,11 +108,14 @@ class Embedding(Layer):
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 input_length=None, weights=None, **kwargs):
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False, weights=None,
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        input_length = kwargs.pop("input_length", None)  # Keras 2's; Keras 3 accepts it the same way
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
+        arguments.only_default(self, lora_rank=(lora_rank, None), lora_alpha=(lora_alpha, None),
+                               quantization_config=(quantization_config, None))
         self.input_dim = arguments.positive_int(self, "input_dim", input_dim)
         self.output_dim = arguments.positive_int(self, "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
@@ -143,7 +149,7 @@ class Embedding(Layer):
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "activity_regularizer": None, "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
-                "mask_zero": self.mask_zero}
+                "mask_zero": self.mask_zero, "quantization_config": None}
 
 
 class Masking(Layer):

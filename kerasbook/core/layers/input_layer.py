@@ -8,14 +8,16 @@ from kerasbook.core.engine.layer import Layer
 from kerasbook.core.engine.node import Node
 from kerasbook.core.engine.tensor import KerasTensor
 from kerasbook.core.engine.variables import standardize_shape
+from kerasbook.core.layers import arguments
 
 
 class InputLayer(Layer):
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, **kwargs):
         if "batch_input_shape" in kwargs:  # Keras 2's spelling, as found in old configs
             batch_shape = kwargs.pop("batch_input_shape")
         super().__init__(name=name, dtype=dtype, **{k: v for k, v in kwargs.items() if k == "trainable"})
+        arguments.only_default(self, ragged=(bool(ragged), False))  # None or False: not ragged
         if batch_shape is not None:
             batch_shape = standardize_shape(batch_shape)
         elif shape is not None:

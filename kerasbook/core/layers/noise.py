@@ -16,8 +16,8 @@ class _SpatialDropout(Dropout):
 
     rank = None
 
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, **kwargs)
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
         self.data_format = arguments.data_format(self, data_format)
 
     def call(self, inputs, training=False):
@@ -32,12 +32,16 @@ class _SpatialDropout(Dropout):
     def get_config(self):
         config = super().get_config()
         config.pop("noise_shape", None)
-        config.pop("trainable", None)  # as Keras's config
+        config.pop("trainable", None)  # as Keras's config, which writes the dtype as a plain name
+        config["dtype"] = self.dtype  # the variables' dtype
         return {**config, "data_format": self.data_format} if self.rank > 1 else config
 
 
 class SpatialDropout1D(_SpatialDropout):
     rank = 1
+
+    def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):  # no data_format, as Keras
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
 
 class SpatialDropout2D(_SpatialDropout):

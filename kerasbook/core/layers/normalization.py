@@ -26,11 +26,11 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, synchronized=False, renorm=False,
-                 renorm_clipping=None, renorm_momentum=0.99, **kwargs):
+                 beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        if renorm:
-            raise ValueError(f'BatchNormalization "{self.name}": kerasbook does not implement renorm=True.')
+        arguments.only_default(self, renorm=(renorm, False), renorm_clipping=(renorm_clipping, None),
+                               renorm_momentum=(renorm_momentum, 0.99))
         self.axis = arguments.axis(self, axis)
         self.momentum = arguments.fraction(self, "momentum", momentum)
         self.epsilon = arguments.non_negative(self, "epsilon", epsilon)
@@ -103,9 +103,10 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """Normalizes each sample over `axis` (the features), then scales by `gamma` and shifts by `beta`."""
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        rms_scaling = kwargs.pop("rms_scaling", False)  # deprecated in Keras 3, still accepted there
         super().__init__(**kwargs)
         self.axis, self.epsilon = arguments.axis(self, axis), arguments.non_negative(self, "epsilon", epsilon)
         self.center, self.scale = center, scale
@@ -149,7 +150,9 @@ class LayerNormalization(Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
+        # Keras keeps an int axis until it builds, then a list of axes
+        axis = [self.axis] if self.built and isinstance(self.axis, int) else self.axis
+        return {**super().get_config(), "axis": axis, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
                 "beta_initializer": initializers.serialize(self.beta_initializer),
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
@@ -168,7 +171,8 @@ class GroupNormalization(Layer):
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.groups = arguments.positive_int(self, "groups", groups)
+        # -1: one group per channel (instance normalization), resolved when the channels are known
+        self.groups = arguments.positive_int(self, "groups", groups, allow=(-1,))
         self.axis, self.epsilon = arguments.axis(self, axis), arguments.non_negative(self, "epsilon", epsilon)
         self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
@@ -181,6 +185,8 @@ class GroupNormalization(Layer):
 
     def build(self, input_shape):
         channels = input_shape[self.axis]
+        if self.groups == -1 and channels is not None:
+            self.groups = channels  # as Keras: the config then records the number of groups
         if channels is None or channels % self.groups:
             raise ValueError(f"the {channels} channels on axis {self.axis} cannot be split into "
                              f"{self.groups} groups of equal size.")

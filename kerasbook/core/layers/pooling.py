@@ -44,8 +44,23 @@ class BasePooling(Layer):
                 "strides": self.strides, "data_format": self.data_format}
 
 
+def _max_init(default_pool_size):
+    """Keras's signature for MaxPooling: `pool_size` defaults to 2 (a tuple of 2s above 1D)."""
+    def __init__(self, pool_size=default_pool_size, strides=None, padding="valid", data_format=None, name=None,
+                 **kwargs):
+        BasePooling.__init__(self, pool_size, strides, padding, data_format, name=name, **kwargs)
+    return __init__
+
+
+def _average_init(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    """Keras's signature for AveragePooling: `pool_size` has no default."""
+    BasePooling.__init__(self, pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
 def _pooling(name, rank, reduce, doc):
-    return type(name, (BasePooling,), {"rank": rank, "reduce": staticmethod(reduce), "__doc__": doc})
+    init = _max_init(2 if rank == 1 else (2,) * rank) if reduce is nn.max_pool else _average_init
+    return type(name, (BasePooling,), {"rank": rank, "reduce": staticmethod(reduce), "__doc__": doc,
+                                       "__init__": init})
 
 
 MaxPooling1D = _pooling("MaxPooling1D", 1, nn.max_pool, "The maximum over windows of a sequence.")

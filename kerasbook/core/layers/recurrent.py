@@ -18,13 +18,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import activations, constraints, initializers, regularizers
+from kerasbook.core import activations, constraints, initializers, regularizers, tree
 
 from kerasbook.core.engine import state
 from kerasbook.core.engine.input_spec import InputSpec
 from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.convolutional import output_length
+from kerasbook.core.layers.stacked_cells import StackedRNNCells
 from kerasbook.core.ops import nn
 
 
@@ -35,6 +36,14 @@ def _shape(size):
 
 def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _arguments_of(function, names_and_values):
+    """The entries of `names_and_values` (a constructor's `locals()`) that `function` takes by name:
+    the layers below list Keras's arguments in Keras's order, then hand them on by name."""
+    taken = inspect.signature(function).parameters
+    return {k: v for k, v in names_and_values.items()
+            if k in taken and k not in ("self", "kwargs") and taken[k].kind != taken[k].VAR_KEYWORD}
 
 
 class _Cell(Layer):
@@ -149,8 +158,12 @@ class _Cell(Layer):
 class SimpleRNNCell(_Cell):
     """`h = activation(x @ kernel + h_prev @ recurrent_kernel + bias)`."""
 
-    def __init__(self, units, activation="tanh", **kwargs):
-        super().__init__(units, activation=activation, **kwargs)
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 **kwargs):
+        super().__init__(**_arguments_of(_Cell, locals()), **kwargs)
 
     def step(self, projected, states):
         (h,) = states
@@ -178,8 +191,12 @@ class LSTMCell(_Cell):
 
     gates = 4
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(**_arguments_of(_Cell, locals()), **kwargs)
         self.unit_forget_bias = unit_forget_bias
 
     def _bias_initializer(self):
@@ -211,8 +228,12 @@ class GRUCell(_Cell):
 
     gates = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 reset_after=True, seed=None, **kwargs):
+        super().__init__(**_arguments_of(_Cell, locals()), **kwargs)
         self.reset_after = reset_after
 
     def _bias_shape(self):
@@ -247,7 +268,7 @@ class ConvLSTMCell(LSTMCell):
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, **kwargs):
-        super().__init__(filters, **kwargs)
+        super().__init__(filters, **{k: v for k, v in kwargs.items() if k != "units"})
         self.rank, self.filters = rank, filters
         self.kernel_size = arguments.int_tuple(self, "kernel_size", kernel_size, rank)
         self.strides = arguments.int_tuple(self, "strides", strides, rank)
@@ -320,8 +341,7 @@ class RNN(Layer):
             raise ValueError(f'Layer "{self.name}": kerasbook\'s recurrent layers are not stateful '
                              "(stateful=False only).")
         if isinstance(cell, (list, tuple)):
-            raise ValueError(f'Layer "{self.name}": kerasbook does not stack a list of cells in one RNN; '
-                             "stack RNN layers (return_sequences=True) instead.")
+            cell = StackedRNNCells(cell)  # as Keras: the cells run one above the other at each step
         if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
             raise ValueError(f'Layer "{self.name}": the cell must have `call(inputs, states)` and '
                              f"`state_size`; received {cell!r}.")
@@ -357,10 +377,12 @@ class RNN(Layer):
         if initial_state is None:
             states = [jnp.zeros((batch,) + size, inputs.dtype) for size in self._state_sizes()]
         else:
-            states = [jnp.asarray(s) for s in _as_list(initial_state)]
+            states = [jnp.asarray(s) for s in tree.flatten(initial_state)]
         weights = cell.weights
         outputs, states = self._compiled_loop(weights, training)(
             [w.value for w in weights], inputs, states, mask, recurrent_mask)
+        if isinstance(cell, StackedRNNCells):
+            states = cell.states_per_cell(states)
         return [outputs] + list(states) if self.return_state else outputs
 
     def _compiled_loop(self, weights, training):
@@ -427,7 +449,10 @@ class RNN(Layer):
         out = self._step_output_shape(input_shape)
         output = (batch, steps) + out if self.return_sequences else (batch,) + out
         if self.return_state:
-            return [output] + [(batch,) + s for s in self._state_sizes()]
+            states = [(batch,) + s for s in self._state_sizes()]
+            if isinstance(self.cell, StackedRNNCells):
+                states = self.cell.states_per_cell(states)
+            return [output] + states
         return output
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -435,7 +460,10 @@ class RNN(Layer):
             previous_mask = previous_mask[0]
         output_mask = previous_mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(self._state_sizes())
+            states = [None] * len(self._state_sizes())
+            if isinstance(self.cell, StackedRNNCells):
+                states = self.cell.states_per_cell(states)
+            return [output_mask] + states
         return output_mask
 
     @property
@@ -465,31 +493,57 @@ class RNN(Layer):
         return super().from_config(config)
 
 
-_LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "activity_regularizer")
+def _init_recurrent_layer(layer, cell_class, names_and_values, kwargs):
+    """`layer` = `RNN(cell_class(...))`, from the flat arguments of SimpleRNN, LSTM or GRU (their
+    constructor's `locals()`): the cell's go to the cell, the rest to RNN."""
+    use_cudnn = names_and_values.get("use_cudnn", "auto")
+    arguments.only_default(layer, use_cudnn=(use_cudnn, "auto"))  # there is no cuDNN kernel on JAX
+    for ignored in ("time_major", "implementation"):  # Keras 2's, without effect in Keras 3
+        kwargs.pop(ignored, None)
+    dtype = kwargs.get("dtype")
+    with arguments.reported_as(layer):
+        cell = cell_class(**_arguments_of(cell_class, names_and_values), dtype=dtype)
+    RNN.__init__(layer, cell, **_arguments_of(RNN, names_and_values),
+                 activity_regularizer=names_and_values["activity_regularizer"], **kwargs)
+    layer.input_spec = InputSpec(ndim=3)
 
 
-def _recurrent_layer(name, cell_class, doc):
-    """A layer class `name(units, ...)` = `RNN(cell_class(units, ...))`, with every argument flat."""
-    def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, name=None, trainable=True,
-                 dtype=None, **cell_kwargs):
-        for ignored in ("time_major", "use_cudnn", "implementation"):
-            cell_kwargs.pop(ignored, None)
-        layer_kwargs = {k: cell_kwargs.pop(k) for k in _LAYER_KWARGS if k in cell_kwargs}
-        with arguments.reported_as(self):
-            cell = cell_class(units, dtype=dtype, **cell_kwargs)
-        RNN.__init__(self, cell,
-                     return_sequences=return_sequences, return_state=return_state,
-                     go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                     zero_output_for_mask=zero_output_for_mask, name=name,
-                     trainable=trainable, dtype=dtype, **layer_kwargs)
-        self.input_spec = InputSpec(ndim=3)
-    return type(name, (RNN,), {"__init__": __init__, "__doc__": doc})
+class SimpleRNN(RNN):
+    """A fully connected RNN: output fed back as input."""
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, seed=None, **kwargs):
+        _init_recurrent_layer(self, SimpleRNNCell, locals(), kwargs)
 
 
-SimpleRNN = _recurrent_layer("SimpleRNN", SimpleRNNCell, "A fully connected RNN: output fed back as input.")
-LSTM = _recurrent_layer("LSTM", LSTMCell, "Long short-term memory over a sequence.")
-GRU = _recurrent_layer("GRU", GRUCell, "Gated recurrent unit over a sequence.")
+class LSTM(RNN):
+    """Long short-term memory over a sequence."""
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False, use_cudnn="auto",
+                 **kwargs):
+        _init_recurrent_layer(self, LSTMCell, locals(), kwargs)
+
+
+class GRU(RNN):
+    """Gated recurrent unit over a sequence."""
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False, reset_after=True,
+                 use_cudnn="auto", **kwargs):
+        _init_recurrent_layer(self, GRUCell, locals(), kwargs)
 
 
 class _ConvLSTM(RNN):
@@ -499,17 +553,19 @@ class _ConvLSTM(RNN):
     rank = None
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 unroll=False, zero_output_for_mask=False, name=None, trainable=True, dtype=None, **cell_kwargs):
-        layer_kwargs = {k: cell_kwargs.pop(k) for k in _LAYER_KWARGS if k in cell_kwargs}
+                 activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, **kwargs):
+        names_and_values = locals()
         with arguments.reported_as(self):
             arguments.positive_int(self, "filters", filters)
-            cell = ConvLSTMCell(self.rank, filters, kernel_size, strides=strides, padding=padding,
-                                data_format=data_format, dilation_rate=dilation_rate, dtype=dtype, **cell_kwargs)
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         zero_output_for_mask=zero_output_for_mask, name=name, trainable=trainable,
-                         dtype=dtype, **layer_kwargs)
+            cell = ConvLSTMCell(self.rank, **_arguments_of(ConvLSTMCell, names_and_values),
+                                **_arguments_of(LSTMCell, names_and_values), dtype=kwargs.get("dtype"))
+        super().__init__(cell, **_arguments_of(RNN, names_and_values), activity_regularizer=activity_regularizer,
+                         **kwargs)
         self.input_spec = InputSpec(ndim=self.rank + 3)
 
     def _state_sizes(self):

@@ -112,13 +112,23 @@ class _UpSampling(_Spatial):
                 "interpolation": self.interpolation}
 
 
-def _family(base, rank, name, doc):
-    return type(name, (base,), {"rank": rank, "__doc__": doc})
+def _family(base, rank, name, doc, **defaults):
+    """`base` for one rank, with Keras's defaults for that rank (`ZeroPadding2D(padding=(1, 1))`)."""
+    return arguments.keras_signature(**defaults)(type(name, (base,), {"rank": rank, "__doc__": doc}))
 
 
-ZeroPadding1D = _family(_ZeroPadding, 1, "ZeroPadding1D", "Zeros before and after each sequence.")
-ZeroPadding2D = _family(_ZeroPadding, 2, "ZeroPadding2D", "Rows and columns of zeros around each image.")
-ZeroPadding3D = _family(_ZeroPadding, 3, "ZeroPadding3D", "Zeros around each volume.")
+class ZeroPadding1D(_ZeroPadding):
+    """Zeros before and after each sequence."""
+    rank = 1
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding[0]}  # Keras writes (2, 2), not [(2, 2)]
+
+
+ZeroPadding2D = _family(_ZeroPadding, 2, "ZeroPadding2D", "Rows and columns of zeros around each image.",
+                        padding=(1, 1))
+ZeroPadding3D = _family(_ZeroPadding, 3, "ZeroPadding3D", "Zeros around each volume.",
+                        padding=((1, 1), (1, 1), (1, 1)))
 
 
 class Cropping1D(_Cropping):
@@ -144,7 +154,8 @@ class Cropping2D(_Cropping):
         super().__init__(cropping=cropping, data_format=data_format, **kwargs)
 
 
-Cropping3D = _family(_Cropping, 3, "Cropping3D", "Cuts the edges off each volume.")
+Cropping3D = _family(_Cropping, 3, "Cropping3D", "Cuts the edges off each volume.",
+                     cropping=((1, 1), (1, 1), (1, 1)))
 
 
 class UpSampling1D(_UpSampling):
@@ -162,7 +173,8 @@ class UpSampling1D(_UpSampling):
         return config
 
 
-UpSampling2D = _family(_UpSampling, 2, "UpSampling2D", "Enlarges each image by `size` (nearest or bilinear).")
+UpSampling2D = _family(_UpSampling, 2, "UpSampling2D", "Enlarges each image by `size` (nearest or bilinear).",
+                       size=(2, 2))
 
 
 class UpSampling3D(_UpSampling):

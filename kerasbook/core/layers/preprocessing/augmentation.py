@@ -69,7 +69,8 @@ class _Augmentation(Layer):
 
 
 class RandomFlip(_Augmentation):
-    """Mirrors each image left-right and/or upside down, each with probability 1/2."""
+    """Mirrors each image with probability 1/2: left-right, upside down, or (the default) both at once,
+    as Keras 3 does (one draw per image, so an image is either left alone or turned by 180 degrees)."""
 
     MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -78,9 +79,9 @@ class RandomFlip(_Augmentation):
         self.mode = arguments.one_of(self, "mode", mode, self.MODES)
 
     def augment(self, images):
+        flip = self.uniform((images.shape[0], 1, 1, 1), 0.0, 1.0) <= 0.5
         for axis, wanted in ((2, "horizontal"), (1, "vertical")):
             if wanted in self.mode:
-                flip = self.uniform((images.shape[0], 1, 1, 1), 0.0, 1.0) < 0.5
                 images = jnp.where(flip, jnp.flip(images, axis=axis), images)
         return images
 

@@ -123,7 +123,8 @@ class Discretization(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("trainable")  # Keras writes none
+        config.pop("trainable")  # Keras writes none, and the dtype as a plain name
+        config["dtype"] = self.dtype
         return {**config, "bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
                 "output_mode": self.output_mode, "sparse": self.sparse}
 
