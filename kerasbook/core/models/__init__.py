@@ -5,10 +5,11 @@ from kerasbook.core.models.model import Model
 from kerasbook.core.models.sequential import Sequential
 
 
-def clone_model(model, input_tensors=None, clone_function=None):
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False):
     """A new model with the same structure and freshly initialized weights (see `cloning.py`)."""
     from kerasbook.core.models.cloning import clone_model as clone
-    return clone(model, input_tensors=input_tensors, clone_function=clone_function)
+    return clone(model, input_tensors=input_tensors, clone_function=clone_function,
+                 call_function=call_function, recursive=recursive)
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
