@@ -253,6 +253,17 @@ class Trainer:
         values = cls._values(groups)  # copied without compiling a copy; in their own layouts
         return jax.device_put(values, distribution_lib.own_shardings(values), may_alias=False)
 
+    def jax_state_sync(self):
+        """Write the state of the running `fit` (weights, optimizer, metrics) into the variables now.
+        `fit` does it at the end of each epoch; a callback that saves in the middle of one (a
+        ModelCheckpoint or BackupAndRestore with `save_freq` in batches) calls this first, as in
+        Keras's JAX trainer. The variables get copies: the next step reuses the arrays in place."""
+        running = getattr(self, "_running_state", None)
+        if running is not None and running.values is not None:
+            values = running.values
+            self._write_back(running.groups, jax.device_put(values, distribution_lib.own_shardings(values),
+                                                            may_alias=False))
+
     @staticmethod
     def _write_back(groups, values):
         for group, group_values in zip(groups, values):
@@ -319,7 +330,10 @@ class Trainer:
         self.stop_training = False
         # TerminateOnNaN already reports a loss that stops being a number, and stops there
         epoch_logs, diverged = {}, any(isinstance(c, callbacks_lib.TerminateOnNaN) for c in callbacks or [])
+        self._initial_epoch = None  # BackupAndRestore sets it when it restores an interrupted run
+        self._running_state = running = _RunningState(groups)  # for jax_state_sync
         callback_list.on_train_begin({})
+        initial_epoch = self._initial_epoch or initial_epoch
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             callback_list.on_epoch_begin(epoch, {})  # may change weights or the learning rate
@@ -328,6 +342,7 @@ class Trainer:
             for batch_index, batch in enumerate(epoch_batches.epoch()):
                 callback_list.on_train_batch_begin(batch_index, {})
                 logs, values = step(values, self._place(batch))
+                running.values = values
                 callback_list.on_train_batch_end(batch_index, _flat_logs(logs))
                 if self.stop_training:
                     break
@@ -343,6 +358,7 @@ class Trainer:
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        running.values = None
         callback_list.on_train_end(epoch_logs)
         return history
 
@@ -583,6 +599,14 @@ def _flat_logs(logs):
         else:
             flat[key] = value
     return flat
+
+
+class _RunningState:
+    """The variables of a running `fit` and their latest values (between two steps). A plain object,
+    so that the layer tracking, which looks into lists and dicts, does not find the variables in it."""
+
+    def __init__(self, groups):
+        self.groups, self.values = groups, None
 
 
 def _to_python(logs):
