@@ -2,6 +2,7 @@
 decisions compared with Keras's own EarlyStopping on the same logs; the progress bar's text."""
 
 import io
+import os
 import re
 
 import keras
@@ -321,3 +322,66 @@ def test_csv_logger_writes_list_values_as_keras_does(tmp_path):
         callback.on_epoch_end(0, {"loss": np.float32(0.5), "per_class": np.array([0.25, 0.75]), "note": "ok"})
         callback.on_train_end()
     assert (tmp_path / "kerasbook.csv").read_bytes() == (tmp_path / "keras.csv").read_bytes()
+
+
+def _checkpoint_fit(tmp_path, checkpoint, epochs=4):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]], "float32")).astype("float32")
+    model = kerasbook.Sequential([kerasbook.Input((3,)), kerasbook.layers.Dense(4, activation="tanh"),
+                                  kerasbook.layers.Dense(1)], name="regressor")
+    model.compile(kerasbook.optimizers.Adam(0.05), "mse", metrics=["mae"])
+    weights_seen = []
+    remember = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: weights_seen.append(model.get_weights()))
+    history = model.fit(x, y, batch_size=8, epochs=epochs, validation_split=0.25, shuffle=False, verbose=0,
+                        callbacks=[checkpoint, remember])
+    return model, history.history, weights_seen, x
+
+
+def test_model_checkpoint_writes_real_keras_files_named_by_epoch_and_val_loss(tmp_path):
+    """Each epoch's model, in a .keras file named from the logs, loads (in kerasbook and Keras) with that
+    epoch's weights, compile config and optimizer."""
+    pattern = str(tmp_path / "ckpt-{epoch:02d}-{val_loss:.2f}.keras")
+    model, history, weights_seen, x = _checkpoint_fit(tmp_path, callbacks.ModelCheckpoint(pattern))
+    expected = [f"ckpt-{epoch + 1:02d}-{loss:.2f}.keras" for epoch, loss in enumerate(history["val_loss"])]
+    assert sorted(os.listdir(tmp_path)) == sorted(expected)
+    second = tmp_path / expected[1]
+    ours = kerasbook.saving.load_model(second)
+    for saved, at_epoch in zip(ours.get_weights(), weights_seen[1]):
+        np.testing.assert_array_equal(saved, at_epoch)
+    assert ours.optimizer.iterations.numpy() == 2 * 4  # two epochs of 4 batches (30 samples, batch 8)
+    theirs = keras.saving.load_model(second)
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert theirs.get_compile_config()["loss"] == "mse"
+
+
+@pytest.mark.parametrize("monitor,mode", [("val_loss", "auto"), ("val_mae", "min"), ("loss", "max")])
+def test_model_checkpoint_save_best_only_keeps_the_best_weights(tmp_path, monitor, mode):
+    """save_best_only with save_weights_only: the one file holds the weights of the best epoch by
+    `monitor` in `mode` (with "max" on a loss: the worst, to show the direction is obeyed)."""
+    path = tmp_path / "best.weights.h5"
+    checkpoint = callbacks.ModelCheckpoint(path, monitor=monitor, mode=mode, save_best_only=True,
+                                           save_weights_only=True)
+    model, history, weights_seen, _ = _checkpoint_fit(tmp_path, checkpoint, epochs=5)
+    values = history[monitor]
+    best = int(np.argmax(values) if mode == "max" else np.argmin(values))
+    assert os.listdir(tmp_path) == ["best.weights.h5"]
+    model.load_weights(path)
+    for loaded, at_best in zip(model.get_weights(), weights_seen[best]):
+        np.testing.assert_array_equal(loaded, at_best)
+    assert checkpoint.best == pytest.approx(values[best])
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+    theirs.load_weights(path)  # Keras reads the same file
+    for loaded, at_best in zip(theirs.get_weights(), weights_seen[best]):
+        np.testing.assert_array_equal(loaded, at_best)
+
+
+def test_model_checkpoint_every_n_batches_saves_the_weights_of_that_batch(tmp_path):
+    """save_freq=3 (batches), 4 batches an epoch: files after steps 3 and 6; the second, written at
+    batch 1 of epoch 2, holds the weights and optimizer state after 6 steps, not those of epoch 1's end."""
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "b-{epoch}-{batch}.weights.h5"), save_freq=3,
+                                           save_weights_only=True)
+    model, history, weights_seen, _ = _checkpoint_fit(tmp_path, checkpoint, epochs=2)
+    assert sorted(os.listdir(tmp_path)) == ["b-1-2.weights.h5", "b-2-1.weights.h5"]
+    model.load_weights(tmp_path / "b-2-1.weights.h5")
+    assert int(model.optimizer.iterations.numpy()) == 6

@@ -417,6 +417,9 @@ class ModelCheckpoint(Callback):
 
     def _save(self, epoch, batch, logs):
         logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None and batch is not None:  # mid-epoch, the latest weights are in the running fit
+            sync()
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
@@ -486,3 +489,20 @@ class ProgbarLogger(Callback):
     def on_predict_end(self, logs=None):
         if self.verbose:
             self.progbar.finish({})
+
+
+# Callbacks kept in their own modules (they import this one for `Callback`), loaded on first use.
+_ELSEWHERE = {"TensorBoard": "callbacks_tensorboard", "BackupAndRestore": "callbacks_backup"}
+
+
+def __getattr__(name):
+    if name in _ELSEWHERE:
+        import importlib
+        value = getattr(importlib.import_module(f"kerasbook.core.training.{_ELSEWHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ELSEWHERE))
