@@ -133,3 +133,16 @@ def test_mixed_models_saved_by_one_load_in_the_other(tmp_path, direction):
     assert [w.dtype for w in loaded.weights] == ["float32"] * len(model.weights)
     x = np.random.default_rng(4).normal(size=(4, 6)).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=2e-2)
+
+
+def test_summary_under_a_mixed_policy_equals_keras(monkeypatch):
+    """Keras's summary shows no dtypes, mixed or not: kerasbook's is the same text."""
+    monkeypatch.setenv("COLUMNS", "200")
+    texts = []
+    for k in (kerasbook, keras):
+        k.backend.clear_session()
+        k.mixed_precision.set_global_policy("mixed_bfloat16")
+        lines = []
+        classifier(k).summary(print_fn=lambda text, line_break=False: lines.append(text))
+        texts.append("\n".join(lines).rstrip("\n"))
+    assert texts[0] == texts[1]
