@@ -223,3 +223,10 @@ def test_saved_with_the_model_in_compile_config(tmp_path):
     assert {"loss", "pr", "f1_score"} < set(logs)
     for key in reference:
         np.testing.assert_allclose(logs[key], reference[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+def test_focal_crossentropies_are_metric_functions_too():
+    for name in ("binary_focal_crossentropy", "categorical_focal_crossentropy"):
+        assert getattr(keras.metrics, name) is getattr(keras.losses, name)
+        assert getattr(metrics, name) is getattr(kerasbook.losses, name)
+    assert {"AUC", "F1Score", "MeanIoU", "PrecisionAtRecall", "R2Score"} <= set(dir(kerasbook.metrics))

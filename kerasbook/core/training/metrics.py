@@ -13,7 +13,8 @@ from kerasbook.core.training import losses as losses_lib
 # The loss functions Keras also exports as metric functions (`keras.metrics.mean_absolute_error`):
 # the same functions, one value per sample.
 from kerasbook.core.training.losses import (  # noqa: F401
-    binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+    binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy, categorical_focal_crossentropy,
+    categorical_hinge, hinge, huber, kl_divergence, log_cosh,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
     poisson, sparse_categorical_crossentropy, squared_hinge)
 from kerasbook.core.engine.variables import Variable
