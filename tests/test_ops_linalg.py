@@ -27,7 +27,7 @@ def assert_equal_to_keras(namespace, name, *args, atol=1e-4, **kwargs):
     theirs = leaves(getattr(getattr(keras.ops, namespace) if namespace else keras.ops, name)(*args, **kwargs))
     assert len(ours) == len(theirs), name
     for mine, keras_value in zip(ours, theirs):
-        assert mine.shape == keras_value.shape and mine.dtype == keras_value.dtype, (name, mine.dtype, keras_value.dtype)
+        assert (mine.shape, mine.dtype) == (keras_value.shape, keras_value.dtype), name
         np.testing.assert_allclose(mine, keras_value, atol=atol, rtol=1e-4, err_msg=name)
 
 

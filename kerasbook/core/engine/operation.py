@@ -76,7 +76,7 @@ class OpCall(Operation):
 
     function = None  # set on each op's class, see `op_class`
     op_name = None
-    group = "numpy"  # the `keras.ops` submodule of the op (numpy, nn, math, core), for Keras's config
+    group = "numpy"  # the op's `keras.ops` submodule (numpy, nn, math, core, linalg, image, einops): its config
 
     def __init__(self, name=None, **options):
         super().__init__(name=name or naming.auto_name(self.op_name))

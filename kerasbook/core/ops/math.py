@@ -147,7 +147,8 @@ def _window(window, sequence_length, fft_length, dtype):
         window = weight - (1 - weight) * jnp.cos(2 * jnp.pi * n / sequence_length)
     window = jnp.asarray(window, dtype)
     if window.shape != (sequence_length,):
-        raise ValueError(f"The shape of `window` must be equal to [sequence_length]. Received: window shape={window.shape}")
+        raise ValueError("The shape of `window` must be equal to [sequence_length]. "
+                         f"Received: window shape={window.shape}")
     left = (fft_length - sequence_length) // 2
     return jnp.pad(window, (left, fft_length - sequence_length - left))
 
