@@ -19,9 +19,17 @@ the machine is shared and wall times stretch with its load:
 - VGG19's initial weights (143 million numbers, lesson 2), drawn and handed to JAX. Before: NumPy
   drew them into its own arrays (aligned to 16 bytes) and jax.device_put copied them. After: they are
   drawn into memory aligned as XLA's (initializers._aligned_empty), which JAX takes without a copy.
+- small programs in a restarted kernel: a lesson's eager calls (layers and ops on a few shapes, in a
+  fresh process, CPU time). Before: only programs that took 0.05 s or more to compile were kept, so
+  the small ones were compiled again after every restart. After: every program is kept
+  (compile_cache.MIN_COMPILE_SECONDS), and read back. The cold run (empty cache) is shown too: each
+  write scans the cache folder, so more entries cost the cold run a little.
 """
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -32,7 +40,7 @@ import numpy as np  # noqa: E402
 
 import kerasbook as keras  # noqa: E402
 from kerasbook import layers  # noqa: E402
-from kerasbook.core import initializers  # noqa: E402
+from kerasbook.core import compile_cache, initializers  # noqa: E402
 from kerasbook.core.engine import variables  # noqa: E402
 from kerasbook.core.models import recent_results  # noqa: E402
 from kerasbook.widgets import ActivationExplorer  # noqa: E402
@@ -123,6 +131,42 @@ def bench_vgg19_initial_weights():
     return min(befores), min(afters)
 
 
+SMALL_PROGRAMS = """
+import json, sys, time
+import numpy as np
+import kerasbook as keras
+from kerasbook import layers, ops
+import jax
+if sys.argv[1] != "default":
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", float(sys.argv[1]))
+start = time.process_time()
+for n in range(2, 26):  # a lesson's eager calls: layers and ops on arrays of a few shapes
+    x = np.ones((n, 8), "float32")
+    y = layers.Dense(4, activation="relu")(x)
+    z = ops.matmul(ops.relu(x) * 2.0 + 1.0, np.ones((8, 3), "float32"))
+    np.asarray(ops.concatenate([y, z], axis=-1).sum())
+print(json.dumps(time.process_time() - start))
+"""
+
+
+def bench_small_programs():
+    """((cold, warm) with the former 0.05 s threshold, (cold, warm) with kerasbook's): CPU seconds of
+    a fresh process's eager calls, on an empty cache and then (least of 3) on the cache it filled."""
+    results = []
+    for threshold in ("0.05", "default"):
+        with tempfile.TemporaryDirectory(prefix="kerasbook-bench-cache-") as folder:
+            env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", KERASBOOK_CACHE_DIR=folder)
+
+            def run():
+                done = subprocess.run([sys.executable, "-c", SMALL_PROGRAMS, threshold], env=env, check=True,
+                                      capture_output=True, text=True)
+                return json.loads(done.stdout.strip().splitlines()[-1])
+
+            cold = run()
+            results.append((cold, min(run() for _ in range(3))))
+    return results
+
+
 def row(name, before, after):
     print(f"{name:52} {before:8.3f}s {after:8.3f}s {after / before:7.3f}", flush=True)
 
@@ -134,6 +178,9 @@ def main():
         row("fit of a new convnet, 2 steps, warm cache", *bench_fit_of_a_new_model())
         row("ActivationExplorer(vgg19, img) after its features", *bench_explorer_after_feature_model())
     row("VGG19's initial weights, drawn and made JAX arrays", *bench_vgg19_initial_weights())
+    (old_cold, old_warm), (new_cold, new_warm) = bench_small_programs()
+    row("small programs after a restart (warm cache)", old_warm, new_warm)
+    row(f"  the same, empty cache (cold; {compile_cache.MIN_COMPILE_SECONDS} s threshold)", old_cold, new_cold)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,12 @@ the jax and jaxlib versions, the device and the compiler options, so a stale ent
 
 JAX ships with that cache switched off and, when on, it keeps only programs that took over a second to
 compile. A course compiles many programs that take 0.05-1 s each (a model's call, a train step), and
-reading one back is much faster than compiling it, so kerasbook switches the cache on and keeps every
-program that took `MIN_COMPILE_SECONDS` or more. Not the tiniest: an eager `ops.add` compiles in a
-few milliseconds, and each entry makes every later write slower (see "how big").
+many more small ones (each eager `ops.add` or layer call on a new shape: 10-30 ms of CPU each), and
+reading one back costs less than compiling even a small one, so kerasbook switches the cache on and
+keeps every program (`MIN_COMPILE_SECONDS` is 0). With a threshold of 0.05 s, the small ones were
+compiled again after every restart: a lesson's eager calls took 2.4x the CPU time they take now
+(`benchmarks/bench_warm_run.py`). The price is paid once, by the cold run: each write scans the
+folder (see "how big"), about 9% more CPU for those calls.
 Everything goes through JAX's own settings (`jax.config`); kerasbook only chooses them:
 
 - where: one folder per user, in the platform's usual place for caches (`$XDG_CACHE_HOME` or
@@ -47,7 +50,7 @@ import tempfile
 
 ENVIRONMENT_VARIABLE = "KERASBOOK_CACHE_DIR"
 MAX_SIZE_BYTES = 256 * 1024**2  # the course's programs take a few MB; JAX's eviction scans them all
-MIN_COMPILE_SECONDS = 0.05  # a train step or a model's call takes longer; an eager ops.add much less
+MIN_COMPILE_SECONDS = 0.0  # every program: reading one back costs less than compiling even a small one
 MIN_FREE_BYTES = 100 * 1024**2  # below this much free disk space, the cache stays off
 
 # This process's cache: the folder in use (None: off), whether it was chosen yet (by default or by
