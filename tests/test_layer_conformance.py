@@ -152,7 +152,16 @@ CASES = {
     "Normalization": same(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 0.25], inputs=(2, 3)),
     "CategoryEncoding": same(6, output_mode="count", inputs=ints((2, 4), 6)),
     "Discretization": same(bin_boundaries=[-1.0, 0.0, 1.0], inputs=(2, 5)),
+    "RMSNormalization": [same(inputs=SEQ), same(axis=[1, 2], epsilon=1e-3, inputs=SEQ)],
+    "EinsumDense": [same("ab,bc->ac", 4, bias_axes="c", inputs=(2, 3)),
+                    same("abc,cde->abde", (5, 2, 3), bias_axes="de", activation="relu", inputs=SEQ),
+                    same("...b,bc->...c", 4, inputs=SEQ), same("abc,cd->abd", (None, 4), inputs=SEQ),
+                    same("ab...,bc->ac...", 4, bias_axes="c", inputs=(2, 5, 3, 2))],
 }
+for _rank, _shape in POOL.items():
+    for _kind in ("AdaptiveAveragePooling", "AdaptiveMaxPooling"):  # bins that overlap, and equal ones
+        CASES[f"{_kind}{_rank}D"] = [same(4, inputs=_shape), same((2,) * _rank, data_format="channels_first",
+                                                                  inputs=_shape)]
 for _rank, _shape in POOL.items():
     for _kind in ("MaxPooling", "AveragePooling"):
         CASES[f"{_kind}{_rank}D"] = same(2, strides=1, padding="same", inputs=_shape)
@@ -393,3 +402,52 @@ def test_noise_dropout_statistics_equal_keras(name, rate):
     wrong = gaussian_dropout_with_wrong_factor(rate) if name == "GaussianDropout" else \
         alpha_dropout_with_wrong_factor(rate)
     assert not same_noise_statistics(wrong, theirs, x)
+
+
+# -- Keras's options kerasbook lacks: accepted at their defaults, refused otherwise ----------------------
+@pytest.mark.parametrize("make,words", [
+    (lambda: kerasbook.layers.Dense(3, lora_rank=4), 'Dense layer "dense".*lora_rank'),
+    (lambda: kerasbook.layers.Embedding(5, 3, quantization_config={"mode": "int8"}), "Embedding.*quantization"),
+    (lambda: kerasbook.layers.BatchNormalization(renorm=True), "BatchNormalization.*renorm"),
+    (lambda: kerasbook.layers.LSTM(3, use_cudnn=True), "LSTM.*cuDNN"),
+    (lambda: kerasbook.layers.InputLayer(shape=(3,), ragged=True), "InputLayer.*ragged"),
+])
+def test_options_kerasbook_lacks_are_refused_naming_the_layer(make, words):
+    kerasbook.backend.clear_session()
+    with pytest.raises(NotImplementedError, match=words):
+        make()
+
+
+def test_keras_defaults_of_those_options_are_accepted():
+    kerasbook.layers.Dense(3, lora_rank=None, lora_alpha=None, quantization_config=None)
+    kerasbook.layers.GRU(3, use_cudnn="auto")
+    kerasbook.layers.LSTM(3, use_cudnn=False)
+    kerasbook.layers.Dense(3, autocast=True)
+
+
+# -- RNN given a list of cells ----------------------------------------------------------------------
+def test_stacked_cells_return_states_per_cell_and_load_in_keras(tmp_path):
+    x = np.random.default_rng(3).normal(size=SEQ).astype("float32")
+    made = [k.layers.RNN([k.layers.SimpleRNNCell(4), k.layers.LSTMCell(3)], return_state=True)
+            for k in (kerasbook, keras)]
+    theirs = made[1](x)
+    made[0](x)
+    made[0].set_weights(made[1].get_weights())
+    ours = made[0](x)
+    # [output, [h of the SimpleRNNCell], [h, c of the LSTMCell]], as Keras
+    assert len(ours) == len(theirs) == 3
+    assert [np.shape(s) for s in ours[1]] == [(2, 4)] and [np.shape(s) for s in ours[2]] == [(2, 3)] * 2
+    for a, b in zip(tree_leaves(ours), tree_leaves(theirs), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
+    stacked = kerasbook.layers.RNN([kerasbook.layers.GRUCell(4), kerasbook.layers.GRUCell(2)])
+    model = kerasbook.Sequential([kerasbook.Input(SEQ[1:]), stacked])
+    model.save(tmp_path / "stacked.keras")
+    loaded = keras.models.load_model(tmp_path / "stacked.keras")
+    assert type(loaded.layers[0].cell).__name__ == "StackedRNNCells"
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+
+
+def tree_leaves(structure):
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in tree_leaves(item)]
+    return [structure]

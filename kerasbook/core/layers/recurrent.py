@@ -496,8 +496,9 @@ class RNN(Layer):
 def _init_recurrent_layer(layer, cell_class, names_and_values, kwargs):
     """`layer` = `RNN(cell_class(...))`, from the flat arguments of SimpleRNN, LSTM or GRU (their
     constructor's `locals()`): the cell's go to the cell, the rest to RNN."""
-    use_cudnn = names_and_values.get("use_cudnn", "auto")
-    arguments.only_default(layer, use_cudnn=(use_cudnn, "auto"))  # there is no cuDNN kernel on JAX
+    if names_and_values.get("use_cudnn", "auto") is True:  # "auto" and False: the scan below, as on CPU
+        raise NotImplementedError(f"{type(layer).__name__}: kerasbook has no cuDNN kernel; use_cudnn=True "
+                                  "cannot be honoured. Use the default, 'auto'.")
     for ignored in ("time_major", "implementation"):  # Keras 2's, without effect in Keras 3
         kwargs.pop(ignored, None)
     dtype = kwargs.get("dtype")
