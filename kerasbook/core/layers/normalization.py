@@ -1,6 +1,7 @@
 """Normalization: `BatchNormalization` (statistics of the batch, averaged for inference),
 `LayerNormalization` (statistics of each sample), `GroupNormalization` (of groups of channels in each
-sample) and `UnitNormalization` (each sample scaled to length 1)."""
+sample), `UnitNormalization` (each sample scaled to length 1) and `RMSNormalization` (each sample
+divided by its root mean square)."""
 
 import jax
 import jax.numpy as jnp
@@ -245,3 +246,33 @@ class UnitNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class RMSNormalization(Layer):
+    """Divides each sample by its root mean square over `axis`, then scales by `scale` (one weight per
+    feature): `x * rsqrt(mean(x**2) + epsilon) * scale`. Unlike LayerNormalization it neither subtracts
+    the mean nor adds a shift; transformers (T5, Llama, Gemma) use it for being cheaper and as good.
+    Shapes: any, unchanged; `scale` has the shape of the normalized axes."""
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.epsilon = arguments.axis(self, axis), epsilon
+
+    def build(self, input_shape):
+        # as Keras: the axis becomes a (sorted) list once the layer is built, and its config says so
+        self.axis = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        shape = tuple(input_shape[a] for a in self.axis)
+        self.scale = self.add_weight(shape=shape, initializer="ones", name="scale")
+
+    def call(self, inputs):
+        return nn.rms_normalization(inputs, scale=self.scale.value, axis=self.axis, epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        for a in self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]:
+            if not -len(input_shape) <= a < len(input_shape):
+                raise ValueError(f"Axis {a} is out of bounds for input shape {input_shape}. "
+                                 f"Received: axis={self.axis}")
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

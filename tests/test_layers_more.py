@@ -1,0 +1,84 @@
+"""Layers added for issue 17's coverage goal (RMSNormalization, EinsumDense, adaptive pooling), beyond
+what tests/test_layer_conformance.py compares case by case: .keras files both ways with Keras 3, the
+kernel's initial spread, the errors Keras raises, and a model that trains."""
+
+import numpy as np
+import pytest
+
+import kerasbook
+
+import keras  # the oracle
+
+rng = np.random.default_rng(3)
+
+
+def close(a, b):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-4, rtol=1e-4)
+
+
+def small_model(k):
+    """Images -> adaptive pooling to 3x3 -> per-position projection to (heads, dim) by EinsumDense ->
+    RMS normalization over both -> adaptive max pooling of the 9 positions into 2."""
+    x = k.Input((7, 5, 2))
+    h = k.layers.AdaptiveAveragePooling2D(3)(x)
+    h = k.layers.Reshape((9, 2))(h)
+    h = k.layers.EinsumDense("abc,cde->abde", (9, 2, 3), bias_axes="de", activation="tanh")(h)
+    h = k.layers.RMSNormalization(axis=[2, 3])(h)
+    h = k.layers.Reshape((9, 6))(h)
+    return k.Model(x, k.layers.AdaptiveMaxPooling1D(2)(h))
+
+
+def test_files_pass_both_ways(tmp_path):
+    data = rng.normal(size=(4, 7, 5, 2)).astype("float32")
+    ours, theirs = small_model(kerasbook), small_model(keras)
+    ours.set_weights(theirs.get_weights())
+    close(ours.predict(data, verbose=0), theirs.predict(data, verbose=0))
+    for saver, loader, label in ((ours, keras, "ours"), (theirs, kerasbook, "theirs")):
+        saver.save(tmp_path / f"{label}.keras")
+        loaded = loader.models.load_model(tmp_path / f"{label}.keras")
+        close(loaded.predict(data, verbose=0), saver.predict(data, verbose=0))
+        assert [tuple(w.shape) for w in loaded.weights] == [tuple(w.shape) for w in saver.weights]
+
+
+def test_model_trains():
+    model = small_model(kerasbook)
+    model.compile(optimizer="adam", loss="mse")
+    x = rng.normal(size=(32, 7, 5, 2)).astype("float32")
+    losses = model.fit(x, np.full((32, 2, 6), 0.5, "float32"), epochs=8, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+
+
+def test_einsum_kernel_spread_counts_the_equations_axes():
+    """Glorot over a (64, 8, 16) kernel projecting 64 features onto 8 heads of 16: fan_in 64, fan_out
+    128, as Keras counts them (not a convolution's fans of the 3-axis shape), so std sqrt(2 / 192)."""
+    layer = kerasbook.layers.EinsumDense("abc,cde->abde", (5, 8, 16))
+    layer.build((None, 5, 64))
+    np.testing.assert_allclose(np.asarray(layer.kernel.value).std(), (2 / 192) ** 0.5, rtol=0.05)
+
+
+@pytest.mark.parametrize("equation,message", [("ab,bc", "Invalid einsum equation"),
+                                              ("ab,cd->ad", "Weight dimension 'c'"),
+                                              ("ab,bc->az", "Dimension 'z'")])
+def test_einsum_errors_as_keras(equation, message):
+    for k in (kerasbook, keras):
+        with pytest.raises(ValueError, match=message):
+            k.layers.EinsumDense(equation, 4).build((None, 3))
+
+
+def test_einsum_bias_axis_must_be_in_the_output():
+    for k in (kerasbook, keras):
+        with pytest.raises(ValueError, match="Bias dimension 'q'"):
+            k.layers.EinsumDense("ab,bc->ac", 4, bias_axes="q").build((None, 3))
+
+
+def test_adaptive_pooling_output_size_checked():
+    with pytest.raises(TypeError, match="output_size"):
+        kerasbook.layers.AdaptiveAveragePooling2D((2, 2, 2))
+
+
+def test_adaptive_pooling_any_input_size_gives_the_output_size():
+    layer = kerasbook.layers.AdaptiveAveragePooling2D((7, 7))
+    for size in (7, 13, 224):
+        assert layer(np.ones((1, size, size, 3), "float32")).shape == (1, 7, 7, 3)
+    out = kerasbook.layers.AdaptiveMaxPooling1D(2)(np.arange(5, dtype="float32").reshape(1, 5, 1))
+    assert np.asarray(out).ravel().tolist() == [2.0, 4.0]  # bins [0, 3) and [2, 5) overlap at 2
