@@ -1,0 +1,183 @@
+"""The remaining ImageNet applications (DenseNet, MobileNet v1 and v3, InceptionResNetV2, ConvNeXt,
+EfficientNetV2, NASNet) beside Keras 3.15's.
+
+Kept fast as tests/test_applications.py is: each architecture is built once, at the smallest input it
+accepts, and compared layer by layer with Keras's model built in `keras.StatelessScope` (variables
+without values); numbers are compared for one configuration per family; full-size parameter counts
+are Keras's (each checked against Keras 3.15's model, built without values, when the list was written).
+"""
+
+import functools
+import inspect
+
+import numpy as np
+import pytest
+
+import kerasbook
+
+import keras  # the oracle
+from keras.src.applications import imagenet_utils as keras_imagenet_utils
+
+from kerasbook.core.applications import imagenet_utils
+from test_applications import (SMALL_INDEX, assert_same_predictions, keras_model, layer_table, weight_values,
+                               wiring)
+
+CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled per family
+    "densenet121_top": ("DenseNet121", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                            classifier_activation=None)),
+    "densenet169_pooled": ("DenseNet169", dict(include_top=False, input_shape=(32, 32, 3), pooling="max")),
+    "densenet201_pooled": ("DenseNet201", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
+    "mobilenet_top": ("MobileNet", dict(include_top=True, input_shape=(32, 32, 3), alpha=0.5, classes=10,
+                                        classifier_activation=None)),
+    "mobilenet_pooled": ("MobileNet", dict(include_top=False, input_shape=(33, 33, 3), depth_multiplier=2,
+                                           pooling="avg")),
+}
+
+
+@functools.cache
+def pair(config):
+    """(keras model, our model) built alike with weights=None, each naming layers from scratch."""
+    name, kwargs = CONFIGS[config]
+    theirs = keras_model(name, weights=None, **kwargs)
+    kerasbook.backend.clear_session()
+    ours = getattr(kerasbook.applications, name)(weights=None, **kwargs)
+    return theirs, ours
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_every_layer_name_shape_count_input_and_config_as_in_keras(config):
+    theirs, ours = pair(config)
+    assert ours.name == theirs.name
+    assert layer_table(ours) == layer_table(theirs)
+    assert wiring(ours) == wiring(theirs)
+    assert [layer.get_config() for layer in ours.layers] == [layer.get_config() for layer in theirs.layers]
+    assert ours.count_params() == theirs.count_params()
+    assert [(w.name, w.shape) for w in ours.weights] == [(w.name, tuple(w.shape)) for w in theirs.weights]
+    assert [w.shape for w in ours.non_trainable_weights] == [tuple(w.shape) for w in theirs.non_trainable_weights]
+
+
+def summary_text(model):
+    lines = []
+    model.summary(print_fn=lambda text, line_break=False: lines.append(text))
+    return "\n".join(lines).rstrip("\n")  # Keras hands print_fn a trailing newline
+
+
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.endswith("_top")])
+def test_summary_as_in_keras(config, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # rich (Keras's table renderer) reads the console width
+    theirs, ours = pair(config)
+    assert summary_text(ours) == summary_text(theirs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config,size,module", [("densenet121_top", 32, "densenet"),
+                                                ("mobilenet_pooled", 33, "mobilenet")])
+def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
+    theirs, ours = pair(config)
+    values = weight_values(theirs)
+    theirs.set_weights(values)
+    ours.set_weights(values)
+    pixels = np.random.default_rng(0).random((2, size, size, 3)).astype("float32") * 255
+    assert_same_predictions(ours, theirs, getattr(kerasbook.applications, module).preprocess_input(pixels))
+
+
+@pytest.mark.parametrize("name,kwargs,count", [
+    ("DenseNet121", {}, 8_062_504), ("DenseNet121", {"include_top": False}, 7_037_504),
+    ("DenseNet169", {}, 14_307_880), ("DenseNet201", {}, 20_242_984),
+    ("MobileNet", {}, 4_253_864), ("MobileNet", {"include_top": False}, 3_228_864),
+    ("MobileNet", {"alpha": 0.25, "input_shape": (128, 128, 3)}, 475_544),
+])
+def test_parameter_counts_at_full_size(name, kwargs, count):
+    """Keras's counts (each checked against Keras 3.15's model, built without values, when written)."""
+    model = getattr(kerasbook.applications, name)(weights=None, **kwargs)
+    assert model.count_params() == count
+
+
+MODULES = {  # keras.applications.<module>: its models
+    "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"], "mobilenet": ["MobileNet"],
+}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_names_and_signatures_as_keras(module):
+    theirs = getattr(keras.applications, module)
+    ours = getattr(kerasbook.applications, module)
+    public = sorted(name for name in dir(theirs) if not name.startswith("_"))
+    assert public == sorted(MODULES[module] + ["decode_predictions", "preprocess_input"])
+    for name in public:
+        assert inspect.signature(getattr(ours, name)) == inspect.signature(getattr(theirs, name)), name
+    for name in MODULES[module]:
+        assert getattr(kerasbook.applications, name) is getattr(ours, name)
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES])
+@pytest.mark.parametrize("shape,dtype", [((2, 5, 5, 3), "float32"), ((5, 4, 3), "uint8")])
+def test_preprocess_input_as_keras(module, shape, dtype):
+    images = (np.random.default_rng(1).random(shape) * 255).astype(dtype)
+    expected = getattr(keras.applications, module).preprocess_input(images.copy())
+    ours = getattr(kerasbook.applications, module).preprocess_input(images)
+    assert np.asarray(ours).dtype == np.asarray(expected).dtype
+    np.testing.assert_allclose(ours, expected, rtol=1e-6)
+
+
+def test_decode_predictions_as_keras(monkeypatch):
+    monkeypatch.setattr(keras_imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
+    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
+    preds = np.random.default_rng(4).random((3, 1000)).astype("float32")
+    for module in MODULES:
+        ours = getattr(kerasbook.applications, module).decode_predictions(preds, top=3)
+        assert ours == getattr(keras.applications, module).decode_predictions(preds, top=3), module
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("DenseNet121", dict(weights="imagenet", classes=10)),
+    ("DenseNet169", dict(weights="no/such/file.h5")),
+    ("DenseNet201", dict(weights=None, include_top=False, input_shape=(31, 31, 3))),
+    ("MobileNet", dict(weights="imagenet", classes=10)),
+    ("MobileNet", dict(weights="no/such/file.h5")),
+    ("MobileNet", dict(weights="imagenet", alpha=0.6)),
+    ("MobileNet", dict(weights="imagenet", depth_multiplier=2)),
+    ("MobileNet", dict(weights="imagenet", input_shape=(100, 100, 3))),
+])
+def test_argument_errors_as_keras(name, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.applications, name)(**kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(kerasbook.applications, name)(**kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
+
+
+@pytest.mark.parametrize("name,kwargs,url,md5", [
+    ("DenseNet121", {}, ROOT + "densenet/densenet121_weights_tf_dim_ordering_tf_kernels.h5",
+     "9d60b8095a5708f2dcce2bca79d332c7"),
+    ("DenseNet201", dict(include_top=False), ROOT + "densenet/densenet201_weights_tf_dim_ordering_tf_kernels_notop.h5",
+     "c13680b51ded0fb44dff2d8f86ac8bb1"),
+    ("MobileNet", dict(alpha=0.25, input_shape=(128, 128, 3)), ROOT + "mobilenet/mobilenet_2_5_128_tf.h5", None),
+    ("MobileNet", dict(include_top=False, input_shape=(160, 160, 3), alpha=0.75),
+     ROOT + "mobilenet/mobilenet_7_5_160_tf_no_top.h5", None),
+])
+def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name, kwargs, url, md5, tmp_path,
+                                                                          monkeypatch):
+    """The file Keras's model of these arguments downloads; without network the error says where to
+    put it, and a file with another md5 hash is refused. MobileNet's files have no hash in Keras."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    path = tmp_path / "models" / url.rsplit("/", 1)[1]
+    with pytest.raises(OSError) as missing:
+        getattr(kerasbook.applications, name)(**kwargs)
+    assert url in str(missing.value) and f"copy it to {path}" in str(missing.value)
+    if md5:
+        path.write_bytes(b"not the weights")
+        with pytest.raises(OSError, match=f"expected md5 hash {md5}"):
+            getattr(kerasbook.applications, name)(**kwargs)
+
+
+KERAS_SOURCES = keras.src.applications
+
+
+def test_weight_file_addresses_and_hashes_are_keras_own():
+    ours = kerasbook.applications
+    assert ours.densenet.BASE_WEIGHTS_PATH == KERAS_SOURCES.densenet.BASE_WEIGHTS_PATH
+    assert ours.mobilenet.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet.BASE_WEIGHT_PATH
