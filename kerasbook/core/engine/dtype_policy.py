@@ -24,9 +24,13 @@ afterwards without a `dtype`. Configs record a layer's policy as Keras writes it
 import contextlib
 import threading
 
-import jax.numpy as jnp
+import numpy as np
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
+# (named here rather than asked of JAX: keras.config and keras.utils import this module, and a
+# data-preparation cell using only them should not wait for JAX to load)
+_DTYPES = frozenset(_FLOATS + ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool",
+                              "complex64", "complex128", "string"))
 _ALIASES = {"float": "float32", "double": "float64", "half": "float16"}
 
 
@@ -63,6 +67,7 @@ class DTypePolicy:
     def convert_input(self, x, autocast, dtype):
         """`x` cast to `dtype` if it is a floating array of another dtype and `autocast` is on."""
         if autocast and _is_float(getattr(x, "dtype", None)) and str(x.dtype) != dtype:
+            import jax.numpy as jnp  # only when there is an array to cast: JAX is loaded by then
             return jnp.asarray(x).astype(dtype)
         return x
 
@@ -90,13 +95,21 @@ def _parse(name):
     """(compute dtype, variable dtype) for a policy name."""
     if name in ("mixed_float16", "mixed_bfloat16"):
         return name.removeprefix("mixed_"), "float32"
-    try:
-        dtype = jnp.dtype(_ALIASES.get(name, name)).name
-    except TypeError:
+    dtype = _ALIASES.get(name, name)
+    if dtype not in _DTYPES and not _numpy_understands(dtype):
         raise ValueError(f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid policies include "
                          "'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as "
-                         "'float32'.") from None
+                         "'float32'.")
     return dtype, dtype
+
+
+def _numpy_understands(dtype):
+    """Other dtypes an input may have ("object", "<U0" for text): accepted as both dtypes, as before."""
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_float(dtype):
