@@ -31,6 +31,13 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
                                         classifier_activation=None)),
     "mobilenet_pooled": ("MobileNet", dict(include_top=False, input_shape=(33, 33, 3), depth_multiplier=2,
                                            pooling="avg")),
+    "mobilenetv3small_top": ("MobileNetV3Small", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                                      classifier_activation=None)),
+    # minimalistic: no squeeze-and-excite, ReLU throughout; alpha > 1 widens the classifier too
+    "mobilenetv3large_top": ("MobileNetV3Large", dict(include_top=True, input_shape=(33, 33, 3), alpha=1.25,
+                                                      minimalistic=True, classes=10, classifier_activation=None)),
+    "mobilenetv3large_pooled": ("MobileNetV3Large", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg",
+                                                         include_preprocessing=False)),
 }
 
 
@@ -71,7 +78,8 @@ def test_summary_as_in_keras(config, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("config,size,module", [("densenet121_top", 32, "densenet"),
-                                                ("mobilenet_pooled", 33, "mobilenet")])
+                                                ("mobilenet_pooled", 33, "mobilenet"),
+                                                ("mobilenetv3small_top", 32, "mobilenet_v3")])
 def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     theirs, ours = pair(config)
     values = weight_values(theirs)
@@ -86,6 +94,9 @@ def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     ("DenseNet169", {}, 14_307_880), ("DenseNet201", {}, 20_242_984),
     ("MobileNet", {}, 4_253_864), ("MobileNet", {"include_top": False}, 3_228_864),
     ("MobileNet", {"alpha": 0.25, "input_shape": (128, 128, 3)}, 475_544),
+    ("MobileNetV3Small", {}, 2_554_968), ("MobileNetV3Small", {"include_top": False}, 939_120),
+    ("MobileNetV3Small", {"alpha": 0.75}, 2_051_552), ("MobileNetV3Large", {}, 5_507_432),
+    ("MobileNetV3Large", {"minimalistic": True}, 3_948_688), ("MobileNetV3Large", {"alpha": 1.25}, 8_286_760),
 ])
 def test_parameter_counts_at_full_size(name, kwargs, count):
     """Keras's counts (each checked against Keras 3.15's model, built without values, when written)."""
@@ -95,7 +106,15 @@ def test_parameter_counts_at_full_size(name, kwargs, count):
 
 MODULES = {  # keras.applications.<module>: its models
     "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"], "mobilenet": ["MobileNet"],
+    "mobilenet_v3": [],  # Keras exports MobileNetV3Small and MobileNetV3Large from keras.applications only
 }
+MODELS = sorted({name for name, _ in CONFIGS.values()} | {"MobileNetV3Small", "DenseNet121", "DenseNet201"})
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_model_signatures_as_keras(name):
+    assert inspect.signature(getattr(kerasbook.applications, name)) == \
+        inspect.signature(getattr(keras.applications, name))
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -138,6 +157,11 @@ def test_decode_predictions_as_keras(monkeypatch):
     ("MobileNet", dict(weights="imagenet", alpha=0.6)),
     ("MobileNet", dict(weights="imagenet", depth_multiplier=2)),
     ("MobileNet", dict(weights="imagenet", input_shape=(100, 100, 3))),
+    ("MobileNetV3Small", dict(weights="imagenet", classes=10)),
+    ("MobileNetV3Large", dict(weights="no/such/file.h5")),
+    ("MobileNetV3Large", dict(weights="imagenet", alpha=0.5)),
+    ("MobileNetV3Small", dict(weights="imagenet", alpha=0.75, minimalistic=True)),
+    ("MobileNetV3Small", dict(weights=None, input_shape=(31, 40, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
     with pytest.raises(ValueError) as theirs:
@@ -158,6 +182,11 @@ ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
     ("MobileNet", dict(alpha=0.25, input_shape=(128, 128, 3)), ROOT + "mobilenet/mobilenet_2_5_128_tf.h5", None),
     ("MobileNet", dict(include_top=False, input_shape=(160, 160, 3), alpha=0.75),
      ROOT + "mobilenet/mobilenet_7_5_160_tf_no_top.h5", None),
+    ("MobileNetV3Small", dict(alpha=0.75, input_shape=(224, 224, 3)), ROOT + "mobilenet_v3/weights_mobilenet_v3_small_224_0.75_float.h5",
+     "cb65d4e5be93758266aa0a7f2c6708b7"),
+    ("MobileNetV3Large", dict(include_top=False, minimalistic=True, input_shape=(224, 224, 3)),
+     ROOT + "mobilenet_v3/weights_mobilenet_v3_large_minimalistic_224_1.0_float_no_top_v2.h5",
+     "ec5221f64a2f6d1ef965a614bdae7973"),
 ])
 def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name, kwargs, url, md5, tmp_path,
                                                                           monkeypatch):
@@ -181,3 +210,5 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     ours = kerasbook.applications
     assert ours.densenet.BASE_WEIGHTS_PATH == KERAS_SOURCES.densenet.BASE_WEIGHTS_PATH
     assert ours.mobilenet.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet.BASE_WEIGHT_PATH
+    assert ours.mobilenet_v3.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet_v3.BASE_WEIGHT_PATH
+    assert ours.mobilenet_v3.WEIGHTS_HASHES == KERAS_SOURCES.mobilenet_v3.WEIGHTS_HASHES
