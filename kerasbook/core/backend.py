@@ -36,9 +36,13 @@ def set_image_data_format(data_format):
     _settings["image_data_format"] = data_format
 
 
-def clear_session():
-    """Start naming layers from scratch (`dense`, `dense_1`, ... again)."""
+def clear_session(free_memory=True):
+    """Start naming layers from scratch (`dense`, `dense_1`, ... again); `free_memory` also runs
+    Python's garbage collector, as Keras does."""
     naming.clear_session()
+    if free_memory:
+        import gc
+        gc.collect()
 
 
 def enable_unsafe_deserialization():
@@ -61,3 +65,58 @@ def compilation_cache_dir():
     """Where compiled programs are kept, as a string; None when the compilation cache is off."""
     from kerasbook.core import compile_cache
     return compile_cache.compilation_cache_dir()
+
+
+# -- dtypes and names, as `keras.backend` gives them ----------------------------------------------------
+
+_PYTHON_TYPES = {int: "int32", float: "float32", bool: "bool"}  # JAX's defaults without 64-bit mode
+
+
+def _is_python_type(dtype):
+    return isinstance(dtype, type) and dtype in _PYTHON_TYPES  # np.dtype("int64") == int, but is not int
+
+
+def standardize_dtype(dtype):
+    """Keras's name of a dtype: `None` is floatx, `int` "int32", `np.float64` "float64", ..."""
+    from kerasbook.core.engine import variables
+    if dtype is None:
+        return floatx()
+    if _is_python_type(dtype) or (isinstance(dtype, str) and dtype == "int"):
+        return _PYTHON_TYPES[int if dtype == "int" else dtype]
+    return variables.standardize_dtype(dtype)
+
+
+def is_float_dtype(dtype):
+    dtype = standardize_dtype(dtype)
+    return dtype.startswith("float") or dtype.startswith("bfloat")
+
+
+def is_int_dtype(dtype):
+    dtype = standardize_dtype(dtype)
+    return dtype.startswith("int") or dtype.startswith("uint")
+
+
+def result_type(*dtypes):
+    """The dtype an op on these dtypes gives: JAX's promotion (Python `int`/`float` are weak, so
+    `("int8", int)` stays int8), 64-bit results brought to 32 bits as JAX does by default; floatx
+    for nothing at all."""
+    if not dtypes:
+        return floatx()
+    import warnings
+    import jax.numpy as jnp
+    with warnings.catch_warnings():  # JAX warns that it truncates 64 bits: the truncation is the point
+        warnings.simplefilter("ignore", UserWarning)
+        return str(jnp.result_type(*(d if _is_python_type(d) else standardize_dtype(d) for d in dtypes)))
+
+
+def is_keras_tensor(x):
+    """Whether `x` is a symbolic tensor (`keras.Input(...)` and what layers make of it)."""
+    from kerasbook.core.engine.tensor import KerasTensor  # here: the settings alone need no JAX
+    return isinstance(x, KerasTensor)
+
+
+def get_uid(prefix=""):
+    """1, 2, 3, ... for each call with the same `prefix`: the counter behind automatic names, which
+    `clear_session()` starts again."""
+    from kerasbook.core.engine import naming
+    return naming.next_uid(prefix)

@@ -25,3 +25,9 @@ def auto_name(prefix):
 def clear_session():
     """Forget every automatic name given so far."""
     _counts.clear()
+
+
+def next_uid(prefix=""):
+    """The count of `prefix` after one more use: 1 the first time (`keras.backend.get_uid`)."""
+    _counts[prefix] = _counts.get(prefix, 0) + 1
+    return _counts[prefix]

@@ -32,13 +32,19 @@ def format_logs(logs):
     return "".join(parts)
 
 
+def _default_stream():
+    """Standard output; the "kerasbook" logger once interactive logging is off (logging_switch.py)."""
+    from kerasbook.core import logging_switch
+    return sys.stdout if logging_switch.is_interactive_logging_enabled() else logging_switch.LoggingStream()
+
+
 class Progbar:
     """One epoch's progress: `update(step, logs)` after each batch, `finish(logs)` at the end."""
 
     def __init__(self, target, verbose=1, interval=0.1, width=20, stream=None, unit_name="step"):
         self.target, self.verbose, self.interval, self.width = target, verbose, interval, width
         self.unit_name = unit_name  # what one update counts ("step"; "sample", "byte", ...)
-        self.stream = stream or sys.stdout
+        self.stream = stream or _default_stream()
         self.start = time.perf_counter()
         self.first_step_done = None  # the first step includes compilation: timed apart
         self.last_draw = 0.0

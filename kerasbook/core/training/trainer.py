@@ -293,11 +293,13 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
+        from kerasbook.core import config
         from kerasbook.core.training import callbacks as callbacks_lib
         self._require_compiled("fit")
         _check_validation_freq(validation_freq)
         fit_arguments.check_fit(batch_size, epochs, validation_split, initial_epoch, steps_per_epoch,
                                 validation_steps, validation_batch_size, validation_freq, class_weight)
+        epochs, steps_per_epoch = config.capped(epochs, steps_per_epoch)  # keras.config.set_max_epochs
         batch_size = batch_size or 32
         if data_lib.is_py_dataset(x):
             data_lib.check_dataset_arguments("fit", y, sample_weight, validation_split)

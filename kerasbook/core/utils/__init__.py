@@ -2,7 +2,10 @@
 
 - `numerical.py`   to_categorical, normalize
 - `sequences.py`   pad_sequences (token lists as one array)
-- `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL)
+- `images.py`      load_img, img_to_array, array_to_img, save_img (with PIL), smart_resize
+- `timeseries.py`  timeseries_dataset_from_array (sliding windows over a series, for fit)
+- pack_x_y_sample_weight / unpack_x_y_sample_weight (a batch's parts, training/data.py), standardize_dtype
+  (backend.py), the interactive logging switch (logging_switch.py), as Keras re-exports them here
 - `keras_tensors.py` is_keras_tensor, get_source_inputs
 - PyDataset (also `Sequence`): batches made by Python code, for fit/evaluate/predict (defined in
   training/py_dataset.py, beside the code that feeds fit: training must not import utils)
@@ -30,6 +33,11 @@ from kerasbook.core.utils.progbar import Progbar
 from kerasbook.core.training.py_dataset import PyDataset, Sequence
 from kerasbook.core.utils.split_dataset import split_dataset
 from kerasbook.core.utils.sequences import pad_sequences
+from kerasbook.core.utils.timeseries import timeseries_dataset_from_array
+from kerasbook.core.training.data import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from kerasbook.core.backend import standardize_dtype
+from kerasbook.core.logging_switch import (disable_interactive_logging, enable_interactive_logging,
+                                           is_interactive_logging_enabled)
 
 
 def set_random_seed(seed):
@@ -46,10 +54,7 @@ def clear_session(free_memory=True):
     """Start automatic names again (`dense`, `dense_1`, ... ), e.g. before rebuilding a model in a
     notebook; `free_memory` also runs Python's garbage collector, as Keras does."""
     from kerasbook.core import backend
-    backend.clear_session()
-    if free_memory:
-        import gc
-        gc.collect()
+    backend.clear_session(free_memory)
 
 
 def get_file(fname=None, origin=None, **kwargs):

@@ -134,3 +134,25 @@ def _centred_crop(size, target):
     crop_height = min(height, width * target_height // target_width)
     left, top = (width - crop_width) // 2, (height - crop_height) // 2
     return [left, top, left + crop_width, top + crop_height]
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last", **kwargs):
+    """An image `(height, width, channels)`, or a batch of them, resized to `size = (height, width)`
+    without stretching: first the largest centred crop of the target's aspect ratio, then a resize
+    (`keras.ops.image.resize`). A NumPy array in gives a NumPy array out, a JAX array a JAX array."""
+    if kwargs:
+        raise TypeError(f"smart_resize() got unexpected keyword arguments: {list(kwargs.keys())}")
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    from kerasbook.core.ops import image as image_ops  # JAX, loaded when an image is resized
+    from kerasbook.core.utils.dataset_from_directory import crop_box
+    image = np.asarray(x) if isinstance(x, np.ndarray) else x
+    if len(image.shape) not in (3, 4):
+        raise ValueError("Expected an image array with shape `(height, width, channels)`, or `(batch_size, "
+                         f"height, width, channels)`, but got input with incorrect rank, of shape {image.shape}.")
+    h_axis = image.ndim - (3 if data_format == "channels_last" else 2)
+    top, left, height, width = crop_box(image.shape[h_axis], image.shape[h_axis + 1], *size)
+    window = [slice(None)] * image.ndim
+    window[h_axis], window[h_axis + 1] = slice(top, top + height), slice(left, left + width)
+    resized = image_ops.resize(image[tuple(window)], size, interpolation=interpolation, data_format=data_format)
+    return np.asarray(resized) if isinstance(x, np.ndarray) else resized
