@@ -157,6 +157,14 @@ CASES = {
                     same("abc,cde->abde", (5, 2, 3), bias_axes="de", activation="relu", inputs=SEQ),
                     same("...b,bc->...c", 4, inputs=SEQ), same("abc,cd->abd", (None, 4), inputs=SEQ),
                     same("ab...,bc->ac...", 4, bias_axes="c", inputs=(2, 5, 3, 2))],
+    "RandomInvert": same(0.5, seed=1, inputs=images(IMG)),
+    "RandomGrayscale": same(0.3, seed=1, inputs=images(IMG)),
+    "Solarization": same(0.2, (0.1, 0.5), value_range=(0, 1), seed=1, inputs=lambda rng: rng.uniform(size=IMG)
+                         .astype("float32")),
+    "RandomPosterization": same(3, seed=1, inputs=images(IMG)),
+    "AutoContrast": [same(inputs=lambda rng: (rng.uniform(size=IMG) * 100 + 50).astype("float32")),
+                     same(value_range=(0, 1), inputs=lambda rng: np.concatenate(  # one flat channel
+                         [rng.uniform(size=IMG[:3] + (2,)), np.full(IMG[:3] + (1,), 0.5)], -1).astype("float32"))],
 }
 for _rank, _shape in POOL.items():
     for _kind in ("AdaptiveAveragePooling", "AdaptiveMaxPooling"):  # bins that overlap, and equal ones
@@ -338,6 +346,11 @@ RANDOM_IN_TRAINING = {
     "RandomTranslation": (lambda L: L.RandomTranslation(0.3, 0.3, seed=3), (1000, 6, 6, 1)),
     "RandomContrast": (lambda L: L.RandomContrast(0.5, seed=3), (1000, 6, 6, 1)),
     "RandomBrightness": (lambda L: L.RandomBrightness(0.4, seed=3), (1000, 6, 6, 1)),
+    # one draw changes a whole image here, so the share of changed images needs more of them
+    "RandomInvert": (lambda L: L.RandomInvert(0.8, seed=3), (8000, 4, 4, 1)),
+    "RandomGrayscale": (lambda L: L.RandomGrayscale(0.3, seed=3), (8000, 4, 4, 3)),
+    "Solarization": (lambda L: L.Solarization(0.3, 0.6, value_range=(0, 1), seed=3), (8000, 4, 4, 1)),
+    "RandomPosterization": (lambda L: L.RandomPosterization((2, 6), seed=3), (8000, 4, 4, 1)),
 }
 
 

@@ -82,3 +82,39 @@ def test_adaptive_pooling_any_input_size_gives_the_output_size():
         assert layer(np.ones((1, size, size, 3), "float32")).shape == (1, 7, 7, 3)
     out = kerasbook.layers.AdaptiveMaxPooling1D(2)(np.arange(5, dtype="float32").reshape(1, 5, 1))
     assert np.asarray(out).ravel().tolist() == [2.0, 4.0]  # bins [0, 3) and [2, 5) overlap at 2
+
+
+COLOR = [("RandomInvert", {"factor": 0.5}), ("RandomGrayscale", {"factor": 0.5}),
+         ("Solarization", {"addition_factor": 0.2, "threshold_factor": 0.5}),
+         ("RandomPosterization", {"factor": (2, 5)})]
+
+
+def color_model(k):
+    """Every colour layer in a row; in inference only AutoContrast acts."""
+    return k.Sequential([k.Input((5, 5, 3))] + [getattr(k.layers, name)(seed=4, **kw) for name, kw in COLOR]
+                        + [k.layers.AutoContrast()])
+
+
+def test_color_layers_files_pass_both_ways(tmp_path):
+    data = (rng.uniform(size=(3, 5, 5, 3)) * 200 + 20).astype("float32")
+    ours, theirs = color_model(kerasbook), color_model(keras)
+    expected = theirs.predict(data, verbose=0)
+    close(ours.predict(data, verbose=0), expected)
+    assert expected.min() == 0 and expected.max() == 255  # stretched by AutoContrast
+    for saver, loader, label in ((ours, keras, "ours"), (theirs, kerasbook, "theirs")):
+        saver.save(tmp_path / f"{label}.keras")
+        loaded = loader.models.load_model(tmp_path / f"{label}.keras")
+        assert [layer.get_config()["name"] for layer in loaded.layers] == [l.name for l in saver.layers]
+        close(loaded.predict(data, verbose=0), expected)
+
+
+@pytest.mark.parametrize("name,kwargs", COLOR)
+def test_color_layers_follow_their_seed_and_stay_in_range(name, kwargs):
+    data = (rng.uniform(size=(64, 4, 4, 3)) * 255).astype("float32")
+    first, again, other = (getattr(kerasbook.layers, name)(seed=s, **kwargs) for s in (7, 7, 8))
+    out = np.asarray(first(data, training=True))
+    np.testing.assert_array_equal(out, np.asarray(again(data, training=True)))
+    assert not np.array_equal(out, np.asarray(other(data, training=True)))
+    assert out.min() >= 0 and out.max() <= 255 and out.shape == data.shape
+    assert not np.array_equal(out, data)  # some images changed
+    np.testing.assert_array_equal(np.asarray(first(data, training=False)), data)

@@ -14,3 +14,5 @@ from kerasbook.core.layers.preprocessing.sizing import CenterCrop, Resizing
 from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
                                                               RandomFlip, RandomRotation, RandomTranslation,
                                                               RandomZoom)
+from kerasbook.core.layers.preprocessing.color import (AutoContrast, RandomGrayscale, RandomInvert,
+                                                       RandomPosterization, Solarization)

@@ -1,0 +1,154 @@
+"""Colour augmentation: layers that change pixel values, not positions. `RandomInvert`,
+`RandomGrayscale`, `Solarization` and `RandomPosterization` act only in training, on a random share of
+the images, and follow their seed; `AutoContrast` is not random and acts in training and inference
+alike. All of them take and give `(batch, height, width, channels)` images or one `(height, width,
+channels)` image, the shape unchanged; `value_range` says what black and white are (0..255 by default).
+"""
+
+import jax.numpy as jnp
+
+from kerasbook.core.layers import arguments
+from kerasbook.core.layers.preprocessing.augmentation import _Augmentation, factor_range
+from kerasbook.core.ops import image as image_ops
+
+
+def sorted_value_range(layer, value):
+    """Two numbers, lowest first, as Keras keeps them."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        arguments.fail(layer, f"the `value_range` argument should be a list of two numbers. "
+                              f"Received: value_range={value!r}")
+    return sorted(value)
+
+
+def rescale(images, source, target):
+    """Pixel values moved linearly from the range `source` to the range `target`."""
+    if tuple(source) == tuple(target):
+        return images
+    unit = (images - source[0]) / (source[1] - source[0])
+    return unit * (target[1] - target[0]) + target[0]
+
+
+def per_image(images):
+    """The shape a per-image draw takes to broadcast over an image batch."""
+    return (images.shape[0], 1, 1, 1)
+
+
+class RandomInvert(_Augmentation):
+    """Turns an image into its negative (`value_range`'s top minus each pixel). Each image is inverted
+    with a probability drawn from `factor` (a number f means [0, f]; the default 1.0 gives 1/2)."""
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        self.factor = factor_range(self, "factor", factor, 0, 1)
+        self.value_range = value_range
+
+    def augment(self, images):
+        probability = self.uniform((images.shape[0],), *self.factor)
+        chosen = self.uniform((images.shape[0],), 0.0, 1.0) < probability
+        return jnp.where(chosen[:, None, None, None], self.value_range[1] - images, images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+
+
+class RandomGrayscale(_Augmentation):
+    """Replaces an image by its grey version (the same brightness in every channel), with probability
+    `factor`. The channels stay as they were (three grey channels for an RGB image)."""
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor <= 1:
+            arguments.fail(self, f"`factor` should be between 0 and 1. Received: factor={factor!r}")
+        self.factor = factor
+
+    def augment(self, images):
+        chosen = self.uniform(per_image(images), 0.0, 1.0) < self.factor
+        return jnp.where(chosen, image_ops.rgb_to_grayscale(images, "channels_last"), images)
+
+    def get_config(self):
+        config = {**super().get_config(), "factor": self.factor}
+        config.pop("seed")  # Keras 3.15 does not write it
+        return config
+
+
+class Solarization(_Augmentation):
+    """Adds a random brightness to each image, then inverts the pixels above a random threshold: bright
+    areas turn dark, as on an over-exposed film. On the 0..255 scale the addition is drawn from
+    `[addition_factor[0], addition_factor[1] * 255]` and the threshold likewise from `threshold_factor`
+    (a number f means [0, f]), as Keras 3.15 draws them; with the default threshold 0 every pixel is
+    inverted."""
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed, kwargs.pop("data_format", None), **kwargs)
+        self.addition_factor = self._factor("addition_factor", addition_factor)
+        self.threshold_factor = self._factor("threshold_factor", threshold_factor)
+        self.value_range = sorted_value_range(self, value_range)
+
+    def _factor(self, name, factor):
+        low, high = factor_range(self, name, factor, 0, 1)
+        if isinstance(factor, (tuple, list)) and not 0 <= low <= high <= 1:
+            arguments.fail(self, f"the `{name}` argument should be a number (or a list of two numbers) in "
+                                 f"the range [0, 1]. Received: {name}={factor!r}")
+        return low, high
+
+    def augment(self, images):
+        additions = self.uniform(per_image(images), self.addition_factor[0], self.addition_factor[1] * 255)
+        thresholds = self.uniform(per_image(images), self.threshold_factor[0], self.threshold_factor[1] * 255)
+        pixels = jnp.clip(rescale(images, self.value_range, (0, 255)) + additions, 0, 255)
+        pixels = jnp.where(pixels < thresholds, pixels, 255 - pixels)
+        return rescale(pixels, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "addition_factor": self.addition_factor, "threshold_factor": self.threshold_factor}
+
+
+class RandomPosterization(_Augmentation):
+    """Keeps only the top `bits` bits of each 8-bit pixel value, so an image has fewer shades (a
+    poster's flat colours). `bits` is drawn for each image from `[factor[0], factor[1])` (a number f
+    means [1, f); both from 1 to 8); 8 bits leave the image unchanged."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        self.factor = factor_range(self, "factor", factor, 1, 8)
+        self.value_range = sorted_value_range(self, value_range)
+
+    def augment(self, images):
+        low, high = self.factor
+        if low != high:
+            bits = self.uniform((images.shape[0],), low, high).astype("int32")  # Keras's randint
+        else:
+            bits = jnp.full((images.shape[0],), low, "int32")
+        shift = (8 - bits).astype("uint8")[:, None, None, None]
+        pixels = rescale(images, self.value_range, (0, 255)).astype("uint8")
+        pixels = jnp.left_shift(jnp.right_shift(pixels, shift), shift).astype(images.dtype)
+        return rescale(pixels, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+
+
+class AutoContrast(_Augmentation):
+    """Stretches each channel of each image so its darkest pixel becomes black and its brightest
+    white (on `value_range`). A channel of one flat value is left as it was. Not random: it acts in
+    inference too."""
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(None, kwargs.pop("data_format", None), **kwargs)
+        self.value_range = sorted_value_range(self, value_range)
+
+    def call(self, inputs, training=True):
+        return super().call(inputs, training=True)
+
+    def augment(self, images):
+        pixels = rescale(images, self.value_range, (0, 255))
+        low = jnp.min(pixels, axis=(1, 2), keepdims=True)
+        high = jnp.max(pixels, axis=(1, 2), keepdims=True)
+        scale = 255.0 / (high - low)  # infinite for a flat channel: the result is NaN there
+        stretched = rescale(jnp.clip(pixels * scale - low * scale, 0.0, 255.0), (0, 255), self.value_range)
+        return jnp.where(jnp.isnan(stretched), images, stretched)
+
+    def get_config(self):
+        config = {**super().get_config(), "value_range": self.value_range}
+        config.pop("seed")  # not random: Keras writes no seed
+        return config
