@@ -38,6 +38,10 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
                                                       minimalistic=True, classes=10, classifier_activation=None)),
     "mobilenetv3large_pooled": ("MobileNetV3Large", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg",
                                                          include_preprocessing=False)),
+    "inceptionresnetv2_top": ("InceptionResNetV2", dict(include_top=True, input_shape=(75, 75, 3), classes=10,
+                                                        classifier_activation=None)),
+    "inceptionresnetv2_pooled": ("InceptionResNetV2", dict(include_top=False, input_shape=(76, 77, 3),
+                                                           pooling="max")),
 }
 
 
@@ -79,7 +83,8 @@ def test_summary_as_in_keras(config, monkeypatch):
 @pytest.mark.slow
 @pytest.mark.parametrize("config,size,module", [("densenet121_top", 32, "densenet"),
                                                 ("mobilenet_pooled", 33, "mobilenet"),
-                                                ("mobilenetv3small_top", 32, "mobilenet_v3")])
+                                                ("mobilenetv3small_top", 32, "mobilenet_v3"),
+                                                ("inceptionresnetv2_top", 75, "inception_resnet_v2")])
 def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     theirs, ours = pair(config)
     values = weight_values(theirs)
@@ -97,6 +102,7 @@ def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     ("MobileNetV3Small", {}, 2_554_968), ("MobileNetV3Small", {"include_top": False}, 939_120),
     ("MobileNetV3Small", {"alpha": 0.75}, 2_051_552), ("MobileNetV3Large", {}, 5_507_432),
     ("MobileNetV3Large", {"minimalistic": True}, 3_948_688), ("MobileNetV3Large", {"alpha": 1.25}, 8_286_760),
+    ("InceptionResNetV2", {}, 55_873_736), ("InceptionResNetV2", {"include_top": False}, 54_336_736),
 ])
 def test_parameter_counts_at_full_size(name, kwargs, count):
     """Keras's counts (each checked against Keras 3.15's model, built without values, when written)."""
@@ -106,6 +112,7 @@ def test_parameter_counts_at_full_size(name, kwargs, count):
 
 MODULES = {  # keras.applications.<module>: its models
     "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"], "mobilenet": ["MobileNet"],
+    "inception_resnet_v2": ["InceptionResNetV2"],
     "mobilenet_v3": [],  # Keras exports MobileNetV3Small and MobileNetV3Large from keras.applications only
 }
 MODELS = sorted({name for name, _ in CONFIGS.values()} | {"MobileNetV3Small", "DenseNet121", "DenseNet201"})
@@ -162,6 +169,9 @@ def test_decode_predictions_as_keras(monkeypatch):
     ("MobileNetV3Large", dict(weights="imagenet", alpha=0.5)),
     ("MobileNetV3Small", dict(weights="imagenet", alpha=0.75, minimalistic=True)),
     ("MobileNetV3Small", dict(weights=None, input_shape=(31, 40, 3))),
+    ("InceptionResNetV2", dict(weights="imagenet", classes=10)),
+    ("InceptionResNetV2", dict(weights="no/such/file.h5")),
+    ("InceptionResNetV2", dict(weights=None, include_top=False, input_shape=(74, 80, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
     with pytest.raises(ValueError) as theirs:
@@ -187,6 +197,8 @@ ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
     ("MobileNetV3Large", dict(include_top=False, minimalistic=True, input_shape=(224, 224, 3)),
      ROOT + "mobilenet_v3/weights_mobilenet_v3_large_minimalistic_224_1.0_float_no_top_v2.h5",
      "ec5221f64a2f6d1ef965a614bdae7973"),
+    ("InceptionResNetV2", {}, ROOT + "inception_resnet_v2/inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",
+     "e693bd0210a403b3192acc6073ad2e96"),
 ])
 def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name, kwargs, url, md5, tmp_path,
                                                                           monkeypatch):
@@ -212,3 +224,4 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     assert ours.mobilenet.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet.BASE_WEIGHT_PATH
     assert ours.mobilenet_v3.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet_v3.BASE_WEIGHT_PATH
     assert ours.mobilenet_v3.WEIGHTS_HASHES == KERAS_SOURCES.mobilenet_v3.WEIGHTS_HASHES
+    assert ours.inception_resnet_v2.BASE_WEIGHT_URL == KERAS_SOURCES.inception_resnet_v2.BASE_WEIGHT_URL
