@@ -180,6 +180,8 @@ for _rank, _shape in POOL.items():
 ALIASES = {f"{short}{rank}D": f"{long}{rank}D" for rank in (1, 2, 3) for short, long in (
     ("MaxPool", "MaxPooling"), ("AvgPool", "AveragePooling"), ("GlobalMaxPool", "GlobalMaxPooling"),
     ("GlobalAvgPool", "GlobalAveragePooling"), ("Convolution", "Conv"))}
+ALIASES.update({f"Convolution{rank}DTranspose": f"Conv{rank}DTranspose" for rank in (1, 2, 3)})
+ALIASES.update({f"SeparableConvolution{rank}D": f"SeparableConv{rank}D" for rank in (1, 2)})
 
 # Keras 3.15 cannot make these without TensorFlow (not installed here): their outputs are checked
 # against every example Keras documents for them in tests/test_layers_lookup.py and

@@ -344,3 +344,8 @@ class Conv2DTranspose(BaseConvTranspose):
                            order=["filters", "kernel_size", "strides", "padding", "data_format", "output_padding"])
 class Conv3DTranspose(BaseConvTranspose):
     rank = 3
+
+
+# Keras's longer names for the same classes
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
