@@ -175,7 +175,8 @@ KERAS_LOSS_CLASSES = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePerc
                       "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
                       "SparseCategoricalCrossentropy", "Huber", "KLDivergence", "Hinge", "SquaredHinge",
                       "CategoricalHinge", "LogCosh", "Poisson", "CosineSimilarity", "BinaryFocalCrossentropy",
-                      "CategoricalFocalCrossentropy", "Dice", "Tversky", "Loss"]
+                      "CategoricalFocalCrossentropy", "Dice", "Tversky", "Loss", "CTC", "Circle",
+                      "CategoricalGeneralizedCrossEntropy"]
 
 
 @pytest.mark.parametrize("cls_name", KERAS_LOSS_CLASSES)
@@ -210,3 +211,63 @@ def test_sparse_categorical_crossentropy_axis():
         classes_first = losses.SparseCategoricalCrossentropy(True, axis=1, **kwargs)(labels, logits.transpose(0, 2, 1))
         np.testing.assert_allclose(classes_first, theirs(labels, logits), rtol=1e-5)
     assert "axis" not in losses.SparseCategoricalCrossentropy(axis=1).get_config()  # as Keras's config
+
+
+# -- CTC, Circle and Generalized Cross Entropy (issue 17) ------------------------------------------------
+
+def unit_rows(x):
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype("float32")
+
+
+CIRCLE_EMBEDDINGS = unit_rows(RNG.normal(size=(8, 5)))
+CIRCLE_LABELS = np.array([0, 1, 0, 2, 1, 3, 0, 2])  # class 3 has one sample: no positive pair, loss 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"gamma": 10.0, "margin": 0.25}, {"remove_diagonal": False},
+                                    {"reduction": "sum"}, {"reduction": None}], ids=repr)
+def test_circle_equals_keras(kwargs):
+    ours, theirs = losses.Circle(**kwargs), keras.losses.Circle(**kwargs)
+    np.testing.assert_allclose(ours(CIRCLE_LABELS, CIRCLE_EMBEDDINGS), theirs(CIRCLE_LABELS, CIRCLE_EMBEDDINGS),
+                               rtol=1e-5, atol=1e-5)
+    weight = RNG.uniform(size=8).astype("float32")
+    np.testing.assert_allclose(ours(CIRCLE_LABELS, CIRCLE_EMBEDDINGS, weight),
+                               theirs(CIRCLE_LABELS, CIRCLE_EMBEDDINGS, weight), rtol=1e-5, atol=1e-5)
+    assert ours.get_config() == theirs.get_config()
+
+
+def test_circle_function_with_references_equals_keras():
+    refs, ref_labels = unit_rows(RNG.normal(size=(6, 5))), np.array([0, 1, 2, 3, 0, 1])
+    for kwargs in [{}, {"ref_labels": ref_labels, "ref_embeddings": refs, "remove_diagonal": False}]:
+        np.testing.assert_allclose(losses.circle(CIRCLE_LABELS, CIRCLE_EMBEDDINGS, **kwargs),
+                                   keras.losses.circle(CIRCLE_LABELS, CIRCLE_EMBEDDINGS, **kwargs), rtol=1e-5)
+
+
+def test_ctc_equals_keras():
+    logits = RNG.normal(size=(4, 12, 6)).astype("float32")
+    labels = np.array([[1, 2, 3, 0, 0], [4, 4, 0, 0, 0], [5, 1, 2, 3, 4], [2, 0, 0, 0, 0]])
+    np.testing.assert_allclose(losses.ctc(labels, logits), keras.losses.ctc(labels, logits), rtol=1e-5)
+    for kwargs in [{}, {"reduction": "sum"}]:
+        np.testing.assert_allclose(losses.CTC(**kwargs)(labels, logits), keras.losses.CTC(**kwargs)(labels, logits),
+                                   rtol=1e-5)
+    assert losses.CTC().get_config() == keras.losses.CTC().get_config()
+    with pytest.raises(ValueError, match="Targets `y_true`"):
+        losses.ctc(labels[0], logits)
+
+
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.9])
+def test_categorical_generalized_cross_entropy_equals_keras(q):
+    probabilities = np.asarray(keras.ops.softmax(RNG.normal(size=(N, C)).astype("float32")))
+    labels = RNG.integers(0, C, N)
+    np.testing.assert_allclose(losses.categorical_generalized_cross_entropy(labels, probabilities, q),
+                               keras.losses.categorical_generalized_cross_entropy(labels, probabilities, q), rtol=1e-5)
+    ours, theirs = losses.CategoricalGeneralizedCrossEntropy(q), keras.losses.CategoricalGeneralizedCrossEntropy(q)
+    np.testing.assert_allclose(ours(labels, probabilities), theirs(labels, probabilities), rtol=1e-5)
+    assert ours.get_config() == theirs.get_config()
+    with pytest.raises(ValueError, match="interval"):
+        losses.CategoricalGeneralizedCrossEntropy(1.0)
+
+
+def test_new_losses_by_name_and_in_a_saved_config():
+    assert isinstance(losses.get("Circle"), losses.Circle) and losses.get("ctc").name == "ctc"
+    restored = losses.deserialize(losses.serialize(losses.CategoricalGeneralizedCrossEntropy(0.3)))
+    assert restored.options["q"] == 0.3

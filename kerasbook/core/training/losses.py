@@ -205,7 +205,7 @@ class Loss:
         """The unreduced loss, one value per sample (shape `y_pred.shape[:-1]`)."""
         return type(self).fn(y_true, y_pred, **self.options)
 
-    def _mask(self, y_true):
+    def _mask(self, y_true, values=None):
         """Which loss values count (None: all); masked-out ones are left out of the mean."""
         return None
 
@@ -214,7 +214,7 @@ class Loss:
         y_pred = jnp.asarray(y_pred, self.dtype)
         values = self.call(y_true, y_pred)
         weight = None if sample_weight is None else jnp.asarray(sample_weight, values.dtype)
-        mask = self._mask(y_true)
+        mask = self._mask(y_true, values)
         if mask is not None:
             if self.reduction in ("sum_over_batch_size", "mean"):  # the mean over the valid values
                 mask = jnp.where(mask, mask.size / jnp.maximum(jnp.sum(mask), 1), 0.0)
@@ -324,7 +324,7 @@ class SparseCategoricalCrossentropy(Loss):
         super().__init__(name, reduction, dtype)
         self.options = {"from_logits": from_logits, "ignore_class": ignore_class, "axis": axis}
 
-    def _mask(self, y_true):
+    def _mask(self, y_true, values=None):
         ignore_class = self.options["ignore_class"]
         if ignore_class is None:
             return None
@@ -402,12 +402,16 @@ class Tversky(Loss):
         self.options = {"alpha": alpha, "beta": beta, "axis": axis}
 
 
+# Defined apart (losses_more.py), registered here with the others.
+from kerasbook.core.training.losses_more import (CTC, Circle, CategoricalGeneralizedCrossEntropy,  # noqa: E402
+                                                 categorical_generalized_cross_entropy, circle, ctc)
+
 _FUNCTIONS = {fn.__name__: fn for fn in [
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, huber, kl_divergence, hinge, squared_hinge, categorical_hinge,
     log_cosh, poisson, cosine_similarity, binary_focal_crossentropy, categorical_focal_crossentropy, dice,
-    tversky]}
+    tversky, ctc, circle, categorical_generalized_cross_entropy]}
 _FUNCTIONS.update({"mse": mean_squared_error, "mae": mean_absolute_error,
                    "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
                    "kld": kl_divergence, "logcosh": log_cosh, "huber_loss": huber})
@@ -415,7 +419,7 @@ _CLASSES = {cls.__name__: cls for cls in [
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Huber, KLDivergence,
     Hinge, SquaredHinge, CategoricalHinge, LogCosh, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
-    CategoricalFocalCrossentropy, Dice, Tversky]}
+    CategoricalFocalCrossentropy, Dice, Tversky, CTC, Circle, CategoricalGeneralizedCrossEntropy]}
 _CLASS_OF_FUNCTION = {cls.fn: cls for cls in _CLASSES.values()}
 
 
