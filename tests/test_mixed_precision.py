@@ -146,3 +146,18 @@ def test_summary_under_a_mixed_policy_equals_keras(monkeypatch):
         classifier(k).summary(print_fn=lambda text, line_break=False: lines.append(text))
         texts.append("\n".join(lines).rstrip("\n"))
     assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("name", ["LayerNormalization", "GroupNormalization"])
+def test_normalization_statistics_in_float32_under_mixed_float16(name):
+    """Values of a few hundred square to more than float16 holds (65,504): Keras takes these layers'
+    statistics in float32 (and does not cast their inputs down), so the output is finite and right."""
+    kwargs = {"groups": 2} if name == "GroupNormalization" else {}
+    ours = getattr(kerasbook.layers, name)(dtype="mixed_float16", **kwargs)
+    theirs = getattr(keras.layers, name)(dtype="mixed_float16", **kwargs)
+    x = (np.random.default_rng(5).normal(size=(2, 3, 8)) * 300 + 500).astype("float32")
+    assert not ours.autocast and not theirs.autocast
+    got, expected = ours(x), theirs(x)
+    assert str(got.dtype) == str(expected.dtype) == "float16"
+    assert np.all(np.isfinite(np.asarray(got, "float32")))
+    np.testing.assert_allclose(np.asarray(got, "float32"), np.asarray(expected, "float32"), atol=5e-3)

@@ -13,6 +13,13 @@ from kerasbook.core.layers import arguments
 from kerasbook.core.ops import nn
 
 
+def _in_float32(x):
+    """`x` in float32 at least: under mixed precision LayerNormalization and GroupNormalization take
+    their statistics in float32 (a sum of squares overflows float16) and return the compute dtype, as
+    Keras, whose two layers also set `autocast = False` (float32 inputs are not first cast down)."""
+    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+
+
 def _axes(axis, ndim):
     axes = [axis] if isinstance(axis, int) else list(axis)
     return sorted(a % ndim for a in axes)
@@ -109,6 +116,7 @@ class LayerNormalization(Layer):
                  gamma_constraint=None, **kwargs):
         rms_scaling = kwargs.pop("rms_scaling", False)  # deprecated in Keras 3, still accepted there
         super().__init__(**kwargs)
+        self.autocast = False  # see _in_float32
         self.axis, self.epsilon = arguments.axis(self, axis), arguments.non_negative(self, "epsilon", epsilon)
         self.center, self.scale = center, scale
         self.rms_scaling = rms_scaling
@@ -133,6 +141,7 @@ class LayerNormalization(Layer):
                      if self.center and not self.rms_scaling else None)
 
     def call(self, inputs):
+        inputs = _in_float32(inputs)
         axes = _axes(self.axis, inputs.ndim)
         broadcast = [inputs.shape[a] if a in axes else 1 for a in range(inputs.ndim)]
         if self.rms_scaling:  # Keras 3 scales by the variance, without subtracting the mean
@@ -142,10 +151,10 @@ class LayerNormalization(Layer):
             mean, variance = nn.moments(inputs, axes, keepdims=True)
             out = (inputs - mean) * jnp.reciprocal(jnp.sqrt(variance + self.epsilon))
         if self.gamma is not None:
-            out = out * jnp.reshape(self.gamma.value, broadcast)
+            out = out * jnp.reshape(self.gamma.value, broadcast).astype(out.dtype)
         if self.beta is not None:
-            out = out + jnp.reshape(self.beta.value, broadcast)
-        return out
+            out = out + jnp.reshape(self.beta.value, broadcast).astype(out.dtype)
+        return out.astype(self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -172,6 +181,7 @@ class GroupNormalization(Layer):
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self.autocast = False  # see _in_float32
         # -1: one group per channel (instance normalization), resolved when the channels are known
         self.groups = arguments.positive_int(self, "groups", groups, allow=(-1,))
         self.axis, self.epsilon = arguments.axis(self, axis), arguments.non_negative(self, "epsilon", epsilon)
@@ -200,6 +210,7 @@ class GroupNormalization(Layer):
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: channels})
 
     def call(self, inputs):
+        inputs = _in_float32(inputs)
         axis = self.axis % inputs.ndim
         channels = inputs.shape[axis]
         # (..., channels, ...) -> (..., groups, channels / groups, ...): reduce all but batch and group.
@@ -210,10 +221,10 @@ class GroupNormalization(Layer):
         normalized = ((grouped - mean) * jnp.reciprocal(jnp.sqrt(variance + self.epsilon))).reshape(inputs.shape)
         broadcast = [channels if a == axis else 1 for a in range(inputs.ndim)]
         if self.gamma is not None:
-            normalized = normalized * self.gamma.value.reshape(broadcast)
+            normalized = normalized * self.gamma.value.reshape(broadcast).astype(normalized.dtype)
         if self.beta is not None:
-            normalized = normalized + self.beta.value.reshape(broadcast)
-        return normalized
+            normalized = normalized + self.beta.value.reshape(broadcast).astype(normalized.dtype)
+        return normalized.astype(self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
