@@ -16,8 +16,9 @@ engine/dtype_policy.py. The rest are Keras's switches, each honoured as far as k
 - the backend is JAX; `set_backend("jax")` is accepted, any other backend refused. Flax NNX is not used.
 """
 
-from kerasbook.core.backend import (backend, enable_unsafe_deserialization, epsilon, floatx,
-                                    image_data_format, set_epsilon, set_floatx, set_image_data_format)
+from kerasbook.core.backend import (backend, compilation_cache_dir, enable_unsafe_deserialization, epsilon,
+                                    floatx, image_data_format, set_compilation_cache, set_epsilon, set_floatx,
+                                    set_image_data_format)
 from kerasbook.core.engine.dtype_policy import dtype_policy, set_dtype_policy
 from kerasbook.core.logging_switch import (disable_interactive_logging, enable_interactive_logging,
                                            is_interactive_logging_enabled)
