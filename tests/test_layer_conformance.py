@@ -162,6 +162,10 @@ CASES = {
     "Solarization": same(0.2, (0.1, 0.5), value_range=(0, 1), seed=1, inputs=lambda rng: rng.uniform(size=IMG)
                          .astype("float32")),
     "RandomPosterization": same(3, seed=1, inputs=images(IMG)),
+    "RandomSaturation": same(0.5, seed=1, inputs=images(IMG)),
+    "RandomHue": same(0.5, value_range=(0, 1), seed=1, inputs=images(IMG)),
+    "RandomColorDegeneration": same((0.2, 0.8), seed=1, inputs=images(IMG)),
+    "RandomSharpness": same(0.5, seed=1, inputs=images(IMG)),
     "AutoContrast": [same(inputs=lambda rng: (rng.uniform(size=IMG) * 100 + 50).astype("float32")),
                      same(value_range=(0, 1), inputs=lambda rng: np.concatenate(  # one flat channel
                          [rng.uniform(size=IMG[:3] + (2,)), np.full(IMG[:3] + (1,), 0.5)], -1).astype("float32"))],
@@ -353,6 +357,10 @@ RANDOM_IN_TRAINING = {
     "RandomGrayscale": (lambda L: L.RandomGrayscale(0.3, seed=3), (8000, 4, 4, 3)),
     "Solarization": (lambda L: L.Solarization(0.3, 0.6, value_range=(0, 1), seed=3), (8000, 4, 4, 1)),
     "RandomPosterization": (lambda L: L.RandomPosterization((2, 6), seed=3), (8000, 4, 4, 1)),
+    "RandomSaturation": (lambda L: L.RandomSaturation((0.2, 0.7), seed=3), (8000, 4, 4, 3)),
+    "RandomHue": (lambda L: L.RandomHue(0.6, seed=3), (8000, 4, 4, 3)),
+    "RandomColorDegeneration": (lambda L: L.RandomColorDegeneration(0.8, seed=3), (8000, 4, 4, 3)),
+    "RandomSharpness": (lambda L: L.RandomSharpness(0.9, seed=3), (8000, 4, 4, 3)),
 }
 
 

@@ -43,7 +43,8 @@ from kerasbook.core.layers.convolutional import (Convolution1DTranspose, Convolu
                                                  Convolution3DTranspose, SeparableConvolution1D,
                                                  SeparableConvolution2D)
 from kerasbook.core.layers.preprocessing import (AutoContrast, RandomGrayscale, RandomInvert, RandomPosterization,
-                                                 Solarization)
+                                                 Solarization, RandomColorDegeneration, RandomHue,
+                                                 RandomSaturation, RandomSharpness)
 from kerasbook.core.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                                     AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
                                                     AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)

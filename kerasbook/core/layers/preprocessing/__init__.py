@@ -14,5 +14,6 @@ from kerasbook.core.layers.preprocessing.sizing import CenterCrop, Resizing
 from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
                                                               RandomFlip, RandomRotation, RandomTranslation,
                                                               RandomZoom)
-from kerasbook.core.layers.preprocessing.color import (AutoContrast, RandomGrayscale, RandomInvert,
-                                                       RandomPosterization, Solarization)
+from kerasbook.core.layers.preprocessing.color import (AutoContrast, RandomColorDegeneration, RandomGrayscale,
+                                                       RandomHue, RandomInvert, RandomPosterization,
+                                                       RandomSaturation, RandomSharpness, Solarization)

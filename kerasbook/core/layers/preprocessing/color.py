@@ -1,15 +1,18 @@
 """Colour augmentation: layers that change pixel values, not positions. `RandomInvert`,
-`RandomGrayscale`, `Solarization` and `RandomPosterization` act only in training, on a random share of
-the images, and follow their seed; `AutoContrast` is not random and acts in training and inference
+`RandomGrayscale`, `Solarization`, `RandomPosterization`, `RandomSaturation`, `RandomHue`,
+`RandomColorDegeneration` and `RandomSharpness` act only in training, each image by its own random
+amount, and follow their seed; `AutoContrast` is not random and acts in training and inference
 alike. All of them take and give `(batch, height, width, channels)` images or one `(height, width,
 channels)` image, the shape unchanged; `value_range` says what black and white are (0..255 by default).
 """
 
 import jax.numpy as jnp
 
+from kerasbook.core import backend
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.preprocessing.augmentation import _Augmentation, factor_range
 from kerasbook.core.ops import image as image_ops
+from kerasbook.core.ops import nn
 
 
 def sorted_value_range(layer, value):
@@ -152,3 +155,77 @@ class AutoContrast(_Augmentation):
         config = {**super().get_config(), "value_range": self.value_range}
         config.pop("seed")  # not random: Keras writes no seed
         return config
+
+
+class _RandomAmount(_Augmentation):
+    """A colour change by a random amount per image, drawn from `factor` (a number f means [-f, f]
+    clipped at the lower bound, as Keras reads it); `value_range` is what black and white are."""
+    BOUNDS = (-1, 1)
+    SORTS_VALUE_RANGE = True
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        self.factor = factor_range(self, "factor", factor, *self.BOUNDS)
+        self.value_range = sorted_value_range(self, value_range) if self.SORTS_VALUE_RANGE else value_range
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
+
+
+def _with_hsv_channel(images, index, change):
+    """`images` (RGB) through HSV with channel `index` (0 hue, 1 saturation) changed, back in RGB."""
+    hsv = image_ops.rgb_to_hsv(images, "channels_last")
+    hsv = hsv.at[..., index].set(change(hsv[..., index]))
+    return image_ops.hsv_to_rgb(hsv, "channels_last")
+
+
+class RandomSaturation(_RandomAmount):
+    """Scales each image's colour saturation by `f / (1 - f)` for `f` drawn from `factor` (in [0, 1]:
+    0 grey, 0.5 unchanged, 1 fully saturated), as Keras 3.15 does. Expects RGB images. As in Keras
+    3.15, the saturation is clipped to `value_range` rather than to [0, 1], so strong factors can give
+    values outside `value_range`."""
+
+    def augment(self, images):
+        f = self.uniform((images.shape[0],), *self.factor)
+        scale = (f / (1 - f + backend.epsilon()))[:, None, None]
+        return _with_hsv_channel(images, 1, lambda s: jnp.clip(s * scale, *self.value_range))
+
+
+class RandomHue(_RandomAmount):
+    """Turns each image's hues round the colour wheel by up to half a turn times `factor` (in [0, 1]),
+    in a random direction. Expects RGB images."""
+    BOUNDS = (0, 1)
+    SORTS_VALUE_RANGE = False  # Keras 3.15 keeps it as given
+
+    def augment(self, images):
+        direction = jnp.where(self.uniform((images.shape[0],), 0.0, 1.0) > 0.5, -1.0, 1.0)
+        turn = (direction * self.uniform((images.shape[0],), *self.factor) * 0.5)[:, None, None]
+
+        def turned(hue):  # hue in [0, 1], wrapped round
+            hue = hue + turn
+            return jnp.where(hue < 0.0, hue + 1.0, jnp.where(hue > 1.0, hue - 1.0, hue))
+        unit = rescale(images, self.value_range, (0, 1))
+        return rescale(jnp.clip(_with_hsv_channel(unit, 0, turned), 0, 1), (0, 1), self.value_range)
+
+
+class RandomColorDegeneration(_RandomAmount):
+    """Blends each image towards its grey version by a random share drawn from `factor` (0 unchanged,
+    1 grey)."""
+
+    def augment(self, images):
+        share = self.uniform(per_image(images), *self.factor)
+        grey = image_ops.rgb_to_grayscale(images, "channels_last")
+        return jnp.clip(images + share * (grey - images), *self.value_range)
+
+
+class RandomSharpness(_RandomAmount):
+    """Sharpens or blurs each image: `f` drawn from `factor` (in [0, 1]) blends the image with a 3x3
+    smoothed copy, `image + (1 - 2f) * (smoothed - image)`: f = 0 smooth, 0.5 unchanged, 1 sharper."""
+    BOUNDS = (0, 1)
+    SMOOTHING = jnp.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], "float32") / 13.0
+
+    def augment(self, images):
+        f = self.uniform((images.shape[0],), *self.factor)[:, None, None, None]
+        kernel = jnp.tile(self.SMOOTHING[:, :, None, None], (1, 1, images.shape[-1], 1)).astype(images.dtype)
+        smoothed = nn.depthwise_conv(images, kernel, padding="same", data_format="channels_last")
+        return jnp.clip(images + (1.0 - 2 * f) * (smoothed - images), *self.value_range)
