@@ -41,6 +41,11 @@ CASES = [
     ("Ftrl", {"learning_rate": 0.1, "learning_rate_power": -0.7, "initial_accumulator_value": 0.3,
               "l1_regularization_strength": 0.05, "l2_regularization_strength": 0.2,
               "l2_shrinkage_regularization_strength": 0.1, "beta": 0.5}),
+    ("Lamb", {}),
+    ("Lamb", {"learning_rate": 0.01, "beta_1": 0.8, "epsilon": 1e-4, "weight_decay": 0.1}),
+    ("Adafactor", {}),
+    ("Adafactor", {"learning_rate": 0.5, "beta_2_decay": -0.5, "epsilon_2": 0.01, "clip_threshold": 0.5}),
+    ("Adafactor", {"learning_rate": 0.05, "relative_step": False, "clipnorm": 1.0}),
 ]
 
 
@@ -170,7 +175,8 @@ def test_learning_rate_is_readable_and_settable():
                                          ("SGD", {"momentum": 0.5, "nesterov": True}), ("AdamW", {}),
                                          ("Adagrad", {"epsilon": 0.1}), ("Nadam", {"beta_2": 0.9}),
                                          ("Adamax", {}), ("Adadelta", {"rho": 0.5}), ("Lion", {"beta_1": 0.5}),
-                                         ("Ftrl", {"beta": 0.1, "l1_regularization_strength": 0.2})])
+                                         ("Ftrl", {"beta": 0.1, "l1_regularization_strength": 0.2}),
+                                         ("Lamb", {"epsilon": 1e-3}), ("Adafactor", {"relative_step": False})])
 def test_config_round_trip_with_keras(name, kwargs):
     theirs = getattr(keras.optimizers, name)(name="opt", **kwargs)
     ours = getattr(optimizers, name)(name="opt", **kwargs)
@@ -181,7 +187,10 @@ def test_config_round_trip_with_keras(name, kwargs):
     again = optimizers.deserialize(keras.optimizers.serialize(theirs))
     assert type(again) is type(ours) and again.get_config() == ours.get_config()
     back = keras.optimizers.deserialize(optimizers.serialize(ours))
-    assert type(back).__name__ == name
+    if name == "Lamb":  # Keras 3.15's deserialize gives its own Lamb's config back as the string "Lamb"
+        assert back == keras.optimizers.deserialize(keras.optimizers.serialize(theirs)) == "Lamb"
+    else:
+        assert type(back).__name__ == name
 
 
 def test_get():
@@ -210,7 +219,8 @@ def test_only_the_optimizers_module_imports_optax():
 
 
 NEW_OPTIMIZERS = {"Nadam": {"learning_rate": 0.01}, "Adamax": {"learning_rate": 0.01}, "Adadelta": {"learning_rate": 1.0},
-                  "Lion": {"learning_rate": 0.001}, "Ftrl": {"learning_rate": 0.1, "l1_regularization_strength": 0.01}}
+                  "Lion": {"learning_rate": 0.001}, "Ftrl": {"learning_rate": 0.1, "l1_regularization_strength": 0.01},
+                  "Lamb": {"learning_rate": 0.01}, "Adafactor": {"learning_rate": 0.05}}
 
 
 @pytest.mark.parametrize("name", sorted(NEW_OPTIMIZERS))
@@ -248,8 +258,9 @@ def test_new_optimizers_state_crosses_over_in_keras_files(tmp_path, name, direct
 
 
 def test_new_optimizers_by_name():
-    for name in NEW_OPTIMIZERS:
-        assert type(optimizers.get(name.lower())).__name__ == type(keras.optimizers.get(name.lower())).__name__
+    for name in NEW_OPTIMIZERS:  # Keras 3.15's get does not know "lamb" (its files name the class): kerasbook does
+        theirs = name if name == "Lamb" else type(keras.optimizers.get(name.lower())).__name__
+        assert type(optimizers.get(name.lower())).__name__ == theirs
     with pytest.raises(ValueError, match="beta_1"):
         optimizers.Lion(beta_1=0.0)
     with pytest.raises(ValueError, match="learning_rate_power"):

@@ -641,8 +641,12 @@ class Ftrl(Optimizer):
                 "beta": self.beta}
 
 
+# Defined apart (optimizers_more.py), known by name with the others.
+from kerasbook.core.training.optimizers_more import Adafactor, Lamb  # noqa: E402
+
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion, "ftrl": Ftrl}
+            "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion, "ftrl": Ftrl,
+            "lamb": Lamb, "adafactor": Adafactor}
 
 
 def get(identifier):
