@@ -166,6 +166,8 @@ CASES = {
     "RandomHue": same(0.5, value_range=(0, 1), seed=1, inputs=images(IMG)),
     "RandomColorDegeneration": same((0.2, 0.8), seed=1, inputs=images(IMG)),
     "RandomSharpness": same(0.5, seed=1, inputs=images(IMG)),
+    "RandomColorJitter": same(brightness_factor=0.2, contrast_factor=0.3, saturation_factor=(0.4, 0.6),
+                              hue_factor=0.2, seed=1, inputs=images(IMG)),
     "AutoContrast": [same(inputs=lambda rng: (rng.uniform(size=IMG) * 100 + 50).astype("float32")),
                      same(value_range=(0, 1), inputs=lambda rng: np.concatenate(  # one flat channel
                          [rng.uniform(size=IMG[:3] + (2,)), np.full(IMG[:3] + (1,), 0.5)], -1).astype("float32"))],
@@ -361,6 +363,8 @@ RANDOM_IN_TRAINING = {
     "RandomHue": (lambda L: L.RandomHue(0.6, seed=3), (8000, 4, 4, 3)),
     "RandomColorDegeneration": (lambda L: L.RandomColorDegeneration(0.8, seed=3), (8000, 4, 4, 3)),
     "RandomSharpness": (lambda L: L.RandomSharpness(0.9, seed=3), (8000, 4, 4, 3)),
+    "RandomColorJitter": (lambda L: L.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.4,
+                                                        hue_factor=0.3, seed=3), (8000, 4, 4, 3)),
 }
 
 

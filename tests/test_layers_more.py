@@ -88,7 +88,8 @@ COLOR = [("RandomInvert", {"factor": 0.5}), ("RandomGrayscale", {"factor": 0.5})
          ("Solarization", {"addition_factor": 0.2, "threshold_factor": 0.5}),
          ("RandomPosterization", {"factor": (2, 5)}), ("RandomSaturation", {"factor": 0.6}),
          ("RandomHue", {"factor": 0.5}), ("RandomColorDegeneration", {"factor": 0.7}),
-         ("RandomSharpness", {"factor": 0.8})]
+         ("RandomSharpness", {"factor": 0.8}),
+         ("RandomColorJitter", {"brightness_factor": 0.2, "contrast_factor": 0.3, "hue_factor": 0.3})]
 
 
 def color_model(k):

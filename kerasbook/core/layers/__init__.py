@@ -44,7 +44,7 @@ from kerasbook.core.layers.convolutional import (Convolution1DTranspose, Convolu
                                                  SeparableConvolution2D)
 from kerasbook.core.layers.preprocessing import (AutoContrast, RandomGrayscale, RandomInvert, RandomPosterization,
                                                  Solarization, RandomColorDegeneration, RandomHue,
-                                                 RandomSaturation, RandomSharpness)
+                                                 RandomSaturation, RandomSharpness, RandomColorJitter)
 from kerasbook.core.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                                     AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
                                                     AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)

@@ -14,6 +14,7 @@ from kerasbook.core.layers.preprocessing.sizing import CenterCrop, Resizing
 from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop,
                                                               RandomFlip, RandomRotation, RandomTranslation,
                                                               RandomZoom)
-from kerasbook.core.layers.preprocessing.color import (AutoContrast, RandomColorDegeneration, RandomGrayscale,
+from kerasbook.core.layers.preprocessing.color import (AutoContrast, RandomColorDegeneration, RandomColorJitter,
+                                                       RandomGrayscale,
                                                        RandomHue, RandomInvert, RandomPosterization,
                                                        RandomSaturation, RandomSharpness, Solarization)

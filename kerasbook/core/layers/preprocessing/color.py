@@ -1,6 +1,7 @@
 """Colour augmentation: layers that change pixel values, not positions. `RandomInvert`,
 `RandomGrayscale`, `Solarization`, `RandomPosterization`, `RandomSaturation`, `RandomHue`,
-`RandomColorDegeneration` and `RandomSharpness` act only in training, each image by its own random
+`RandomColorDegeneration`, `RandomSharpness` and `RandomColorJitter` (brightness, contrast, saturation
+and hue in turn) act only in training, each image by its own random
 amount, and follow their seed; `AutoContrast` is not random and acts in training and inference
 alike. All of them take and give `(batch, height, width, channels)` images or one `(height, width,
 channels)` image, the shape unchanged; `value_range` says what black and white are (0..255 by default).
@@ -10,7 +11,8 @@ import jax.numpy as jnp
 
 from kerasbook.core import backend
 from kerasbook.core.layers import arguments
-from kerasbook.core.layers.preprocessing.augmentation import _Augmentation, factor_range
+from kerasbook.core.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, _Augmentation,
+                                                              factor_range)
 from kerasbook.core.ops import image as image_ops
 from kerasbook.core.ops import nn
 
@@ -229,3 +231,32 @@ class RandomSharpness(_RandomAmount):
         kernel = jnp.tile(self.SMOOTHING[:, :, None, None], (1, 1, images.shape[-1], 1)).astype(images.dtype)
         smoothed = nn.depthwise_conv(images, kernel, padding="same", data_format="channels_last")
         return jnp.clip(images + (1.0 - 2 * f) * (smoothed - images), *self.value_range)
+
+
+class RandomColorJitter(_Augmentation):
+    """Brightness, contrast, saturation and hue changed in turn, each by its own random amount per
+    image (as `RandomBrightness`, `RandomContrast`, `RandomSaturation`, `RandomHue` with these
+    factors); a factor left at None skips that change. All draws come from this layer's seed."""
+
+    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
+                 saturation_factor=None, hue_factor=None, seed=None, data_format=None, **kwargs):
+        super().__init__(seed, data_format, **kwargs)
+        self.value_range = value_range
+        self.brightness_factor, self.contrast_factor = brightness_factor, contrast_factor
+        self.saturation_factor, self.hue_factor = saturation_factor, hue_factor
+        steps = ((RandomBrightness, brightness_factor), (RandomContrast, contrast_factor),
+                 (RandomSaturation, saturation_factor), (RandomHue, hue_factor))
+        self._steps = [cls(factor, value_range=value_range, seed=seed) for cls, factor in steps
+                       if factor is not None]
+        for step in self._steps:
+            step.seed_generator = self.seed_generator  # one sequence of draws, as in Keras
+
+    def augment(self, images):
+        for step in self._steps:
+            images = step.augment(images)
+        return images
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": self.value_range,
+                "brightness_factor": self.brightness_factor, "contrast_factor": self.contrast_factor,
+                "saturation_factor": self.saturation_factor, "hue_factor": self.hue_factor}
