@@ -9,6 +9,8 @@ are Keras's (each checked against Keras 3.15's model, built without values, when
 
 import functools
 import inspect
+import json
+import re
 
 import numpy as np
 import pytest
@@ -42,6 +44,10 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
                                                         classifier_activation=None)),
     "inceptionresnetv2_pooled": ("InceptionResNetV2", dict(include_top=False, input_shape=(76, 77, 3),
                                                            pooling="max")),
+    "convnexttiny_top": ("ConvNeXtTiny", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                              classifier_activation=None)),
+    "convnextsmall_pooled": ("ConvNeXtSmall", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg",
+                                                   include_preprocessing=False)),
 }
 
 
@@ -55,15 +61,31 @@ def pair(config):
     return theirs, ours
 
 
+def weight_name(weight):
+    """A Keras weight's name, where kerasbook names it alike: Keras numbers the weights created without
+    a name across the session (ConvNeXt's LayerScale: variable, variable_1, ...); kerasbook calls each
+    one "variable" (the layer's path tells them apart)."""
+    return re.sub(r"^variable_\d+$", "variable", weight.name)
+
+
+def as_json(config):
+    return json.loads(json.dumps(config))
+
+
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_layer_name_shape_count_input_and_config_as_in_keras(config):
     theirs, ours = pair(config)
     assert ours.name == theirs.name
     assert layer_table(ours) == layer_table(theirs)
     assert wiring(ours) == wiring(theirs)
-    assert [layer.get_config() for layer in ours.layers] == [layer.get_config() for layer in theirs.layers]
+    assert [layer.get_config() for layer in ours.layers if not isinstance(layer, kerasbook.Model)] == \
+        [layer.get_config() for layer in theirs.layers if not isinstance(layer, keras.Model)]
+    # ConvNeXt's inner Sequential models: kerasbook writes their layers' build shapes as lists, Keras as
+    # tuples; the same once written as JSON, as in a .keras file
+    assert [as_json(layer.get_config()) for layer in ours.layers if isinstance(layer, kerasbook.Model)] == \
+        [as_json(layer.get_config()) for layer in theirs.layers if isinstance(layer, keras.Model)]
     assert ours.count_params() == theirs.count_params()
-    assert [(w.name, w.shape) for w in ours.weights] == [(w.name, tuple(w.shape)) for w in theirs.weights]
+    assert [(w.name, w.shape) for w in ours.weights] == [(weight_name(w), tuple(w.shape)) for w in theirs.weights]
     assert [w.shape for w in ours.non_trainable_weights] == [tuple(w.shape) for w in theirs.non_trainable_weights]
 
 
@@ -84,7 +106,8 @@ def test_summary_as_in_keras(config, monkeypatch):
 @pytest.mark.parametrize("config,size,module", [("densenet121_top", 32, "densenet"),
                                                 ("mobilenet_pooled", 33, "mobilenet"),
                                                 ("mobilenetv3small_top", 32, "mobilenet_v3"),
-                                                ("inceptionresnetv2_top", 75, "inception_resnet_v2")])
+                                                ("inceptionresnetv2_top", 75, "inception_resnet_v2"),
+                                                ("convnexttiny_top", 32, "convnext")])
 def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     theirs, ours = pair(config)
     values = weight_values(theirs)
@@ -103,6 +126,9 @@ def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     ("MobileNetV3Small", {"alpha": 0.75}, 2_051_552), ("MobileNetV3Large", {}, 5_507_432),
     ("MobileNetV3Large", {"minimalistic": True}, 3_948_688), ("MobileNetV3Large", {"alpha": 1.25}, 8_286_760),
     ("InceptionResNetV2", {}, 55_873_736), ("InceptionResNetV2", {"include_top": False}, 54_336_736),
+    ("ConvNeXtTiny", {}, 28_589_128), ("ConvNeXtTiny", {"include_top": False}, 27_820_128),
+    ("ConvNeXtSmall", {}, 50_223_688), ("ConvNeXtBase", {}, 88_591_464), ("ConvNeXtLarge", {}, 197_767_336),
+    ("ConvNeXtXLarge", {}, 350_196_968),
 ])
 def test_parameter_counts_at_full_size(name, kwargs, count):
     """Keras's counts (each checked against Keras 3.15's model, built without values, when written)."""
@@ -113,6 +139,7 @@ def test_parameter_counts_at_full_size(name, kwargs, count):
 MODULES = {  # keras.applications.<module>: its models
     "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"], "mobilenet": ["MobileNet"],
     "inception_resnet_v2": ["InceptionResNetV2"],
+    "convnext": ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge"],
     "mobilenet_v3": [],  # Keras exports MobileNetV3Small and MobileNetV3Large from keras.applications only
 }
 MODELS = sorted({name for name, _ in CONFIGS.values()} | {"MobileNetV3Small", "DenseNet121", "DenseNet201"})
@@ -172,10 +199,14 @@ def test_decode_predictions_as_keras(monkeypatch):
     ("InceptionResNetV2", dict(weights="imagenet", classes=10)),
     ("InceptionResNetV2", dict(weights="no/such/file.h5")),
     ("InceptionResNetV2", dict(weights=None, include_top=False, input_shape=(74, 80, 3))),
+    ("ConvNeXtTiny", dict(weights="imagenet", classes=10)),
+    ("ConvNeXtBase", dict(weights="no/such/file.h5")),
+    ("ConvNeXtSmall", dict(weights="imagenet", name="my_convnext", include_top=False, input_shape=(32, 32, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
     with pytest.raises(ValueError) as theirs:
-        getattr(keras.applications, name)(**kwargs)
+        with keras.StatelessScope(initialize_variables=False):  # some errors come after the model is built
+            getattr(keras.applications, name)(**kwargs)
     with pytest.raises(ValueError) as ours:
         getattr(kerasbook.applications, name)(**kwargs)
     assert str(ours.value) == str(theirs.value)
@@ -199,6 +230,10 @@ ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
      "ec5221f64a2f6d1ef965a614bdae7973"),
     ("InceptionResNetV2", {}, ROOT + "inception_resnet_v2/inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",
      "e693bd0210a403b3192acc6073ad2e96"),
+    ("ConvNeXtXLarge", dict(include_top=False), ROOT + "convnext/convnext_xlarge_notop.h5",
+     "de3f8a54174130e0cecdc71583354753d557fcf1f4487331558e2a16ba0cfe05"),
+    ("ConvNeXtTiny", dict(name="convnext_tiny_mine"), ROOT + "convnext/convnext_tiny_mine.h5",
+     "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff"),
 ])
 def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name, kwargs, url, md5, tmp_path,
                                                                           monkeypatch):
@@ -211,7 +246,7 @@ def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name
     assert url in str(missing.value) and f"copy it to {path}" in str(missing.value)
     if md5:
         path.write_bytes(b"not the weights")
-        with pytest.raises(OSError, match=f"expected md5 hash {md5}"):
+        with pytest.raises(OSError, match=f"expected (md5|sha256) hash {md5}"):
             getattr(kerasbook.applications, name)(**kwargs)
 
 
@@ -225,3 +260,6 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     assert ours.mobilenet_v3.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet_v3.BASE_WEIGHT_PATH
     assert ours.mobilenet_v3.WEIGHTS_HASHES == KERAS_SOURCES.mobilenet_v3.WEIGHTS_HASHES
     assert ours.inception_resnet_v2.BASE_WEIGHT_URL == KERAS_SOURCES.inception_resnet_v2.BASE_WEIGHT_URL
+    assert ours.convnext.BASE_WEIGHTS_PATH == KERAS_SOURCES.convnext.BASE_WEIGHTS_PATH
+    assert ours.convnext.WEIGHTS_HASHES == KERAS_SOURCES.convnext.WEIGHTS_HASHES
+    assert ours.convnext.MODEL_CONFIGS == KERAS_SOURCES.convnext.MODEL_CONFIGS
