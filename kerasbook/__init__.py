@@ -33,6 +33,7 @@ _SUBMODULES = {
     "datasets": "kerasbook.core.datasets",
     "distribution": "kerasbook.core.distribution",
     "mixed_precision": "kerasbook.core.mixed_precision",
+    "dtype_policies": "kerasbook.core.dtype_policies",
     "applications": "kerasbook.core.applications",
     "widgets": "kerasbook.widgets",
     "viz": "kerasbook.viz",
@@ -54,6 +55,7 @@ _NAMES = {
     "Metric": ("kerasbook.core.training.metrics", "Metric"),
     "Optimizer": ("kerasbook.core.training.optimizers", "Optimizer"),
     "DTypePolicy": ("kerasbook.core.mixed_precision", "DTypePolicy"),
+    "FloatDTypePolicy": ("kerasbook.core.dtype_policies", "FloatDTypePolicy"),
 }
 
 

@@ -376,3 +376,25 @@ def test_without_interactive_logging_fit_logs_one_line_per_epoch(capsys, caplog)
     assert len(lines) == 2 and all(line.lstrip().startswith("\x1b[1m8/8") and "loss:" in line for line in lines)
     model.fit(x, y, batch_size=8, epochs=1, verbose=1)
     assert "8/8" in capsys.readouterr().out
+
+
+# -- keras.dtype_policies -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["float32", "bfloat16", "mixed_float16", "mixed_bfloat16"])
+def test_dtype_policies_serialize_and_come_back_as_keras(name):
+    ours, theirs = kerasbook.dtype_policies, keras.dtype_policies
+    assert ours.serialize(ours.get(name)) == theirs.serialize(theirs.get(name))
+    assert ours.serialize(ours.FloatDTypePolicy(name)) == theirs.serialize(theirs.FloatDTypePolicy(name))
+    for config in (theirs.serialize(theirs.get(name)), theirs.serialize(theirs.FloatDTypePolicy(name))):
+        policy = ours.deserialize(config)
+        assert type(policy).__name__ == config["class_name"]
+        assert (policy.name, policy.compute_dtype, policy.variable_dtype) == (name, *_dtypes(theirs.get(name)))
+    assert ours.DTypePolicy is kerasbook.DTypePolicy and kerasbook.FloatDTypePolicy is ours.FloatDTypePolicy
+    layer = kerasbook.layers.Dense(2, dtype=ours.FloatDTypePolicy(name))
+    assert layer.compute_dtype == theirs.get(name).compute_dtype
+    for path in ["DTypePolicy", "FloatDTypePolicy", "get", "serialize", "deserialize"]:
+        assert same_signature(getattr(ours, path), getattr(theirs, path)) or inspect.isclass(getattr(ours, path))
+
+
+def _dtypes(policy):
+    return policy.compute_dtype, policy.variable_dtype
