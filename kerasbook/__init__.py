@@ -56,6 +56,7 @@ _NAMES = {
     "Optimizer": ("kerasbook.core.training.optimizers", "Optimizer"),
     "DTypePolicy": ("kerasbook.core.mixed_precision", "DTypePolicy"),
     "FloatDTypePolicy": ("kerasbook.core.dtype_policies", "FloatDTypePolicy"),
+    "device": ("kerasbook.core.placement", "device"),
 }
 
 

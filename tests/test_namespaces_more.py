@@ -398,3 +398,18 @@ def test_dtype_policies_serialize_and_come_back_as_keras(name):
 
 def _dtypes(policy):
     return policy.compute_dtype, policy.variable_dtype
+
+
+# -- keras.device ---------------------------------------------------------------------------------------
+
+def test_device_places_new_arrays_as_keras():
+    import jax
+    cpu = jax.devices("cpu")[0]
+    for name in ["cpu", "cpu:0", "CPU:0", cpu]:
+        with kerasbook.device(name):
+            array = kerasbook.ops.ones((2, 2))
+        assert array.devices() == {cpu}
+    assert same_signature(kerasbook.device, keras.device)
+    for bad in ["cpu:7", 3]:
+        ours, theirs = outcome(kerasbook.device, bad), outcome(keras.device, bad)
+        assert ours[0] is ValueError and ours == theirs
