@@ -48,6 +48,13 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
                                               classifier_activation=None)),
     "convnextsmall_pooled": ("ConvNeXtSmall", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg",
                                                    include_preprocessing=False)),
+    "efficientnetv2b0_top": ("EfficientNetV2B0", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                                      classifier_activation=None)),
+    "efficientnetv2b3_pooled": ("EfficientNetV2B3", dict(include_top=False, input_shape=(33, 33, 3), pooling="max")),
+    # S, M and L rescale to [-1, 1) instead of normalizing; M and L have a seventh stage
+    "efficientnetv2s_pooled": ("EfficientNetV2S", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
+    "efficientnetv2m_top": ("EfficientNetV2M", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                                    classifier_activation=None)),
 }
 
 
@@ -107,7 +114,8 @@ def test_summary_as_in_keras(config, monkeypatch):
                                                 ("mobilenet_pooled", 33, "mobilenet"),
                                                 ("mobilenetv3small_top", 32, "mobilenet_v3"),
                                                 ("inceptionresnetv2_top", 75, "inception_resnet_v2"),
-                                                ("convnexttiny_top", 32, "convnext")])
+                                                ("convnexttiny_top", 32, "convnext"),
+                                                ("efficientnetv2b0_top", 32, "efficientnet_v2")])
 def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     theirs, ours = pair(config)
     values = weight_values(theirs)
@@ -129,6 +137,9 @@ def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     ("ConvNeXtTiny", {}, 28_589_128), ("ConvNeXtTiny", {"include_top": False}, 27_820_128),
     ("ConvNeXtSmall", {}, 50_223_688), ("ConvNeXtBase", {}, 88_591_464), ("ConvNeXtLarge", {}, 197_767_336),
     ("ConvNeXtXLarge", {}, 350_196_968),
+    ("EfficientNetV2B0", {}, 7_200_312), ("EfficientNetV2B0", {"include_top": False}, 5_919_312),
+    ("EfficientNetV2B1", {}, 8_212_124), ("EfficientNetV2B2", {}, 10_178_374), ("EfficientNetV2B3", {}, 14_467_622),
+    ("EfficientNetV2S", {}, 21_612_360), ("EfficientNetV2M", {}, 54_431_388), ("EfficientNetV2L", {}, 119_027_848),
 ])
 def test_parameter_counts_at_full_size(name, kwargs, count):
     """Keras's counts (each checked against Keras 3.15's model, built without values, when written)."""
@@ -139,6 +150,7 @@ def test_parameter_counts_at_full_size(name, kwargs, count):
 MODULES = {  # keras.applications.<module>: its models
     "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"], "mobilenet": ["MobileNet"],
     "inception_resnet_v2": ["InceptionResNetV2"],
+    "efficientnet_v2": [f"EfficientNetV2{size}" for size in ("B0", "B1", "B2", "B3", "L", "M", "S")],
     "convnext": ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge"],
     "mobilenet_v3": [],  # Keras exports MobileNetV3Small and MobileNetV3Large from keras.applications only
 }
@@ -202,6 +214,9 @@ def test_decode_predictions_as_keras(monkeypatch):
     ("ConvNeXtTiny", dict(weights="imagenet", classes=10)),
     ("ConvNeXtBase", dict(weights="no/such/file.h5")),
     ("ConvNeXtSmall", dict(weights="imagenet", name="my_convnext", include_top=False, input_shape=(32, 32, 3))),
+    ("EfficientNetV2B0", dict(weights="imagenet", classes=10)),
+    ("EfficientNetV2L", dict(weights="no/such/file.h5")),
+    ("EfficientNetV2S", dict(weights="imagenet", input_shape=(224, 224, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
     with pytest.raises(ValueError) as theirs:
@@ -232,6 +247,9 @@ ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
      "e693bd0210a403b3192acc6073ad2e96"),
     ("ConvNeXtXLarge", dict(include_top=False), ROOT + "convnext/convnext_xlarge_notop.h5",
      "de3f8a54174130e0cecdc71583354753d557fcf1f4487331558e2a16ba0cfe05"),
+    ("EfficientNetV2B2", {}, ROOT + "efficientnet_v2/efficientnetv2-b2.h5", "424e49f28180edbde1e94797771950a7"),
+    ("EfficientNetV2M", dict(include_top=False), ROOT + "efficientnet_v2/efficientnetv2-m_notop.h5",
+     "1b8dc055df72dde80d614482840fe342"),
     ("ConvNeXtTiny", dict(name="convnext_tiny_mine"), ROOT + "convnext/convnext_tiny_mine.h5",
      "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff"),
 ])
@@ -263,3 +281,6 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     assert ours.convnext.BASE_WEIGHTS_PATH == KERAS_SOURCES.convnext.BASE_WEIGHTS_PATH
     assert ours.convnext.WEIGHTS_HASHES == KERAS_SOURCES.convnext.WEIGHTS_HASHES
     assert ours.convnext.MODEL_CONFIGS == KERAS_SOURCES.convnext.MODEL_CONFIGS
+    assert ours.efficientnet_v2.BASE_WEIGHTS_PATH == KERAS_SOURCES.efficientnet_v2.BASE_WEIGHTS_PATH
+    assert ours.efficientnet_v2.WEIGHTS_HASHES == KERAS_SOURCES.efficientnet_v2.WEIGHTS_HASHES
+    assert ours.efficientnet_v2.DEFAULT_BLOCKS_ARGS == KERAS_SOURCES.efficientnet_v2.DEFAULT_BLOCKS_ARGS
