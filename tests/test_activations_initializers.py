@@ -218,3 +218,34 @@ def test_random_initializers_draw_in_the_dtype_asked_for_with_the_right_range_an
     np.testing.assert_allclose([normal.mean(), normal.std()], [1.0, 0.5], atol=0.03)
     truncated = np.asarray(initializers.TruncatedNormal(stddev=2.0, seed=1)((4000,), dtype=dtype))
     assert truncated.dtype == dtype and np.abs(truncated).max() <= 4.0 + 1e-3
+
+
+# -- STFT kernels (issue 17) -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [{}, {"side": "imag"}, {"window": "hamming", "scaling": "spectrum", "periodic": True},
+                                    {"window": None}, {"window": "blackman", "scaling": None},
+                                    {"window": "values"}], ids=repr)
+@pytest.mark.parametrize("shape", [(16, 1, 9), (32, 1, 17)])
+def test_stft_kernels_equal_keras(kwargs, shape):
+    if kwargs.get("window") == "values":  # a window given as its values, one per sample
+        kwargs = {"window": list(np.linspace(0, 1, shape[0]))}
+    ours = initializers.STFT(**kwargs)
+    theirs = keras.initializers.STFT(**kwargs)
+    np.testing.assert_allclose(ours(shape), np.asarray(theirs(shape)), atol=1e-6)
+    assert ours.get_config() == theirs.get_config()
+
+
+def test_stft_names_config_and_errors_as_keras():
+    assert initializers.STFTInitializer is initializers.stft is initializers.STFT
+    for name in ["stft", "STFT", "STFTInitializer"]:
+        assert type(initializers.get(name)).__name__ == type(keras.initializers.get(name)).__name__ == "STFT"
+    config = keras.initializers.serialize(keras.initializers.STFT("imag", "hamming"))
+    assert initializers.deserialize(config).get_config() == config["config"]
+    for kwargs in [{"side": "both"}, {"scaling": "l2"}]:
+        with pytest.raises(ValueError) as ours:
+            initializers.STFT(**kwargs)
+        with pytest.raises(ValueError) as theirs:
+            keras.initializers.STFT(**kwargs)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError):
+        initializers.STFT(window="no_such_window")

@@ -274,6 +274,12 @@ _CATALOG = Catalog(
      "zero": Zeros, "one": Ones, "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal})
 get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize
 
+# STFT kernels, defined apart (initializers_stft.py), with Keras's two other names for the class.
+from kerasbook.core.initializers_stft import STFT  # noqa: E402
+STFTInitializer = stft = STFT
+_CATALOG.classes["STFT"] = STFT
+_CATALOG.names.update({"stft": STFT, "STFTInitializer": STFT})
+
 # Keras's other public names for the same classes: `keras.initializers.he_normal(seed=1)` is `HeNormal(seed=1)`.
 globals().update({name: _CATALOG.names[name] for name in (
     "zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
