@@ -57,6 +57,7 @@ _NAMES = {
     "DTypePolicy": ("kerasbook.core.mixed_precision", "DTypePolicy"),
     "FloatDTypePolicy": ("kerasbook.core.dtype_policies", "FloatDTypePolicy"),
     "device": ("kerasbook.core.placement", "device"),
+    "remat": ("kerasbook.core.placement", "remat"),
 }
 
 

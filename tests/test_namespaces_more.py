@@ -413,3 +413,20 @@ def test_device_places_new_arrays_as_keras():
     for bad in ["cpu:7", 3]:
         ours, theirs = outcome(kerasbook.device, bad), outcome(keras.device, bad)
         assert ours[0] is ValueError and ours == theirs
+
+
+def test_remat_recomputes_in_the_backward_pass_with_the_same_gradients():
+    import jax
+
+    def f(x):
+        return jnp.sin(jnp.cos(x) * 3.0)
+
+    x = jnp.linspace(0.0, 1.0, 5)
+    wrapped = kerasbook.remat(f)
+    np.testing.assert_allclose(wrapped(x), f(x))
+    np.testing.assert_allclose(jax.grad(lambda v: wrapped(v).sum())(x), jax.grad(lambda v: f(v).sum())(x), rtol=1e-6)
+    def primitives(g):  # what the gradient program runs: remat2 is JAX's rematerialized call
+        return [eqn.primitive.name for eqn in jax.make_jaxpr(jax.grad(lambda v: g(v).sum()))(x).eqns]
+
+    assert "remat2" in primitives(wrapped) and "remat2" not in primitives(f)
+    assert same_signature(kerasbook.remat, keras.remat)

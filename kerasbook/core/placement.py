@@ -1,4 +1,5 @@
-"""`keras.device("cpu:0")`: a `with` block whose arrays and computations go to that device.
+"""`keras.device("cpu:0")`: a `with` block whose arrays and computations go to that device; and
+`keras.remat(f)`, which trades memory for computation in the backward pass.
 
 On JAX this is `jax.default_device`: arrays made and programs run inside the block land on the named
 device ("cpu", "gpu:1", "tpu:0", or a `jax.Device`), unless an input already lives elsewhere.
@@ -23,3 +24,11 @@ def _named_device(name):
         if candidate.platform == device_type and candidate.id == int(index or 0):
             return candidate
     raise ValueError(f"Device not found: {name}")
+
+
+def remat(f):
+    """`f` rematerialized (`jax.checkpoint`): when gradients are taken, its intermediate values are
+    computed again in the backward pass instead of being kept from the forward one, trading time for
+    memory. The values and gradients are the same as `f`'s."""
+    import jax
+    return jax.checkpoint(f)
