@@ -385,3 +385,71 @@ def test_model_checkpoint_every_n_batches_saves_the_weights_of_that_batch(tmp_pa
     assert sorted(os.listdir(tmp_path)) == ["b-1-2.weights.h5", "b-2-1.weights.h5"]
     model.load_weights(tmp_path / "b-2-1.weights.h5")
     assert int(model.optimizer.iterations.numpy()) == 6
+
+
+# -- RemoteMonitor (issue 17) ---------------------------------------------------------------------------
+
+class _Recorder:
+    """A real HTTP server on localhost that keeps every POST it receives: (path, headers, body)."""
+
+    def __enter__(self):
+        import http.server
+        import threading
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.path, dict(self.headers), body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.root = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *args):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _posted(body, headers):
+    """What a POST carried, decoded: the JSON body, or the form's fields with their JSON."""
+    import json
+    import urllib.parse
+    if headers["Content-Type"] == "application/json":
+        return json.loads(body)
+    return {k: json.loads(v[0]) for k, v in urllib.parse.parse_qs(body.decode()).items()}
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"send_as_json": True, "path": "/logs", "headers": {"X-Run": "7"}},
+                                    {"field": "metrics"}], ids=repr)
+def test_remote_monitor_posts_what_keras_posts(kwargs):
+    logs = {"loss": np.float32(0.5), "accuracy": 0.75, "val_loss": np.array(0.25)}
+    with _Recorder() as server:
+        for library in (keras, kerasbook):
+            monitor = library.callbacks.RemoteMonitor(root=server.root, **kwargs)
+            monitor.on_epoch_end(3, dict(logs))
+    (their_path, their_headers, their_body), (our_path, our_headers, our_body) = server.received
+    assert our_path == their_path == kwargs.get("path", "/publish/epoch/end/")
+    assert our_headers["Content-Type"] == their_headers["Content-Type"]
+    assert our_headers.get("X-Run") == their_headers.get("X-Run")
+    assert _posted(our_body, our_headers) == _posted(their_body, their_headers)
+    assert "epoch" in str(_posted(our_body, our_headers))
+    import inspect
+    assert str(inspect.signature(kerasbook.callbacks.RemoteMonitor)) == str(inspect.signature(keras.callbacks.RemoteMonitor))
+
+
+def test_remote_monitor_in_fit_and_without_a_server():
+    x, y = np.ones((16, 3), "float32"), np.ones((16, 1), "float32")
+    model = kerasbook.Sequential([kerasbook.Input((3,)), kerasbook.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with _Recorder() as server:
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[kerasbook.callbacks.RemoteMonitor(root=server.root)])
+    assert [_posted(body, headers)["data"]["epoch"] for _, headers, body in server.received] == [0, 1]
+    with pytest.warns(UserWarning, match="Could not reach RemoteMonitor root server"):
+        kerasbook.callbacks.RemoteMonitor(root="http://127.0.0.1:9").on_epoch_end(0, {"loss": 1.0})

@@ -26,7 +26,7 @@ _EXPORTS = {
                   "InverseTimeDecay", "PolynomialDecay", "CosineDecayRestarts"],
     "callbacks": ["Callback", "CallbackList", "History", "EarlyStopping", "TerminateOnNaN",
                   "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
-                  "CSVLogger", "TensorBoard", "BackupAndRestore"],
+                  "CSVLogger", "TensorBoard", "BackupAndRestore", "RemoteMonitor"],
     "progbar": ["Progbar"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

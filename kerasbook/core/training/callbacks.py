@@ -492,7 +492,8 @@ class ProgbarLogger(Callback):
 
 
 # Callbacks kept in their own modules (they import this one for `Callback`), loaded on first use.
-_ELSEWHERE = {"TensorBoard": "callbacks_tensorboard", "BackupAndRestore": "callbacks_backup"}
+_ELSEWHERE = {"TensorBoard": "callbacks_tensorboard", "BackupAndRestore": "callbacks_backup",
+              "RemoteMonitor": "callbacks_remote"}
 
 
 def __getattr__(name):
