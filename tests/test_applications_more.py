@@ -55,6 +55,9 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
     "efficientnetv2s_pooled": ("EfficientNetV2S", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
     "efficientnetv2m_top": ("EfficientNetV2M", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
                                                     classifier_activation=None)),
+    "nasnetmobile_top": ("NASNetMobile", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
+                                              classifier_activation=None)),
+    "nasnetlarge_pooled": ("NASNetLarge", dict(include_top=False, input_shape=(33, 33, 3), pooling="avg")),
 }
 
 
@@ -115,7 +118,8 @@ def test_summary_as_in_keras(config, monkeypatch):
                                                 ("mobilenetv3small_top", 32, "mobilenet_v3"),
                                                 ("inceptionresnetv2_top", 75, "inception_resnet_v2"),
                                                 ("convnexttiny_top", 32, "convnext"),
-                                                ("efficientnetv2b0_top", 32, "efficientnet_v2")])
+                                                ("efficientnetv2b0_top", 32, "efficientnet_v2"),
+                                                ("nasnetmobile_top", 32, "nasnet")])
 def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     theirs, ours = pair(config)
     values = weight_values(theirs)
@@ -140,6 +144,8 @@ def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
     ("EfficientNetV2B0", {}, 7_200_312), ("EfficientNetV2B0", {"include_top": False}, 5_919_312),
     ("EfficientNetV2B1", {}, 8_212_124), ("EfficientNetV2B2", {}, 10_178_374), ("EfficientNetV2B3", {}, 14_467_622),
     ("EfficientNetV2S", {}, 21_612_360), ("EfficientNetV2M", {}, 54_431_388), ("EfficientNetV2L", {}, 119_027_848),
+    ("NASNetMobile", {}, 5_326_716), ("NASNetMobile", {"include_top": False}, 4_269_716),
+    ("NASNetLarge", {}, 88_949_818), ("NASNetLarge", {"include_top": False}, 84_887_922),
 ])
 def test_parameter_counts_at_full_size(name, kwargs, count):
     """Keras's counts (each checked against Keras 3.15's model, built without values, when written)."""
@@ -151,6 +157,7 @@ MODULES = {  # keras.applications.<module>: its models
     "densenet": ["DenseNet121", "DenseNet169", "DenseNet201"], "mobilenet": ["MobileNet"],
     "inception_resnet_v2": ["InceptionResNetV2"],
     "efficientnet_v2": [f"EfficientNetV2{size}" for size in ("B0", "B1", "B2", "B3", "L", "M", "S")],
+    "nasnet": ["NASNetLarge", "NASNetMobile"],
     "convnext": ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge"],
     "mobilenet_v3": [],  # Keras exports MobileNetV3Small and MobileNetV3Large from keras.applications only
 }
@@ -217,6 +224,10 @@ def test_decode_predictions_as_keras(monkeypatch):
     ("EfficientNetV2B0", dict(weights="imagenet", classes=10)),
     ("EfficientNetV2L", dict(weights="no/such/file.h5")),
     ("EfficientNetV2S", dict(weights="imagenet", input_shape=(224, 224, 3))),
+    ("NASNetMobile", dict(weights="imagenet", classes=10)),
+    ("NASNetLarge", dict(weights="no/such/file.h5")),
+    ("NASNetLarge", dict(weights="imagenet", include_top=False, input_shape=(None, None, 3))),
+    ("NASNetMobile", dict(weights=None, include_top=False, input_shape=(31, 31, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
     with pytest.raises(ValueError) as theirs:
@@ -228,6 +239,7 @@ def test_argument_errors_as_keras(name, kwargs):
 
 
 ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
+CACHED_NAMES = {"NASNet-mobile.h5": "nasnet_mobile.h5", "NASNet-large-no-top.h5": "nasnet_large_no_top.h5"}
 
 
 @pytest.mark.parametrize("name,kwargs,url,md5", [
@@ -250,15 +262,18 @@ ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
     ("EfficientNetV2B2", {}, ROOT + "efficientnet_v2/efficientnetv2-b2.h5", "424e49f28180edbde1e94797771950a7"),
     ("EfficientNetV2M", dict(include_top=False), ROOT + "efficientnet_v2/efficientnetv2-m_notop.h5",
      "1b8dc055df72dde80d614482840fe342"),
+    ("NASNetMobile", {}, ROOT + "nasnet/NASNet-mobile.h5", "020fb642bf7360b370c678b08e0adf61"),
+    ("NASNetLarge", dict(include_top=False), ROOT + "nasnet/NASNet-large-no-top.h5", "d81d89dc07e6e56530c4e77faddd61b5"),
     ("ConvNeXtTiny", dict(name="convnext_tiny_mine"), ROOT + "convnext/convnext_tiny_mine.h5",
      "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff"),
 ])
 def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name, kwargs, url, md5, tmp_path,
                                                                           monkeypatch):
-    """The file Keras's model of these arguments downloads; without network the error says where to
+    """The file Keras's model of these arguments downloads (NASNet's is cached under another name
+    than the URL's); without network the error says where to
     put it, and a file with another md5 hash is refused. MobileNet's files have no hash in Keras."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    path = tmp_path / "models" / url.rsplit("/", 1)[1]
+    path = tmp_path / "models" / CACHED_NAMES.get(url.rsplit("/", 1)[1], url.rsplit("/", 1)[1])
     with pytest.raises(OSError) as missing:
         getattr(kerasbook.applications, name)(**kwargs)
     assert url in str(missing.value) and f"copy it to {path}" in str(missing.value)
@@ -284,3 +299,6 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     assert ours.efficientnet_v2.BASE_WEIGHTS_PATH == KERAS_SOURCES.efficientnet_v2.BASE_WEIGHTS_PATH
     assert ours.efficientnet_v2.WEIGHTS_HASHES == KERAS_SOURCES.efficientnet_v2.WEIGHTS_HASHES
     assert ours.efficientnet_v2.DEFAULT_BLOCKS_ARGS == KERAS_SOURCES.efficientnet_v2.DEFAULT_BLOCKS_ARGS
+    for path in ("NASNET_MOBILE_WEIGHT_PATH", "NASNET_MOBILE_WEIGHT_PATH_NO_TOP", "NASNET_LARGE_WEIGHT_PATH",
+                 "NASNET_LARGE_WEIGHT_PATH_NO_TOP"):
+        assert getattr(ours.nasnet, path) == getattr(KERAS_SOURCES.nasnet, path)

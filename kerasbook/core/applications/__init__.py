@@ -1,7 +1,7 @@
 """`keras.applications`: ImageNet models with Keras's architecture, layer names and weight files."""
 
 from kerasbook.core.applications import (convnext, densenet, efficientnet, efficientnet_v2, imagenet_utils, inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2,
-                                         mobilenet_v3, resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
+                                         mobilenet_v3, nasnet, resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
 from kerasbook.core.applications.convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
                                                   ConvNeXtXLarge)
 from kerasbook.core.applications.densenet import DenseNet121, DenseNet169, DenseNet201
@@ -15,6 +15,7 @@ from kerasbook.core.applications.inception_v3 import InceptionV3
 from kerasbook.core.applications.mobilenet import MobileNet
 from kerasbook.core.applications.mobilenet_v2 import MobileNetV2
 from kerasbook.core.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
+from kerasbook.core.applications.nasnet import NASNetLarge, NASNetMobile
 from kerasbook.core.applications.resnet import ResNet50, ResNet101, ResNet152
 from kerasbook.core.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from kerasbook.core.applications.vgg16 import VGG16
