@@ -157,6 +157,11 @@ CASES = {
                     same("abc,cde->abde", (5, 2, 3), bias_axes="de", activation="relu", inputs=SEQ),
                     same("...b,bc->...c", 4, inputs=SEQ), same("abc,cd->abd", (None, 4), inputs=SEQ),
                     same("ab...,bc->ac...", 4, bias_axes="c", inputs=(2, 5, 3, 2))],
+    "GroupQueryAttention": [same(4, 4, 2, inputs=[(2, 3, 6), (2, 5, 6)], spread=True),
+                            same(3, 6, 2, use_gate=True, sliding_window=2, inputs=[(2, 4, 6), (2, 4, 6)],
+                                 spread=True, call={"use_causal_mask": True}),
+                            same(2, 4, 1, use_bias=False, inputs=[(2, 3, 6), (2, 5, 6)], spread=True,
+                                 call={"return_attention_scores": True})],
     "RandomInvert": same(0.5, seed=1, inputs=images(IMG)),
     "RandomGrayscale": same(0.3, seed=1, inputs=images(IMG)),
     "Solarization": same(0.2, (0.1, 0.5), value_range=(0, 1), seed=1, inputs=lambda rng: rng.uniform(size=IMG)

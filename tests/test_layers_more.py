@@ -126,3 +126,49 @@ def test_color_layers_follow_their_seed_and_stay_in_range(name, kwargs):
         assert out.min() >= 0 and out.max() <= 255
     assert not np.array_equal(out, data)  # some images changed
     np.testing.assert_array_equal(np.asarray(first(data, training=False)), data)
+
+
+def gqa_block(k, use_gate=False):
+    """A decoder-style block: causal grouped-query self-attention (4 query heads sharing 2 key/value
+    heads), a residual and RMS normalization."""
+    x = k.Input((6, 8))
+    attended = k.layers.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2,
+                                            use_gate=use_gate)(x, x, use_causal_mask=True)
+    return k.Model(x, k.layers.RMSNormalization()(k.layers.Add()([x, attended])))
+
+
+@pytest.mark.parametrize("use_gate", [False, True])
+def test_group_query_attention_files_pass_both_ways_and_train(tmp_path, use_gate):
+    x = rng.normal(size=(8, 6, 8)).astype("float32")
+    ours, theirs = gqa_block(kerasbook, use_gate), gqa_block(keras, use_gate)
+    assert [w.path for w in ours.weights] == [w.path for w in theirs.weights]
+    ours.set_weights(theirs.get_weights())
+    close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))
+    for saver, loader, label in ((ours, keras, "ours"), (theirs, kerasbook, "theirs")):
+        saver.save(tmp_path / f"{label}.keras")
+        close(loader.models.load_model(tmp_path / f"{label}.keras").predict(x, verbose=0),
+              saver.predict(x, verbose=0))
+    ours.compile(optimizer="adam", loss="mse")
+    losses = ours.fit(x, np.zeros_like(x), epochs=5, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+
+
+def test_group_query_attention_causal_scores_and_shared_heads():
+    """Scores: one row per query head, nothing above the diagonal with a causal mask; query heads of
+    one group read the same keys (equal queries give equal scores)."""
+    layer = kerasbook.layers.GroupQueryAttention(2, 4, 2, use_bias=False)
+    x = rng.normal(size=(1, 5, 3)).astype("float32")
+    _, scores = layer(x, x, use_causal_mask=True, return_attention_scores=True)
+    scores = np.asarray(scores)
+    assert scores.shape == (1, 4, 5, 5)
+    assert np.all(np.triu(scores[0, 0], 1) == 0)
+    np.testing.assert_allclose(scores.sum(-1), 1, rtol=1e-5)
+    kernel = np.asarray(layer._query_dense.kernel.value)
+    layer._query_dense.kernel.assign(np.repeat(kernel[:, ::2], 2, axis=1))  # heads 0,1 and 2,3 equal
+    _, scores = layer(x, x, return_attention_scores=True)
+    np.testing.assert_allclose(np.asarray(scores)[0, 0], np.asarray(scores)[0, 1], rtol=1e-6)
+
+
+def test_group_query_attention_refuses_uneven_groups():
+    with pytest.raises(ValueError, match="divisible"):
+        kerasbook.layers.GroupQueryAttention(4, 6, 4)

@@ -39,6 +39,7 @@ from kerasbook.core.layers.attention import AdditiveAttention, Attention
 from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
 from kerasbook.core.layers.normalization import RMSNormalization
 from kerasbook.core.layers.einsum_dense import EinsumDense
+from kerasbook.core.layers.grouped_query_attention import GroupQueryAttention
 from kerasbook.core.layers.convolutional import (Convolution1DTranspose, Convolution2DTranspose,
                                                  Convolution3DTranspose, SeparableConvolution1D,
                                                  SeparableConvolution2D)

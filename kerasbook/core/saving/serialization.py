@@ -151,7 +151,9 @@ def serialize_keras_object(obj):
     else:
         registered = get_registered_name(cls)
         module = None if cls.__module__ == "__main__" else cls.__module__
-    record = {"module": module, "class_name": cls.__name__, "config": obj.get_config(),
+    # a class Keras exports under another name (GroupedQueryAttention as GroupQueryAttention) says so
+    record = {"module": module, "class_name": cls.__dict__.get("_export_name", cls.__name__),
+              "config": obj.get_config(),
               "registered_name": registered}
     build_config = getattr(obj, "get_build_config", lambda: None)()
     if build_config:
