@@ -34,6 +34,7 @@ _SUBMODULES = {
     "distribution": "kerasbook.core.distribution",
     "mixed_precision": "kerasbook.core.mixed_precision",
     "dtype_policies": "kerasbook.core.dtype_policies",
+    "legacy": "kerasbook.core.legacy",
     "applications": "kerasbook.core.applications",
     "widgets": "kerasbook.widgets",
     "viz": "kerasbook.viz",

@@ -430,3 +430,61 @@ def test_remat_recomputes_in_the_backward_pass_with_the_same_gradients():
 
     assert "remat2" in primitives(wrapped) and "remat2" not in primitives(f)
     assert same_signature(kerasbook.remat, keras.remat)
+
+
+# -- keras.legacy.saving and keras.utils.legacy ----------------------------------------------------------
+
+def _legacy_pairs():
+    """The same objects made in both libraries (names given, so the automatic counters do not matter)."""
+    for library in (kerasbook, keras):
+        yield [library.layers.Dense(3, activation="relu", kernel_regularizer="l2", name="d"),
+               library.optimizers.Adam(0.1, name="opt"), library.activations.relu, None,
+               library.layers.Dropout(0.5, name="drop")]
+
+
+class Scaled:
+    """A custom object holding another (its config is not a dict: it is written passively)."""
+
+    def __init__(self, inner, factor=2.0):
+        self.inner, self.factor = inner, factor
+
+    def get_config(self):
+        return {"inner": self.inner, "factor": self.factor, "tag": "x"}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**{k: v for k, v in config.items() if k != "tag"})
+
+
+def test_legacy_serialize_writes_what_keras_writes():
+    ours, theirs = _legacy_pairs()
+    for mine, reference in zip(ours, theirs):
+        assert kerasbook.legacy.saving.serialize_keras_object(mine) == \
+            keras.legacy.saving.serialize_keras_object(reference)
+    inner_ours, inner_theirs = kerasbook.regularizers.L2(0.5), keras.regularizers.L2(0.5)
+    assert kerasbook.legacy.saving.serialize_keras_object(Scaled(inner_ours)) == \
+        keras.legacy.saving.serialize_keras_object(Scaled(inner_theirs))
+    assert kerasbook.utils.legacy.serialize_keras_object is kerasbook.legacy.saving.serialize_keras_object
+    for name in ["serialize_keras_object", "deserialize_keras_object"]:
+        assert same_signature(getattr(kerasbook.legacy.saving, name), getattr(keras.legacy.saving, name))
+
+
+def test_legacy_deserialize_reads_kerass_configs_with_the_classes_given():
+    config = keras.legacy.saving.serialize_keras_object(keras.layers.Dense(3, activation="relu", name="d"))
+    layer = kerasbook.legacy.saving.deserialize_keras_object(config, module_objects={"Dense": kerasbook.layers.Dense})
+    assert isinstance(layer, kerasbook.layers.Dense) and layer.get_config()["activation"] == "relu"
+    scaled = keras.legacy.saving.serialize_keras_object(Scaled(keras.regularizers.L2(0.5)))
+    objects = {"Scaled": Scaled, "L2": kerasbook.regularizers.L2}
+    restored = kerasbook.legacy.saving.deserialize_keras_object(scaled, custom_objects=objects)
+    assert isinstance(restored.inner, kerasbook.regularizers.L2) and restored.factor == 2.0
+    relu = kerasbook.utils.legacy.deserialize_keras_object("relu", module_objects={"relu": kerasbook.activations.relu})
+    assert relu is kerasbook.activations.relu
+    flatten = kerasbook.legacy.saving.deserialize_keras_object("Flat", custom_objects={"Flat": kerasbook.layers.Flatten})
+    assert isinstance(flatten, kerasbook.layers.Flatten)  # a class named alone is made with no arguments, as Keras
+    for bad in [config, {"class_name": "Dense"}]:  # no classes given: Keras refuses too
+        ours = outcome(kerasbook.legacy.saving.deserialize_keras_object, bad, module_objects={})
+        theirs = outcome(keras.legacy.saving.deserialize_keras_object, bad, module_objects={})
+        assert ours[0] is theirs[0] is ValueError and ours[1].split(".")[0] == theirs[1].split(".")[0]
+    # An unknown name: Keras 3.15 fails on its own bug (AttributeError: _THREAD_LOCAL_CUSTOM_OBJECTS)
+    with pytest.raises(ValueError, match="Unknown object: 'relu'"):
+        kerasbook.legacy.saving.deserialize_keras_object("relu", module_objects={})

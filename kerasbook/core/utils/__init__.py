@@ -38,6 +38,7 @@ from kerasbook.core.training.data import pack_x_y_sample_weight, unpack_x_y_samp
 from kerasbook.core.backend import standardize_dtype
 from kerasbook.core.logging_switch import (disable_interactive_logging, enable_interactive_logging,
                                            is_interactive_logging_enabled)
+from kerasbook.core.legacy import saving as legacy  # keras.utils.legacy: tf.keras's config format
 
 
 def set_random_seed(seed):
