@@ -161,3 +161,29 @@ def test_normalization_statistics_in_float32_under_mixed_float16(name):
     assert str(got.dtype) == str(expected.dtype) == "float16"
     assert np.all(np.isfinite(np.asarray(got, "float32")))
     np.testing.assert_allclose(np.asarray(got, "float32"), np.asarray(expected, "float32"), atol=5e-3)
+
+
+def _conformance_cases():
+    """One case per layer from tests/test_layer_conformance.py, those that are called on data."""
+    import test_layer_conformance as conformance
+    for name, cases in sorted(conformance.CASES.items()):
+        case = cases[0] if isinstance(cases, list) else cases
+        if case.inputs is not None:
+            yield pytest.param(name, case, id=name)
+
+
+@pytest.mark.parametrize("name,case", list(_conformance_cases()))
+def test_every_layer_outputs_keras_dtypes_under_mixed_bfloat16(name, case):
+    """Under the global policy "mixed_bfloat16", each layer's outputs (symbolic and on arrays) have the
+    dtypes Keras's twin gives: bfloat16 for computations, int32 for bin indices, ..."""
+    import test_layer_conformance as conformance
+    kerasbook.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)  # (which also resets Keras's global policy)
+    for k in (kerasbook, keras):
+        k.mixed_precision.set_global_policy("mixed_bfloat16")
+    ours, theirs = case.make(kerasbook.layers, name), case.make(keras.layers, name)
+    x = conformance.make_inputs(case)
+    dtypes = lambda outputs: [str(o.dtype) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
+    expected = dtypes(conformance.call(theirs, conformance.symbolic_inputs(keras, x), case))
+    assert dtypes(conformance.call(ours, conformance.symbolic_inputs(kerasbook, x), case)) == expected
+    assert dtypes(conformance.call(ours, x, case, training=False)) == expected

@@ -47,7 +47,7 @@ class _Augmentation(Layer):
                             else arguments.data_format(self, data_format))
 
     def call(self, inputs, training=True):
-        images = jnp.asarray(inputs).astype(self.dtype)
+        images = jnp.asarray(inputs).astype(self.compute_dtype)
         if not training:
             return images
         single = images.ndim == 3

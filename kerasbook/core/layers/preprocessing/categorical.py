@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 
 from kerasbook.core.engine.layer import Layer
+from kerasbook.core.engine.tensor import KerasTensor
 from kerasbook.core.layers import arguments
 
 OUTPUT_MODES = ("one_hot", "multi_hot", "count")
@@ -54,8 +55,8 @@ class CategoryEncoding(Layer):
         if count_weights is not None:
             if self.output_mode != "count":
                 raise ValueError("`count_weights` is not used when `output_mode` is not 'count'.")
-            count_weights = jnp.asarray(count_weights, self.dtype)
-        return encode(jnp.asarray(inputs), self.output_mode, self.num_tokens, self.dtype, count_weights)
+            count_weights = jnp.asarray(count_weights, self.compute_dtype)
+        return encode(jnp.asarray(inputs), self.output_mode, self.num_tokens, self.compute_dtype, count_weights)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) == 0:
@@ -112,7 +113,7 @@ class Discretization(Layer):
         boundaries = jnp.asarray(self.bin_boundaries, jnp.asarray(inputs).dtype if jnp.issubdtype(
             jnp.asarray(inputs).dtype, jnp.floating) else "float32")
         indices = jnp.digitize(inputs, boundaries).astype("int32")
-        dtype = "int32" if self.output_mode == "int" else self.dtype
+        dtype = "int32" if self.output_mode == "int" else self.compute_dtype
         return encode(indices, self.output_mode, len(self.bin_boundaries) + 1, dtype)
 
     def compute_output_shape(self, input_shape):
@@ -120,6 +121,11 @@ class Discretization(Layer):
             return tuple(input_shape)
         depth = None if self.bin_boundaries is None else len(self.bin_boundaries) + 1
         return tuple(input_shape[:-1]) + (depth,)
+
+    def compute_output_spec(self, inputs):
+        """Bin indices are int32 whatever the dtype policy (the encodings are in its compute dtype)."""
+        dtype = "int32" if self.output_mode == "int" else self.compute_dtype
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     def get_config(self):
         config = super().get_config()

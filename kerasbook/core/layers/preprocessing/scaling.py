@@ -18,10 +18,10 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        scale = jnp.asarray(self.scale, self.dtype)
+        scale = jnp.asarray(self.scale, self.compute_dtype)
         if scale.ndim and backend.image_data_format() == "channels_first":
             scale = scale.reshape(scale.shape + (1,) * (3 - scale.ndim))
-        return jnp.asarray(inputs).astype(self.dtype) * scale + jnp.asarray(self.offset, self.dtype)
+        return jnp.asarray(inputs).astype(self.compute_dtype) * scale + jnp.asarray(self.offset, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -112,9 +112,10 @@ class Normalization(Layer):
 
     def call(self, inputs):
         mean, variance = self._statistics()
-        inputs = jnp.asarray(inputs, self.dtype)
+        inputs = jnp.asarray(inputs, self.compute_dtype)
         spread = jnp.maximum(jnp.sqrt(variance), backend.epsilon())
-        return mean + inputs * spread if self.invert else (inputs - mean) / spread
+        outputs = mean + inputs * spread if self.invert else (inputs - mean) / spread
+        return outputs.astype(self.compute_dtype)  # the float32 statistics do not promote a bfloat16 layer
 
     def compute_output_shape(self, input_shape):
         return input_shape

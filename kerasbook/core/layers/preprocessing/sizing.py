@@ -99,7 +99,7 @@ class Resizing(_Sized):
         self.fill_value, self.antialias = fill_value, antialias
 
     def call(self, inputs):
-        images = jnp.asarray(inputs).astype(self.dtype)
+        images = jnp.asarray(inputs).astype(self.compute_dtype)
         if self.crop_to_aspect_ratio:
             h_axis, w_axis = image_axes(images.ndim, self.data_format)
             box = crop_box(images.shape[h_axis], images.shape[w_axis], self.height, self.width)
@@ -119,7 +119,7 @@ class CenterCrop(_Sized):
     target's aspect ratio and enlarged (bilinear), as Keras does."""
 
     def call(self, inputs):
-        images = jnp.asarray(inputs).astype(self.dtype)
+        images = jnp.asarray(inputs).astype(self.compute_dtype)
         h_axis, w_axis = image_axes(images.ndim, self.data_format)
         height, width = images.shape[h_axis], images.shape[w_axis]
         if height >= self.height and width >= self.width:
