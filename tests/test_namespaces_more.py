@@ -488,3 +488,24 @@ def test_legacy_deserialize_reads_kerass_configs_with_the_classes_given():
     # An unknown name: Keras 3.15 fails on its own bug (AttributeError: _THREAD_LOCAL_CUSTOM_OBJECTS)
     with pytest.raises(ValueError, match="Unknown object: 'relu'"):
         kerasbook.legacy.saving.deserialize_keras_object("relu", module_objects={})
+
+
+# -- keras.utils.Config ------------------------------------------------------------------------------------
+
+def test_config_behaves_as_kerass():
+    def session(library):
+        config = library.utils.Config(learning_rate=0.1, momentum=0.9)
+        config.use_ema = True
+        config["seed"] = 123
+        record = [config.seed, config["learning_rate"], sorted(config.keys()), len(config), "seed" in config,
+                  config.get("nope", 5), config.to_json(), repr(config), config.as_dict(), list(config)]
+        record.append(outcome(getattr, config, "learning_rat"))
+        config.freeze()
+        record += [config.frozen, outcome(setattr, config, "foo", 1), outcome(config.update, {"a": 1}),
+                   outcome(config.__setitem__, "b", 2), outcome(config.pop, "seed")]
+        config.unfreeze()
+        del config["seed"]
+        record += [config.pop("momentum"), config.as_dict(), config.frozen]
+        return record
+
+    assert session(kerasbook) == session(keras)

@@ -39,6 +39,7 @@ from kerasbook.core.backend import standardize_dtype
 from kerasbook.core.logging_switch import (disable_interactive_logging, enable_interactive_logging,
                                            is_interactive_logging_enabled)
 from kerasbook.core.legacy import saving as legacy  # keras.utils.legacy: tf.keras's config format
+from kerasbook.core.utils.config import Config
 
 
 def set_random_seed(seed):
