@@ -28,7 +28,6 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
     "densenet121_top": ("DenseNet121", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
                                             classifier_activation=None)),
     "densenet169_pooled": ("DenseNet169", dict(include_top=False, input_shape=(32, 32, 3), pooling="max")),
-    "densenet201_pooled": ("DenseNet201", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
     "mobilenet_top": ("MobileNet", dict(include_top=True, input_shape=(32, 32, 3), alpha=0.5, classes=10,
                                         classifier_activation=None)),
     "mobilenet_pooled": ("MobileNet", dict(include_top=False, input_shape=(33, 33, 3), depth_multiplier=2,
@@ -51,10 +50,9 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
     "efficientnetv2b0_top": ("EfficientNetV2B0", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
                                                       classifier_activation=None)),
     "efficientnetv2b3_pooled": ("EfficientNetV2B3", dict(include_top=False, input_shape=(33, 33, 3), pooling="max")),
-    # S, M and L rescale to [-1, 1) instead of normalizing; M and L have a seventh stage
+    # S, M and L rescale to [-1, 1) instead of normalizing (M and L: their stages are compared with Keras's
+    # DEFAULT_BLOCKS_ARGS and their full-size counts below)
     "efficientnetv2s_pooled": ("EfficientNetV2S", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
-    "efficientnetv2m_top": ("EfficientNetV2M", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
-                                                    classifier_activation=None)),
     "nasnetmobile_top": ("NASNetMobile", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
                                               classifier_activation=None)),
     "nasnetlarge_pooled": ("NASNetLarge", dict(include_top=False, input_shape=(33, 33, 3), pooling="avg")),
@@ -161,7 +159,14 @@ MODULES = {  # keras.applications.<module>: its models
     "convnext": ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge"],
     "mobilenet_v3": [],  # Keras exports MobileNetV3Small and MobileNetV3Large from keras.applications only
 }
-MODELS = sorted({name for name, _ in CONFIGS.values()} | {"MobileNetV3Small", "DenseNet121", "DenseNet201"})
+MODELS = sorted(name for names in MODULES.values() for name in names) + ["MobileNetV3Large", "MobileNetV3Small"]
+
+
+def test_every_keras_application_and_module_is_here():
+    """keras.applications' public names, models and modules alike."""
+    theirs = {name for name in dir(keras.applications) if not name.startswith("_")}
+    assert theirs <= set(dir(kerasbook.applications))
+    assert set(MODELS) <= theirs
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -1,7 +1,8 @@
 """`keras.applications`: ImageNet models with Keras's architecture, layer names and weight files."""
 
-from kerasbook.core.applications import (convnext, densenet, efficientnet, efficientnet_v2, imagenet_utils, inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2,
-                                         mobilenet_v3, nasnet, resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
+from kerasbook.core.applications import (convnext, densenet, efficientnet, efficientnet_v2, imagenet_utils,
+                                         inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2, mobilenet_v3,
+                                         nasnet, resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
 from kerasbook.core.applications.convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
                                                   ConvNeXtXLarge)
 from kerasbook.core.applications.densenet import DenseNet121, DenseNet169, DenseNet201
