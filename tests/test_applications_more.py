@@ -8,6 +8,7 @@ are Keras's (each checked against Keras 3.15's model, built without values, when
 """
 
 import functools
+import hashlib
 import inspect
 import json
 import re
@@ -21,8 +22,8 @@ import keras  # the oracle
 from keras.src.applications import imagenet_utils as keras_imagenet_utils
 
 from kerasbook.core.applications import imagenet_utils
-from test_applications import (SMALL_INDEX, assert_same_predictions, keras_model, layer_table, weight_values,
-                               wiring)
+from test_applications import (SMALL_INDEX, Server, assert_same_predictions, keras_model, layer_table,
+                               weight_values, wiring, write_keras_h5)
 
 CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled per family
     "densenet121_top": ("DenseNet121", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
@@ -307,3 +308,32 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     for path in ("NASNET_MOBILE_WEIGHT_PATH", "NASNET_MOBILE_WEIGHT_PATH_NO_TOP", "NASNET_LARGE_WEIGHT_PATH",
                  "NASNET_LARGE_WEIGHT_PATH_NO_TOP"):
         assert getattr(ours.nasnet, path) == getattr(KERAS_SOURCES.nasnet, path)
+
+
+@pytest.fixture
+def server(tmp_path):
+    (tmp_path / "served").mkdir()
+    running = Server(tmp_path / "served")
+    yield tmp_path / "served", running.url
+    running.close()
+
+
+def test_nasnet_mobile_loads_keras_imagenet_file_from_a_server(tmp_path, server, monkeypatch):
+    """NASNet's layers are mostly unnamed (activation_93, ...): a file Keras wrote for its model loads
+    into kerasbook's, value for value, downloaded under Keras's cache name; the md5 of the served file
+    stands in for Keras's (the real hashes are checked above)."""
+    served, url = server
+    source = keras_model("NASNetMobile", weights=None, include_top=False, input_shape=(32, 32, 3))
+    values = weight_values(source, seed=6)
+    source.set_weights(values)
+    write_keras_h5(served / "NASNet-mobile-no-top.h5", source)
+    md5 = hashlib.md5((served / "NASNet-mobile-no-top.h5").read_bytes()).hexdigest()
+    monkeypatch.setitem(kerasbook.applications.nasnet.WEIGHT_FILES, (224, False),
+                        ("nasnet_mobile_no_top.h5", url + "NASNet-mobile-no-top.h5", md5))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kerasbook_home"))
+    kerasbook.backend.clear_session()
+    ours = kerasbook.applications.NASNetMobile(include_top=False, input_shape=(32, 32, 3))
+    assert [p.name for p in (tmp_path / "kerasbook_home" / "models").iterdir()] == ["nasnet_mobile_no_top.h5"]
+    assert len(ours.get_weights()) == len(values)
+    for mine, value in zip(ours.get_weights(), values):
+        np.testing.assert_array_equal(mine, value)
