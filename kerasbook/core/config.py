@@ -13,6 +13,8 @@ engine/dtype_policy.py. The rest are Keras's switches, each honoured as far as k
   and stays off (`enable_traceback_filtering()` says so).
 - interactive logging: progress bars on standard output, or lines on the "kerasbook" logger
   (kerasbook/core/logging_switch.py).
+- kerasbook's own: `set_compilation_cache` / `compilation_cache_dir` (compiled programs kept on disk,
+  kerasbook/core/compile_cache.py).
 - the backend is JAX; `set_backend("jax")` is accepted, any other backend refused. Flax NNX is not used.
 """
 
