@@ -211,28 +211,32 @@ def _variant(width, depth, size, weights_name, include_top, weights, input_tenso
 
 
 def EfficientNetV2B0(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                     classes=1000, classifier_activation="softmax", include_preprocessing=True, name="efficientnetv2-b0"):
+                     classes=1000, classifier_activation="softmax", include_preprocessing=True,
+                     name="efficientnetv2-b0"):
     """EfficientNetV2B0 on (224, 224, 3) images; 7,200,312 parameters. Inputs: RGB pixels in [0, 255]."""
     return _variant(1.0, 1.0, 224, "b0", include_top, weights, input_tensor, input_shape, pooling, classes,
                     classifier_activation, include_preprocessing, name)
 
 
 def EfficientNetV2B1(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                     classes=1000, classifier_activation="softmax", include_preprocessing=True, name="efficientnetv2-b1"):
+                     classes=1000, classifier_activation="softmax", include_preprocessing=True,
+                     name="efficientnetv2-b1"):
     """EfficientNetV2B1: B0 10% deeper, on (240, 240, 3) images; 8,212,124 parameters."""
     return _variant(1.0, 1.1, 240, "b1", include_top, weights, input_tensor, input_shape, pooling, classes,
                     classifier_activation, include_preprocessing, name)
 
 
 def EfficientNetV2B2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                     classes=1000, classifier_activation="softmax", include_preprocessing=True, name="efficientnetv2-b2"):
+                     classes=1000, classifier_activation="softmax", include_preprocessing=True,
+                     name="efficientnetv2-b2"):
     """EfficientNetV2B2: 10% wider, 20% deeper, on (260, 260, 3) images; 10,178,374 parameters."""
     return _variant(1.1, 1.2, 260, "b2", include_top, weights, input_tensor, input_shape, pooling, classes,
                     classifier_activation, include_preprocessing, name)
 
 
 def EfficientNetV2B3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                     classes=1000, classifier_activation="softmax", include_preprocessing=True, name="efficientnetv2-b3"):
+                     classes=1000, classifier_activation="softmax", include_preprocessing=True,
+                     name="efficientnetv2-b3"):
     """EfficientNetV2B3: 20% wider, 40% deeper, on (300, 300, 3) images; 14,467,622 parameters."""
     return _variant(1.2, 1.4, 300, "b3", include_top, weights, input_tensor, input_shape, pooling, classes,
                     classifier_activation, include_preprocessing, name)
