@@ -140,6 +140,8 @@ def gqa_block(k, use_gate=False):
 @pytest.mark.parametrize("use_gate", [False, True])
 def test_group_query_attention_files_pass_both_ways_and_train(tmp_path, use_gate):
     x = rng.normal(size=(8, 6, 8)).astype("float32")
+    kerasbook.backend.clear_session()  # both name counters afresh: the weights' paths hold the names
+    keras.backend.clear_session(free_memory=False)
     ours, theirs = gqa_block(kerasbook, use_gate), gqa_block(keras, use_gate)
     assert [w.path for w in ours.weights] == [w.path for w in theirs.weights]
     ours.set_weights(theirs.get_weights())
