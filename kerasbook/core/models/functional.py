@@ -5,6 +5,8 @@ Calling the model runs those nodes on new data; calling it on symbolic tensors m
 in a bigger graph, like any layer. Inputs and outputs may be a tensor, a list or a dict.
 """
 
+import jax
+
 from kerasbook.core import tree
 
 from kerasbook.core.engine import tracking
@@ -125,6 +127,21 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         from kerasbook.core.saving import functional_config
         return functional_config.deserialize_functional(config, custom_objects=custom_objects, cls=cls)
+
+    def _call_is_the_graph(self):
+        """Whether calling the model runs its graph of layers (a subclass may define its own call)."""
+        return type(self).call is Functional.call
+
+    def _symbolic_prediction_specs(self):
+        """The predictions for a batch of 2, as shapes and dtypes, read from the symbolic outputs when
+        they say it all (nothing but the batch axis unknown); else None. fit needs them to build the
+        compiled loss and metrics, and tracing the whole model for them would be a second trace."""
+        if not self._call_is_the_graph() or not getattr(self, "outputs", None):
+            return None
+        outputs = self._outputs_struct
+        if any(t.shape[:1] != (None,) or None in t.shape[1:] for t in tree.flatten(outputs)):
+            return None
+        return tree.map_structure(lambda t: jax.ShapeDtypeStruct((2,) + tuple(t.shape[1:]), t.dtype), outputs)
 
 
 def _spec_through_graph(model, flat_inputs):

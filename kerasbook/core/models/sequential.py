@@ -155,6 +155,9 @@ class Sequential(Functional):
             raise AttributeError(f'Sequential model "{self.name}" has no {what} yet: it is not built. '
                                  "Call it on data or build(batch_input_shape) first.")
 
+    def _call_is_the_graph(self):
+        return type(self).call is Sequential.call
+
     def call(self, inputs, training=None, mask=None):
         if not self.built:
             self.build(tuple(inputs.shape))

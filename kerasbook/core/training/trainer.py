@@ -565,17 +565,9 @@ class Trainer:
         self._compile_metrics.build(y, specs, self._compile_loss.losses)
 
     def _symbolic_prediction_specs(self):
-        """The predictions for a batch of 2, as shapes and dtypes, read from a functional or Sequential
-        model's symbolic outputs when they say it all (nothing but the batch axis unknown); else None.
-        Tracing the whole model for them (jax.eval_shape) is a second trace of it in every fit."""
-        from kerasbook.core.models.functional import Functional
-        from kerasbook.core.models.sequential import Sequential
-        if type(self).call not in (Functional.call, Sequential.call) or not getattr(self, "outputs", None):
-            return None
-        outputs = self._outputs_struct
-        if any(t.shape[:1] != (None,) or None in t.shape[1:] for t in tree.flatten(outputs)):
-            return None
-        return tree.map_structure(lambda t: jax.ShapeDtypeStruct((2,) + tuple(t.shape[1:]), t.dtype), outputs)
+        """The predictions for a batch of 2, as shapes and dtypes, when the model knows them without
+        running (a functional or Sequential model: see Functional); else None, and fit traces the call."""
+        return None
 
     def _place(self, batch):
         """A batch laid out by the current keras.distribution (as it is without one)."""
