@@ -76,8 +76,11 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $(STAMP)
 
+# The unit tests run in one process per core, up to 4 (pytest-xdist; each process imports JAX and
+# Keras, about 0.5 GB), a whole test file to a process, so a file's module fixtures are built once.
+UNIT_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
 unit: setup
-	@$(call pytest,-q -m 'not browser and not binder' --durations=10 tests)
+	@$(call pytest,-q -n $(UNIT_WORKERS) --dist loadfile -m 'not browser and not binder' --durations=10 tests)
 
 # Strict nbval: every stored output is compared (after notebooks/sanitize.cfg). Once the course has
 # notebooks, finding none is an error (pytest exit 5); before that, say so clearly.
