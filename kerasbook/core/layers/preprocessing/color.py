@@ -8,6 +8,7 @@ channels)` image, the shape unchanged; `value_range` says what black and white a
 """
 
 import jax.numpy as jnp
+import numpy as np
 
 from kerasbook.core import backend
 from kerasbook.core.layers import arguments
@@ -224,7 +225,7 @@ class RandomSharpness(_RandomAmount):
     """Sharpens or blurs each image: `f` drawn from `factor` (in [0, 1]) blends the image with a 3x3
     smoothed copy, `image + (1 - 2f) * (smoothed - image)`: f = 0 smooth, 0.5 unchanged, 1 sharper."""
     BOUNDS = (0, 1)
-    SMOOTHING = jnp.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], "float32") / 13.0
+    SMOOTHING = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], "float32") / np.float32(13.0)  # NumPy: no JAX work at import
 
     def augment(self, images):
         f = self.uniform((images.shape[0],), *self.factor)[:, None, None, None]
