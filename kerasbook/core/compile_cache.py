@@ -31,7 +31,9 @@ Everything goes through JAX's own settings (`jax.config`); kerasbook only choose
 - never in the way: a folder that cannot be written, or a disk with almost no space left (at set-up
   or, checked before each write, later), turns the cache off for this process with one message on
   stderr; kerasbook works as before, only slower to start. A program that a full disk cut short is
-  removed when the cache is next set up: JAX would otherwise fail on it at every later write.
+  removed before this process first writes to the cache: JAX would otherwise fail on it at every
+  later write. (Not at set-up: a warm cache holds thousands of files, and listing them there cost
+  every kernel start 20-35 ms that a run reading only cached programs never needs.)
 - trust: JAX runs what it loads from this folder, so kerasbook creates it readable by its owner only.
 
 When: `import kerasbook` loads no JAX, so the set-up runs the first time a public name loads JAX
@@ -57,7 +59,7 @@ MIN_FREE_BYTES = 100 * 1024**2  # below this much free disk space, the cache sta
 # the switch), whether the "cache off" message was printed, the write listener registered, and
 # JAX's thresholds set (once each).
 _state = {"folder": None, "chosen": False, "said": False, "listening": False,
-          "thresholds_set": False}
+          "thresholds_set": False, "cleaned": None}
 
 
 def default_folder():
@@ -120,7 +122,6 @@ def set_compilation_cache(where=True):
         if problem:
             _turn_off_because(problem)
             return
-        _drop_unfinished_entries(folder)
     _configure_jax(folder)
     _state.update(folder=folder, chosen=True)
 
@@ -194,11 +195,15 @@ def _turn_off_because(problem):
 
 def _before_each_write(event, **details):
     """JAX announces each cache write (a monitoring event) just before it: if the disk has filled up
-    since the set-up, stop here rather than let every later write fail with its own warning."""
+    since the set-up, stop here rather than let every later write fail with its own warning; before
+    the first write to a folder, remove what an earlier write left unfinished."""
     folder = _state["folder"]
     if event == "/jax/compilation_cache/cache_misses" and folder is not None:
         if problem := _almost_full(folder):
             _turn_off_because(problem)
+        elif _state["cleaned"] != folder:
+            _drop_unfinished_entries(folder)
+            _state["cleaned"] = folder
 
 
 def _configure_jax(folder):
