@@ -169,3 +169,22 @@ def test_unsupported_options_are_refused():
         kerasbook.layers.Attention(score_mode="cosine")
     with pytest.raises(ValueError, match="list"):
         kerasbook.layers.Attention()(Q)
+
+
+def test_flash_attention_is_refused_rather_than_ignored():
+    """Keras runs a flash kernel or raises ("cuDNN is not detected" on a CPU); kerasbook has no flash
+    kernel, so True fails at once, naming where, and None / False (plain attention) work."""
+    with pytest.raises(RuntimeError, match='MultiHeadAttention layer "mha": flash_attention=True .*=None or False'):
+        kerasbook.layers.MultiHeadAttention(2, 4, flash_attention=True, name="mha")
+    with pytest.raises(RuntimeError, match="GroupedQueryAttention layer \"grouped_query_attention\": flash_attention=True"):
+        kerasbook.layers.GroupQueryAttention(4, 2, 1, flash_attention=True)
+    q = rng.normal(size=(1, 3, 2, 4)).astype("float32")
+    with pytest.raises(RuntimeError, match="ops.dot_product_attention: flash_attention=True"):
+        kerasbook.ops.dot_product_attention(q, q, q, flash_attention=True)
+    with pytest.raises(RuntimeError, match=r"\(ops.dot_product_attention\) .* flash_attention=True"):
+        kerasbook.ops.dot_product_attention(kerasbook.Input((3, 2, 4)), q, q, flash_attention=True)
+    for off in (None, False):
+        close(kerasbook.ops.dot_product_attention(q, q, q, flash_attention=off),
+              keras.ops.dot_product_attention(q, q, q, flash_attention=off))
+        assert kerasbook.layers.MultiHeadAttention(2, 4, flash_attention=off)(Q, Q).shape == (2, 4, 5)
+        assert kerasbook.layers.GroupQueryAttention(4, 2, 1, flash_attention=off)(Q, Q).shape == (2, 4, 5)

@@ -134,5 +134,5 @@ def _named(layer, error, args):
         shapes = tree.map_structure(lambda x: getattr(x, "shape", x), args[0]) if args else ()
         message = (f'Layer "{layer.name}" ({type(layer).__name__}) cannot take an input of shape '
                    f"{shapes}: {error}")
-    kind = type(error) if type(error) in (ValueError, TypeError) else ValueError
+    kind = type(error) if type(error) in (ValueError, TypeError, RuntimeError) else ValueError
     return kind(message)

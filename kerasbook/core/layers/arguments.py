@@ -12,6 +12,8 @@ import functools
 import inspect
 import numbers
 
+from kerasbook.core.ops.nn import NO_FLASH_ATTENTION
+
 DATA_FORMATS = ("channels_last", "channels_first")
 
 
@@ -136,6 +138,13 @@ def keras_signature(order=None, **defaults):
         cls.__init__ = __init__
         return cls
     return decorate
+
+
+def no_flash_attention(layer, flash_attention):
+    """Attention layers: `flash_attention=True` is refused at construction (see ops.nn.NO_FLASH_ATTENTION);
+    None (automatic) and False mean the same here: plain attention."""
+    if flash_attention:
+        raise RuntimeError(f"{_label(layer)}: {NO_FLASH_ATTENTION}")
 
 
 def only_default(layer, **options):

@@ -46,7 +46,7 @@ class GroupedQueryAttention(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, use_gate=False,
                  seed=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        arguments.only_default(self, flash_attention=(flash_attention, None))
+        arguments.no_flash_attention(self, flash_attention)
         self.head_dim = arguments.positive_int(self, "head_dim", head_dim)
         self.num_query_heads = arguments.positive_int(self, "num_query_heads", num_query_heads)
         self.num_key_value_heads = arguments.positive_int(self, "num_key_value_heads", num_key_value_heads)

@@ -66,6 +66,7 @@ class MultiHeadAttention(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        arguments.no_flash_attention(self, flash_attention)
         self.num_heads = arguments.positive_int(self, "num_heads", num_heads)
         self.key_dim = arguments.positive_int(self, "key_dim", key_dim)
         self.value_dim = key_dim if value_dim is None else arguments.positive_int(self, "value_dim", value_dim)

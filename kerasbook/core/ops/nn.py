@@ -179,9 +179,18 @@ def psnr(x1, x2, max_val):
     return 20.0 * jnp.log10(max_val) - 10.0 * jnp.log10(mse)
 
 
+# Why `flash_attention=True` is refused (by this op, MultiHeadAttention and GroupQueryAttention), not
+# ignored: Keras runs a flash kernel or raises (on a CPU: "cuDNN is not detected").
+NO_FLASH_ATTENTION = ("flash_attention=True asks for a flash attention kernel (cuDNN on a GPU, or a TPU), "
+                      "and kerasbook has none: it always computes attention with XLA's plain dot-product "
+                      "attention, which gives the same results. Pass flash_attention=None or False.")
+
+
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
     """`softmax(q k^T * scale) v` over `(batch, length, heads, head_dim)` tensors."""
+    if flash_attention:
+        raise RuntimeError(f"ops.dot_product_attention: {NO_FLASH_ATTENTION}")
     return jax.nn.dot_product_attention(jnp.asarray(query), jnp.asarray(key), jnp.asarray(value),
                                         bias=bias, mask=mask, scale=scale, is_causal=is_causal)
 
