@@ -22,8 +22,6 @@ Iterating over a PyDataset yourself (`for batch in dataset`) uses no pool, as in
 
 import collections
 import itertools
-import multiprocessing
-import multiprocessing.pool
 import warnings
 
 
@@ -155,6 +153,7 @@ def batches_at(dataset, indices):
 
 def _start_pool(dataset):
     """A pool, and the function its workers call with an index."""
+    import multiprocessing.pool  # here, not at the top: 6 ms of every `import kerasbook` otherwise
     workers, use_multiprocessing, _ = settings(dataset)
     if not use_multiprocessing:
         return multiprocessing.pool.ThreadPool(workers), dataset.__getitem__
