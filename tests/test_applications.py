@@ -25,6 +25,7 @@ from keras.src.applications import imagenet_utils as keras_imagenet_utils
 from keras.src.legacy.saving import legacy_h5_format
 
 from kerasbook.core.applications import imagenet_utils
+from kerasbook.core.engine import naming
 
 CONFIGS = {  # small inputs keep the builds and the compiled predictions small
     "vgg19_top": ("VGG19", dict(include_top=True, input_shape=(32, 32, 3), classifier_activation=None)),
@@ -253,6 +254,17 @@ def test_classifier_activation_must_suit_pretrained_weights(tmp_path, monkeypatc
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     with pytest.raises(ValueError, match="Only `None` and `softmax`.*classifier_activation=relu"):
         kerasbook.applications.Xception(weights="imagenet", classifier_activation="relu")
+
+
+def test_a_missing_weights_file_fails_before_any_layer_is_built(tmp_path, monkeypatch):
+    """Offline with an empty Keras cache, the real `get_file` fails at once (no network here), and
+    before the model's first layer: no automatic name is used, not even the `Input`'s
+    ("input_layer") or Xception's unnamed shortcut Conv2D and BatchNormalization."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    names_used = dict(naming._counts)
+    with pytest.raises(OSError, match="Cannot download xception_weights_tf_dim_ordering_tf_kernels_notop.h5"):
+        kerasbook.applications.Xception(weights="imagenet", include_top=False, input_shape=(71, 71, 3))
+    assert naming._counts == names_used
 
 
 def test_mobilenet_v2_takes_its_size_and_name_from_an_input_tensor_as_keras():

@@ -16,7 +16,6 @@ import numpy as np
 from kerasbook.core import initializers, layers, ops, random
 from kerasbook.core.applications import imagenet_utils
 from kerasbook.core.engine.layer import Layer
-from kerasbook.core.models.functional import Functional
 from kerasbook.core.models.sequential import Sequential
 
 BASE_WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "convnext/"
@@ -133,11 +132,13 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
                                    weights_error=WEIGHTS_ERROR, classes_error=CLASSES_ERROR)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     require_flatten=include_top, weights=weights)
-    if input_tensor is not None:  # built on the caller's tensor, from its (first) Input
-        inputs, x = imagenet_utils.source_inputs(input_tensor), input_tensor
-        inputs = inputs[0] if isinstance(inputs, list) else inputs
-    else:
-        inputs = x = imagenet_utils.model_input(None, input_shape)
+    imagenet_file = None
+    if weights == "imagenet":
+        _check_imagenet_variant(depths, projection_dims, name, weights_name)
+        fname = name + (".h5" if include_top else "_notop.h5")  # Keras names the file after the model
+        imagenet_file = (fname, BASE_WEIGHTS_PATH + fname, WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
+    image = x = imagenet_utils.model_input(input_tensor, input_shape)
     if include_preprocessing and input_shape[2] == 3:  # pixels in [0, 255], normalized per channel
         x = layers.Normalization(mean=list(IMAGENET_MEAN), variance=list(IMAGENET_VARIANCE),
                                  name=f"{name}_prestem_normalization")(x)
@@ -150,22 +151,13 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
                                name=f"{name}_stage_{i}_block_{j}")
         first += depths[i]
     if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.GlobalAveragePooling2D(name=f"{name}_head_gap")(x)
         x = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_head_layernorm")(x)
         x = layers.Dense(classes, activation=classifier_activation, name=f"{name}_head_dense")(x)
     else:
         x = imagenet_utils.pooled(x, pooling)
         x = layers.LayerNormalization(epsilon=1e-6)(x)
-    model = Functional(inputs=inputs, outputs=x, name=name)
-    if weights == "imagenet":
-        _check_imagenet_variant(depths, projection_dims, name, weights_name)
-        fname = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        imagenet_utils.load_weights(model, weights, fname, BASE_WEIGHTS_PATH + fname, file_hash)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def _check_imagenet_variant(depths, projection_dims, name, weights_name):

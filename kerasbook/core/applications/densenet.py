@@ -10,7 +10,6 @@ pooling). Layer names as in Keras, so Keras's weight files fit.
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "densenet/"
 GROWTH_RATE = 32  # channels each conv block adds
@@ -75,6 +74,10 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
                                    weights_error=WEIGHTS_ERROR, classes_error=CLASSES_ERROR)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     require_flatten=include_top, weights=weights)
+    if weights == "imagenet" and tuple(blocks) not in BLOCKS:
+        raise ValueError("weights_path undefined")
+    imagenet_file = weight_file(BLOCKS[tuple(blocks)], include_top) if weights == "imagenet" else None
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(image)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
@@ -88,20 +91,10 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
     x = layers.BatchNormalization(axis=3, epsilon=BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation)
     else:
         x = imagenet_utils.pooled(x, pooling, named=True)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    if weights == "imagenet":
-        if tuple(blocks) not in BLOCKS:
-            raise ValueError("weights_path undefined")
-        imagenet_utils.load_weights(model, weights, *weight_file(BLOCKS[tuple(blocks)], include_top))
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def DenseNet121(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,

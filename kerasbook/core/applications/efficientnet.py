@@ -15,7 +15,6 @@ import math
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 WEIGHTS_HASHES = {  # md5 of the file (with the top, without), as Keras has them
@@ -118,6 +117,10 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                                    weights_error=WEIGHTS_ERROR, classes_error=CLASSES_ERROR)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     require_flatten=include_top, weights=weights)
+    fname = name + (".h5" if include_top else "_notop.h5")  # Keras names the file after the model
+    imagenet_file = ((fname, BASE_WEIGHTS_PATH + fname, WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+                     if weights == "imagenet" else None)
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = stem(image, round_filters(32, width_coefficient, depth_divisor), activation, weights)
     total = float(sum(round_repeats(args["repeats"], depth_coefficient) for args in blocks_args))
@@ -137,20 +140,11 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     x = layers.BatchNormalization(axis=3, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation, dropout_rate=dropout_rate,
+                                      kernel_initializer=DENSE_KERNEL_INITIALIZER)
     else:
         x = imagenet_utils.pooled(x, pooling, named=True)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    fname = name + (".h5" if include_top else "_notop.h5")  # Keras names the file after the model
-    file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1] if weights == "imagenet" else None
-    imagenet_utils.load_weights(model, weights, fname, BASE_WEIGHTS_PATH + fname, file_hash)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def stem(image, filters, activation, weights):

@@ -15,7 +15,6 @@ import math
 from kerasbook.core import initializers, layers
 from kerasbook.core.applications import imagenet_utils
 from kerasbook.core.applications.efficientnet import CONV_KERNEL_INITIALIZER, DENSE_KERNEL_INITIALIZER
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "efficientnet_v2/"
 WEIGHTS_HASHES = {  # md5 of the file (with the top, without), as Keras has them
@@ -159,6 +158,10 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
                                    weights_error=WEIGHTS_ERROR, classes_error=CLASSES_ERROR)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     require_flatten=include_top, weights=weights)
+    fname = name + (".h5" if include_top else "_notop.h5")  # Keras names the file after the model
+    imagenet_file = ((fname, BASE_WEIGHTS_PATH + fname, WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+                     if weights == "imagenet" else None)
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = _preprocess(image, name, input_shape[2]) if include_preprocessing else image
     width = dict(width_coefficient=width_coefficient, min_depth=min_depth, depth_divisor=depth_divisor)
@@ -183,23 +186,12 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
     x = _conv(x, round_filters(1280, **width), 1, 1, "top_conv", data_format="channels_last")
     x = layers.Activation(activation=activation, name="top_activation")(_bn(x, bn_momentum, "top_bn"))
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         bias_initializer=initializers.Constant(0.0), name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation, dropout_rate=dropout_rate,
+                                      kernel_initializer=DENSE_KERNEL_INITIALIZER,
+                                      bias_initializer=initializers.Constant(0.0))
     else:
         x = imagenet_utils.pooled(x, pooling, named=True)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    if weights == "imagenet":
-        fname = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        imagenet_utils.load_weights(model, weights, fname, BASE_WEIGHTS_PATH + fname, file_hash)
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def _variant(width, depth, size, weights_name, include_top, weights, input_tensor, input_shape, pooling, classes,

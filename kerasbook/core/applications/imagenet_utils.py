@@ -1,7 +1,15 @@
-"""What the ImageNet models share: argument rules, weight files, preprocessing, decoding.
+"""What the ImageNet models share: argument rules, weight files, the model's ends, preprocessing, decoding.
 
 The rules and messages follow Keras's, so a student's mistake (ImageNet weights with 10 classes, a
 20x20 image for Xception) is caught before anything is built, with the same explanation Keras gives.
+The weights file is obtained before anything is built too: without network or cached file, a builder
+fails at once instead of after building the whole model. Every builder then runs the same steps:
+
+    check_arguments, obtain_input_shape    the arguments, as Keras checks them
+    weights_path = obtain_weights(...)     the file to load, or None (get_file's OSError if it is missing)
+    image = model_input(...)               the tensor the layers are built on
+    ... the model's own layers ...         then `classifier` or `pooled` on top
+    return finish_model(image, x, name, weights_path)
 """
 
 import json
@@ -10,7 +18,9 @@ import os
 import jax.numpy as jnp
 import numpy as np
 
-from kerasbook.core import utils_files
+from kerasbook.core import activations, backend, layers, utils_files
+from kerasbook.core.engine.tensor import KerasTensor
+from kerasbook.core.models.functional import Functional
 
 # Keras's ImageNet class index: {"0": ["n01440764", "tench"], ...}, kept in the Keras cache.
 CLASS_INDEX_PATH = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
@@ -29,13 +39,16 @@ CLASSES_ERROR = ("If using `weights='imagenet'` with `include_top=True`, `classe
 
 def check_arguments(weights, include_top, classes, classifier_activation, weights_error=WEIGHTS_ERROR,
                     classes_error=CLASSES_ERROR):
-    """Keras's checks on `weights` and `classes`, made before the model is built. Keras words the
-    errors a little differently from model to model: `weights_error` and `classes_error` are the
-    model's own messages, with `{weights}` and `{classes}` for what was received."""
+    """Keras's checks on `weights`, `classes` and `classifier_activation`, made before the model is
+    built (and before its weights file is looked for: a wrong argument is reported even offline). Keras
+    words the errors a little differently from model to model: `weights_error` and `classes_error` are
+    the model's own messages, with `{weights}` and `{classes}` for what was received."""
     if not (weights in ("imagenet", None) or os.path.exists(str(weights))):
         raise ValueError(weights_error.format(weights=weights))
     if weights == "imagenet" and include_top and classes != 1000:
         raise ValueError(classes_error.format(classes=classes))
+    if include_top:
+        validate_activation(classifier_activation, weights)
 
 
 def obtain_input_shape(input_shape, default_size, min_size, require_flatten, weights=None):
@@ -74,7 +87,6 @@ def validate_activation(classifier_activation, weights):
     """Pretrained classifiers were trained with softmax: only softmax or no activation fit them."""
     if weights is None:
         return
-    from kerasbook.core import activations
     if activations.get(classifier_activation) not in (activations.get("softmax"), activations.get(None)):
         raise ValueError("Only `None` and `softmax` activations are allowed for the "
                          "`classifier_activation` argument when using pretrained weights, with "
@@ -83,8 +95,6 @@ def validate_activation(classifier_activation, weights):
 
 def model_input(input_tensor, input_shape):
     """The model's input: a new `Input`, or the caller's tensor (a non-symbolic one is wrapped)."""
-    from kerasbook.core import layers
-    from kerasbook.core.engine.tensor import KerasTensor
     if input_tensor is None:
         return layers.Input(shape=input_shape)
     if not isinstance(input_tensor, KerasTensor):
@@ -113,7 +123,6 @@ def source_inputs(tensor):
 def pooled(x, pooling, named=False):
     """Without the classifier on top, the feature maps may be pooled to one vector per image. Some
     models name the pooling layer (`named`: "avg_pool" or "max_pool"), others leave Keras's default."""
-    from kerasbook.core import layers
     if pooling == "avg":
         return layers.GlobalAveragePooling2D(name="avg_pool" if named else None)(x)
     if pooling == "max":
@@ -132,12 +141,42 @@ def correct_pad(x, kernel_size):
     return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
 
 
-def load_weights(model, weights, fname, origin, file_hash):
-    """ImageNet weights from Keras's file (cached, or downloaded once), or the caller's own file."""
-    if weights == "imagenet":
-        weights = utils_files.get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
-    if weights is not None:
-        model.load_weights(weights)
+def classifier(x, classes, activation, pool_name="avg_pool", dropout_rate=0.0, **dense_options):
+    """The usual top: (batch, height, width, channels) feature maps averaged to (batch, channels),
+    then `classes` scores from the Dense layer "predictions". Keras's weight files know its layers by
+    name: the pooling is `pool_name` (None where Keras leaves it its automatic name), the dropout
+    between them (only when `dropout_rate` > 0) "top_dropout". `dense_options`: initializers."""
+    x = layers.GlobalAveragePooling2D(name=pool_name)(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
+    return layers.Dense(classes, activation=activation, name="predictions", **dense_options)(x)
+
+
+def obtain_weights(weights, imagenet_file):
+    """The path of the weights file to load (None for random weights), obtained BEFORE any layer is
+    built: without network and without the file in the Keras cache, `get_file`'s OSError comes at
+    once, not after a build that may take seconds. `weights`: None, "imagenet" or the caller's own
+    file (`check_arguments` has made sure it exists). `imagenet_file`: (file name in the Keras cache,
+    URL, hash) of Keras's ImageNet weights, only needed, and only valid, for "imagenet"."""
+    if weights != "imagenet":
+        return weights
+    fname, origin, file_hash = imagenet_file
+    return utils_files.get_file(fname, origin, cache_subdir="models", file_hash=file_hash)
+
+
+def finish_model(image, outputs, name, weights_path):
+    """The `Functional` model named `name` from `image` to `outputs`, with the weights at
+    `weights_path` (from `obtain_weights`) loaded, if any.
+
+    `image` is what the layers were built on (`model_input`): a new `Input` of shape (batch, height,
+    width, channels), which is then the model's input, or the caller's `input_tensor`, in which case
+    the model starts at the `Input`s that tensor came from, so the layers before it are part of the
+    model. `outputs`: (batch, classes) scores, (batch, channels) pooled features, or the feature maps.
+    """
+    model = Functional(source_inputs(image), outputs, name=name)
+    if weights_path is not None:
+        model.load_weights(weights_path)
+    return model
 
 
 def preprocess_input(x, data_format=None, mode="caffe"):
@@ -151,7 +190,6 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     if mode not in ("caffe", "tf", "torch"):
         raise ValueError(f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}")
     if data_format is None:
-        from kerasbook.core import backend
         data_format = backend.image_data_format()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError("Expected data_format to be one of `channels_first` or `channels_last`. "

@@ -11,7 +11,6 @@ Keras's weight files rely on, so the order they are made in matters.
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
 from kerasbook.core.engine.layer import Layer
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHT_URL = imagenet_utils.WEIGHTS_ROOT + "inception_resnet_v2/"
 WEIGHT_FILES = {  # include_top: (file name in the Keras cache, md5 hash), as Keras has them
@@ -114,6 +113,8 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
                                    weights_error=WEIGHTS_ERROR, classes_error=CLASSES_ERROR)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=299, min_size=75,
                                                     require_flatten=include_top, weights=weights)
+    fname, file_hash = WEIGHT_FILES[bool(include_top)]
+    weights_path = imagenet_utils.obtain_weights(weights, (fname, BASE_WEIGHT_URL + fname, file_hash))
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = stem(image)
     for block_idx in range(1, 11):
@@ -127,16 +128,10 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    fname, file_hash = WEIGHT_FILES[bool(include_top)]
-    imagenet_utils.load_weights(model, weights, fname, BASE_WEIGHT_URL + fname, file_hash)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def preprocess_input(x, data_format=None):

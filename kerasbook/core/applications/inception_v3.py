@@ -11,7 +11,6 @@ in matters.
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 WEIGHTS_PATH_NO_TOP = (imagenet_utils.WEIGHTS_ROOT +
@@ -101,6 +100,7 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
                                    weights_error=WEIGHTS_ERROR, classes_error=CLASSES_ERROR)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=299, min_size=75,
                                                     require_flatten=include_top, weights=weights)
+    weights_path = imagenet_utils.obtain_weights(weights, WEIGHT_FILES[include_top])
     image = imagenet_utils.model_input(input_tensor, input_shape)
     # Stem: five convolutions and two max poolings, 299 -> 35 pixels, 192 channels.
     x = conv2d_bn(image, 32, 3, 3, strides=(2, 2), padding="valid")
@@ -123,15 +123,10 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     x = module_8(x, 0)  # 2048
     x = module_8(x, 1)  # 2048
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    imagenet_utils.load_weights(model, weights, *WEIGHT_FILES[include_top])
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def preprocess_input(x, data_format=None):

@@ -12,7 +12,6 @@ import warnings
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHT_PATH = imagenet_utils.WEIGHTS_ROOT + "mobilenet/"
 WEIGHT_ALPHAS = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}  # width: its spelling in file names
@@ -75,6 +74,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
             rows = 224
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in [128, 160, 192, 224]. "
                           "Weights for input shape (224, 224) will be loaded as the default.", stacklevel=2)
+    imagenet_file = weight_file(alpha, rows, include_top) if weights == "imagenet" else None
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = layers.Conv2D(int(32 * alpha), (3, 3), padding="same", use_bias=False, strides=(2, 2), name="conv1")(image)
     x = _bn_relu6(x, "conv1")
@@ -85,17 +86,10 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         x = layers.Dropout(dropout, name="dropout")(x)
         x = layers.Conv2D(classes, (1, 1), padding="same", name="conv_preds")(x)
         x = layers.Reshape((classes,), name="reshape_2")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name or f"mobilenet_{alpha:0.2f}_{rows}")
-    if weights == "imagenet":
-        imagenet_utils.load_weights(model, weights, *weight_file(alpha, rows, include_top))
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_model(image, x, name or f"mobilenet_{alpha:0.2f}_{rows}", weights_path)
 
 
 def preprocess_input(x, data_format=None):

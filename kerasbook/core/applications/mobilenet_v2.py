@@ -12,7 +12,6 @@ import warnings
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
 from kerasbook.core.engine.tensor import KerasTensor
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHT_PATH = imagenet_utils.WEIGHTS_ROOT + "mobilenet_v2/"
 WEIGHT_ALPHAS = (0.35, 0.50, 0.75, 1.0, 1.3, 1.4)  # the widths Keras has ImageNet weights for
@@ -117,6 +116,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
             rows = 224
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in [96, 128, 160, 192, "
                           "224]. Weights for input shape (224, 224) will be loaded as the default.", stacklevel=2)
+    weights_path = imagenet_utils.obtain_weights(weights, weight_file(alpha, rows, include_top))
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = layers.Conv2D(make_divisible(32 * alpha, 8), 3, strides=(2, 2), padding="same", use_bias=False,
                       name="Conv1")(image)
@@ -131,15 +131,10 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = _bn(x, "Conv_1_bn")
     x = layers.ReLU(6.0, name="out_relu")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation, pool_name=None)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name or f"mobilenetv2_{alpha:0.2f}_{rows}")
-    imagenet_utils.load_weights(model, weights, *weight_file(alpha, rows, include_top))
-    return model
+    return imagenet_utils.finish_model(image, x, name or f"mobilenetv2_{alpha:0.2f}_{rows}", weights_path)
 
 
 def preprocess_input(x, data_format=None):

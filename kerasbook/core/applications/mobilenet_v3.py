@@ -15,7 +15,6 @@ import warnings
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
 from kerasbook.core.engine.tensor import KerasTensor
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHT_PATH = imagenet_utils.WEIGHTS_ROOT + "mobilenet_v3/"
 WEIGHTS_HASHES = {  # weights name: (md5 of the file with the top, md5 without), as Keras has them
@@ -143,6 +142,8 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
         if rows != cols or rows != 224:
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not 224. Weights for input "
                           "shape (224, 224) will be loaded as the default.", stacklevel=2)
+    imagenet_file = weight_file(model_type, minimalistic, alpha, include_top) if weights == "imagenet" else None
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
     image = imagenet_utils.model_input(input_tensor, input_shape)
     kernel, activation, se_on = (3, relu, False) if minimalistic else (5, hard_swish, True)
     x = image
@@ -166,17 +167,10 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
             x = layers.Dropout(dropout_rate)(x)
         x = layers.Conv2D(classes, kernel_size=1, padding="same", name="logits")(x)
         x = layers.Flatten()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooled(x, pooling, named=True)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    if weights == "imagenet":
-        imagenet_utils.load_weights(model, weights, *weight_file(model_type, minimalistic, alpha, include_top))
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def MobileNetV3Small(input_shape=None, alpha=1.0, minimalistic=False, include_top=True, weights="imagenet",

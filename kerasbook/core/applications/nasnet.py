@@ -12,7 +12,6 @@ weight files rely on, so the order they are made in matters.
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "nasnet/"
 NASNET_MOBILE_WEIGHT_PATH = f"{BASE_WEIGHTS_PATH}NASNet-mobile.h5"
@@ -145,6 +144,10 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
     default_size = 331 if default_size is None else default_size
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     require_flatten=include_top, weights=weights)
+    if weights == "imagenet" and default_size not in (224, 331):
+        raise ValueError("ImageNet weights can only be loaded with NASNetLarge or NASNetMobile")
+    imagenet_file = WEIGHT_FILES[(default_size, bool(include_top))] if weights == "imagenet" else None
+    weights_path = imagenet_utils.obtain_weights(weights, imagenet_file)
     image = imagenet_utils.model_input(input_tensor, input_shape)
     if penultimate_filters % (24 * (filter_multiplier**2)) != 0:
         raise ValueError("For NASNet-A models, the `penultimate_filters` must be a multiple of 24 * "
@@ -164,20 +167,10 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
             x, p = normal_a_cell(x, p, width, block_id=f"{stage * num_blocks + i + (1 if stage else 0)}")
     x = layers.Activation("relu")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation, pool_name=None)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    if weights == "imagenet":
-        if default_size not in (224, 331):
-            raise ValueError("ImageNet weights can only be loaded with NASNetLarge or NASNetMobile")
-        imagenet_utils.load_weights(model, weights, *WEIGHT_FILES[(default_size, bool(include_top))])
-    elif weights is not None:
-        model.load_weights(weights)
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def NASNetMobile(input_shape=None, include_top=True, weights="imagenet", input_tensor=None, pooling=None,

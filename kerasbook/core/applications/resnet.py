@@ -12,7 +12,6 @@ in its last block instead of its first. Layer names as in Keras, so Keras's weig
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 BASE_WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "resnet/"
 WEIGHTS_HASHES = {  # weights name: (md5 of the file with the top, md5 without), as Keras has them
@@ -103,6 +102,7 @@ def build_resnet(blocks_per_stack, preact, include_top, weights, input_tensor, i
     imagenet_utils.check_arguments(weights, include_top, classes, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     require_flatten=include_top, weights=weights)
+    weights_path = imagenet_utils.obtain_weights(weights, weight_file(weights_name, include_top))
     image = imagenet_utils.model_input(input_tensor, input_shape)
     # Stem: a 7x7 convolution and a 3x3 max pooling, each halving the image.
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(image)
@@ -119,15 +119,10 @@ def build_resnet(blocks_per_stack, preact, include_top, weights, input_tensor, i
     if preact:
         x = _bn_relu(x, "post")
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation)
     else:
         x = imagenet_utils.pooled(x, pooling, named=True)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    imagenet_utils.load_weights(model, weights, *weight_file(weights_name, include_top))
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,

@@ -4,7 +4,6 @@ block has. Layer names as in Keras, so Keras's weight files fit."""
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 BLOCK_FILTERS = (64, 128, 256, 512, 512)
 
@@ -15,6 +14,7 @@ def build_vgg(convs_per_block, weight_files, include_top, weights, input_tensor,
     imagenet_utils.check_arguments(weights, include_top, classes, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     require_flatten=include_top, weights=weights)
+    weights_path = imagenet_utils.obtain_weights(weights, weight_files[include_top])
     image = imagenet_utils.model_input(input_tensor, input_shape)
     x = image
     for block, (filters, count) in enumerate(zip(BLOCK_FILTERS, convs_per_block), start=1):
@@ -26,11 +26,7 @@ def build_vgg(convs_per_block, weight_files, include_top, weights, input_tensor,
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    imagenet_utils.load_weights(model, weights, *weight_files[include_top])
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)

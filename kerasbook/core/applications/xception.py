@@ -4,7 +4,6 @@ exit flow widens the channels. Layer names as in Keras, so Keras's weight files 
 
 from kerasbook.core import layers
 from kerasbook.core.applications import imagenet_utils
-from kerasbook.core.models.functional import Functional
 
 WEIGHTS_PATH = imagenet_utils.WEIGHTS_ROOT + "xception/xception_weights_tf_dim_ordering_tf_kernels.h5"
 WEIGHTS_PATH_NO_TOP = imagenet_utils.WEIGHTS_ROOT + "xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -45,6 +44,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     imagenet_utils.check_arguments(weights, include_top, classes, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=299, min_size=71,
                                                     require_flatten=include_top, weights=weights)
+    weights_path = imagenet_utils.obtain_weights(weights, WEIGHT_FILES[include_top])
     image = imagenet_utils.model_input(input_tensor, input_shape)
     # Entry flow: two plain convolutions, then three blocks that halve the image.
     x = _conv_bn_relu(image, layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1"),
@@ -66,15 +66,10 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
         x = _conv_bn_relu(x, layers.SeparableConv2D(filters, (3, 3), padding="same", use_bias=False,
                                                     name=name_i), name_i)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = imagenet_utils.classifier(x, classes, classifier_activation)
     else:
         x = imagenet_utils.pooled(x, pooling)
-    inputs = imagenet_utils.source_inputs(input_tensor) if input_tensor is not None else image
-    model = Functional(inputs, x, name=name)
-    imagenet_utils.load_weights(model, weights, *WEIGHT_FILES[include_top])
-    return model
+    return imagenet_utils.finish_model(image, x, name, weights_path)
 
 
 def preprocess_input(x, data_format=None):
