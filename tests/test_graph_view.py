@@ -256,6 +256,25 @@ def test_a_big_weight_is_binned_from_an_even_sample_but_its_statistics_use_every
     assert graph_panel.weight_summary(dense.bias)["every"] == 1
 
 
+def test_the_panel_draws_its_charts_as_wide_as_it_shows_them():
+    """A picture wider than the 300 px panel is scaled down by the browser, and its labels with it
+    (a 560 px bar chart's numbers came out 6 px high)."""
+    import io
+
+    from PIL import Image
+
+    from kerasbook.widgets import graph_view
+    x = keras.Input((6,), name="features")
+    hidden = layers.Dense(8, activation="relu", name="hidden")(layers.Reshape((2, 3))(x))  # a sequence
+    model = keras.Model(x, layers.Dense(3, name="head")(layers.Flatten()(hidden)), name="mlp")
+    view = GraphView(model, np.random.default_rng(2).random((1, 6), dtype="float32"))
+    for name in ("head", "hidden"):  # bars, then a heat map
+        view.select(name, 0)
+        width, _ = Image.open(io.BytesIO(view.activation)).size
+        assert 200 <= width <= graph_view.PANEL_WIDTH, (name, width)
+    view.close()
+
+
 def test_a_feature_map_shows_its_first_nine_channels_in_the_panel():
     x = keras.Input((8, 8, 1), name="img")
     model = keras.Model(x, layers.Conv2D(12, 3, name="conv")(x), name="cnn")

@@ -226,13 +226,16 @@ def token_labels(vocabulary, ids, length):
 # -- PNG pictures (no front-end needed) -----------------------------------------------------------
 
 def activation_image(array, dpi=80, quick=False, channels=None, sample=0, batched=None,
-                     cmap="viridis", per_channel=False, tile_size=96, max_tiles=16, **kwargs):
+                     cmap="viridis", per_channel=False, tile_size=96, max_tiles=16, chart_width=560,
+                     **kwargs):
     """An activation as PNG bytes.
 
     `quick=True` (widgets): drawn with NumPy and Pillow at the size it is shown, tiles of at least
     64 px enlarged without smoothing, channel numbers, one colour scale with its colour bar; bars on
-    labelled axes; sequences as a heat map with a colour bar. `channels`: a range of channels (else
-    the first `max_tiles`). `quick=False`: the `plot_activation` figure, drawn by matplotlib.
+    labelled axes, `chart_width` pixels wide (the width the widget shows it at: a wider picture
+    scaled down shrinks its labels); sequences as a heat map with a colour bar, as wide. `channels`:
+    a range of channels (else the first `max_tiles`). `quick=False`: the `plot_activation` figure,
+    drawn by matplotlib.
     """
     if not quick:
         return figure_png(plot_activation(array, channels=channels, sample=sample, batched=batched,
@@ -246,9 +249,9 @@ def activation_image(array, dpi=80, quick=False, channels=None, sample=0, batche
         page["channels"] = list(chosen)
         rgb = pictures.maps(page, cmap, tile_size)
     elif kind == "sequence":
-        rgb = pictures.heatmap(*sequence_levels(array), cmap)
+        rgb = pictures.heatmap(*sequence_levels(array), cmap, width=min(chart_width, 512))
     else:  # units; and 4-D or more (Conv3D): every value as a unit, in order
-        rgb = pictures.bars(array.reshape(-1))
+        rgb = pictures.bars(array.reshape(-1), width=chart_width, height=round(chart_width * 5 / 14))
     return pictures.png(rgb)
 
 

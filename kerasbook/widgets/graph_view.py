@@ -27,6 +27,7 @@ from kerasbook.widgets.observing import ModelWatch, replace_previous
 # The panel is 300 px wide: 3 x 3 channels of a feature map (the ActivationExplorer shows them all);
 # 9 tiles of a 147 x 147 map draw in about 40 ms, 16 in 80.
 PANEL_TILES = 9
+PANEL_WIDTH = 300  # px, as graph_view.css sets .kb-panel: charts are drawn this wide, not scaled down
 
 
 class GraphView(Widget):
@@ -204,7 +205,8 @@ class GraphView(Widget):
                                    f"{shown}; min {array.min():.4g}, max {array.max():.4g}, "
                                    f"mean {array.mean():.4g}")
             self.activation = activations.activation_image(array, quick=True, batched=False,
-                                                           max_tiles=PANEL_TILES, tile_size=72)
+                                                           max_tiles=PANEL_TILES, tile_size=72,
+                                                           chart_width=PANEL_WIDTH)
             scores = self._features.scores.get(box.node) if self._traced is None else None
             if scores is not None:  # an attention call: its scores say more than its output
                 page = activations.attention_page(scores[0], 0)
