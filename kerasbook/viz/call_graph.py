@@ -121,7 +121,7 @@ def label(name, detail, kind_name, rows, fill):
     head = f'<font color="white"><b>{html.escape(name)}</b>{"&#160;" + html.escape(detail) if detail else ""}</font>'
     cells = [f'<tr><td bgcolor="{HEADER}" sides="LTR" cellpadding="4">{head}</td></tr>',
              f'<tr><td bgcolor="{HEADER}" sides="LBR" cellpadding="3">'
-             f'<font color="white" point-size="10">{html.escape(kind_name)}</font></td></tr>']
+             f'<font color="white" point-size="12">{html.escape(kind_name)}</font></td></tr>']
     cells += [f'<tr><td bgcolor="{fill}">{html.escape(row)}</td></tr>' for row in rows]
     return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="6">'
             + "".join(cells) + "</table>>")
