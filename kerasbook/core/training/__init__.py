@@ -21,7 +21,7 @@ _EXPORTS = {
                 "SensitivityAtSpecificity", "SpecificityAtSensitivity", "FBetaScore", "F1Score", "R2Score",
                 "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU"],
     "optimizers": ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax",
-                   "Adadelta", "Lion", "Ftrl", "Lamb", "Adafactor"],
+                   "Adadelta", "Lion", "Ftrl", "Lamb", "Adafactor", "LossScaleOptimizer"],
     "schedules": ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
                   "InverseTimeDecay", "PolynomialDecay", "CosineDecayRestarts"],
     "callbacks": ["Callback", "CallbackList", "History", "EarlyStopping", "TerminateOnNaN",

@@ -147,6 +147,10 @@ class Optimizer:
         return counters + list(self._slot_variables) + list(self._scalars.values())
 
     # -- applying gradients ----------------------------------------------------------------------
+    def scale_loss(self, loss):
+        """The loss the trainer differentiates: unchanged here; LossScaleOptimizer multiplies it."""
+        return loss
+
     def apply_gradients(self, grads_and_vars):
         """Keras's older spelling: a list of (gradient, variable) pairs."""
         grads_and_vars = list(grads_and_vars)
@@ -642,11 +646,11 @@ class Ftrl(Optimizer):
 
 
 # Defined apart (optimizers_more.py), known by name with the others.
-from kerasbook.core.training.optimizers_more import Adafactor, Lamb  # noqa: E402
+from kerasbook.core.training.optimizers_more import Adafactor, Lamb, LossScaleOptimizer  # noqa: E402
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
             "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta, "lion": Lion, "ftrl": Ftrl,
-            "lamb": Lamb, "adafactor": Adafactor}
+            "lamb": Lamb, "adafactor": Adafactor, "lossscaleoptimizer": LossScaleOptimizer}
 
 
 def get(identifier):

@@ -165,7 +165,11 @@ class Trainer:
                 sample_weight=sample_weight, training=training)
         finally:
             self.__dict__["_losses_override"] = None
-        return loss, (loss, y_pred, non_trainable_variables, metrics_variables)
+        scaled_loss = loss  # a LossScaleOptimizer's scale multiplies the gradients too (float16 training)
+        if training and optimizer_variables is not None and hasattr(self.optimizer, "scale_loss"):
+            with state.StatelessScope(dict(zip(self.optimizer.variables, optimizer_variables))):
+                scaled_loss = self.optimizer.scale_loss(loss)
+        return scaled_loss, (loss, y_pred, non_trainable_variables, metrics_variables)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with one batch; return every metric's result (a dict).
