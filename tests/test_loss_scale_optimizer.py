@@ -185,3 +185,28 @@ def test_saved_optimizer_state_loads_in_the_other(tmp_path, writer):
     for ours, theirs in zip(loaded.optimizer.variables, model.optimizer.variables):
         np.testing.assert_array_equal(np.asarray(ours.value), np.asarray(theirs.value))
     assert float(loaded.optimizer.dynamic_scale.value) == 2.0**12  # 12 steps, growth every 5
+
+
+@pytest.mark.parametrize("policy, auto_scale_loss, wrapped", [("mixed_float16", True, True),
+                                                              ("mixed_float16", False, False),
+                                                              ("float32", True, False)])
+def test_compile_wraps_the_optimizer_under_mixed_float16_as_keras(policy, auto_scale_loss, wrapped):
+    """compile(auto_scale_loss=True), Keras's default, puts a mixed_float16 model's optimizer in a
+    LossScaleOptimizer named "loss_scale_optimizer"; fit then trains through it."""
+    for library in (kb, keras):
+        library.mixed_precision.set_global_policy(policy)
+        try:
+            model = library.Sequential([library.Input((3,)), library.layers.Dense(1)])
+            model.compile(optimizer="adam", loss="mse", auto_scale_loss=auto_scale_loss)
+            optimizer = model.optimizer
+            assert isinstance(optimizer, library.optimizers.LossScaleOptimizer) is wrapped, library
+            if wrapped:
+                assert optimizer.name == "loss_scale_optimizer"
+                assert library.mixed_precision.LossScaleOptimizer is library.optimizers.LossScaleOptimizer
+                assert isinstance(optimizer.inner_optimizer, library.optimizers.Adam)
+            if library is kb:
+                x = np.linspace(0, 1, 24, dtype="float32").reshape(8, 3)
+                history = model.fit(x, x.sum(axis=1), epochs=2, verbose=0)
+                assert np.all(np.isfinite(history.history["loss"]))
+        finally:
+            library.mixed_precision.set_global_policy("float32")

@@ -11,5 +11,14 @@ What a policy is and how a layer uses it: kerasbook/core/engine/dtype_policy.py.
 from kerasbook.core.engine.dtype_policy import (DTypePolicy, Policy, dtype_policy, get, global_policy,
                                                 serialize, set_dtype_policy, set_global_policy)
 
-__all__ = ["DTypePolicy", "Policy", "dtype_policy", "get", "global_policy", "serialize", "set_dtype_policy",
-           "set_global_policy"]
+__all__ = ["DTypePolicy", "LossScaleOptimizer", "Policy", "dtype_policy", "get", "global_policy", "serialize",
+           "set_dtype_policy", "set_global_policy"]
+
+
+def __getattr__(name):
+    """`keras.mixed_precision.LossScaleOptimizer` is the optimizer of that name, loaded when asked for:
+    the optimizers load JAX, and the policy functions above must not (keras.config imports them)."""
+    if name == "LossScaleOptimizer":
+        from kerasbook.core.training.optimizers import LossScaleOptimizer
+        return LossScaleOptimizer
+    raise AttributeError(f"module 'keras.mixed_precision' has no attribute {name!r}")

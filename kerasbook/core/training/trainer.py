@@ -50,6 +50,10 @@ class Trainer:
                 auto_scale_loss=True):
         from kerasbook.core.training import optimizers
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            # float16 gradients of small losses underflow to 0: scale the loss up, the gradients back
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self._loss_tracker = Mean(name="loss")
         self._compile_loss = CompileLoss(loss, loss_weights, self._output_names_for_training())
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics, self._output_names_for_training())
