@@ -85,11 +85,20 @@ def _stores(model):
 
 
 def write(model, group):
-    for key, owner, variables in _stores(model):
+    def write_group(key, name, variables):
         vars_group = group.require_group(key)
-        vars_group.attrs["name"] = owner if isinstance(owner, str) else owner.name
+        vars_group.attrs["name"] = name
         for i, variable in enumerate(variables):
             vars_group.create_dataset(str(i), data=variable.numpy())
+
+    for key, owner, variables in _stores(model):
+        write_group(key, owner if isinstance(owner, str) else owner.name, variables)
+        inner = getattr(owner, "inner_optimizer", None)
+        if inner is not None:
+            # A LossScaleOptimizer's variables include its inner optimizer's; Keras also looks for
+            # those in a group of their own (and warns when it is missing). kerasbook reads `vars`.
+            write_group(key.replace("optimizer/vars", "optimizer/inner_optimizer/vars"), inner.name,
+                        inner.variables)
 
 
 def read(model, group, source, skip_mismatch=False):
