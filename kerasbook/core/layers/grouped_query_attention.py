@@ -15,23 +15,23 @@ multi-query attention.
 
 The sub-layers are EinsumDense layers with Keras's names (query, key, value, attention_output, gate),
 so `.keras` files pass both ways. (As Keras's, the class is GroupedQueryAttention, which names the layer
-and its group in weights files, and is exported and saved as GroupQueryAttention.)
+and its group in weights files, and is exported and saved as GroupQueryAttention.) Building from three
+input shapes, the masks, the softmax and the weights' options are MultiHeadAttention's, from their
+shared base `_ProjectedAttention` (multi_head_attention.py).
 """
 
 import math
 
 import jax.numpy as jnp
 
-from kerasbook.core import constraints, initializers, regularizers
-from kerasbook.core.engine.layer import Layer
 from kerasbook.core.layers import arguments
 from kerasbook.core.layers.activations import Softmax
 from kerasbook.core.layers.einsum_dense import EinsumDense
-from kerasbook.core.layers.multi_head_attention import MultiHeadAttention
+from kerasbook.core.layers.multi_head_attention import _ProjectedAttention
 from kerasbook.core.layers.regularization import Dropout
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(_ProjectedAttention):
     """`layer(query, value)` (key = value unless given): `(batch, Tq, dim)` -> `(batch, Tq, dim)`;
     `return_attention_scores=True` also returns the scores `(batch, num_query_heads, Tq, Tv)`. Masks as
     MultiHeadAttention's (`query_mask`, `value_mask`, `key_mask`, `attention_mask`, `use_causal_mask`,
@@ -58,26 +58,10 @@ class GroupedQueryAttention(Layer):
         self.num_repeats = num_query_heads // num_key_value_heads
         self.dropout = arguments.fraction(self, "dropout", dropout)
         self.use_bias, self.use_gate, self.sliding_window, self.seed = use_bias, use_gate, sliding_window, seed
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.supports_masking = True
+        self._set_weight_options(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                                 kernel_constraint, bias_constraint)
 
-    # -- building: three input shapes, as MultiHeadAttention ----------------------------------------
-    def __call__(self, query, value, key=None, **kwargs):
-        if not self.built:
-            shape = lambda x: None if x is None else tuple(x.shape)
-            self.build(shape(query), shape(value), shape(key))
-        if key is not None:
-            kwargs["key"] = key
-        return super().__call__(query, value, **kwargs)
-
-    get_build_config = MultiHeadAttention.get_build_config
-    build_from_config = MultiHeadAttention.build_from_config
-
+    # -- building (from three shapes: _ProjectedAttention.build) -----------------------------------
     def _projection(self, equation, output_shape, bias_axes, name, activation=None):
         """An EinsumDense sharing this layer's initializers (fresh copies), regularizers, constraints."""
         return EinsumDense(equation, output_shape, activation=activation,
@@ -90,9 +74,9 @@ class GroupedQueryAttention(Layer):
                            activity_regularizer=self.activity_regularizer,
                            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)
 
-    def build(self, query_shape, value_shape=None, key_shape=None):
-        value_shape = query_shape if value_shape is None else value_shape
-        key_shape_given, key_shape = key_shape, value_shape if key_shape is None else key_shape
+    def _build_projections(self, query_shape, value_shape, key_shape):
+        """query, key, value, (gate,) attention_output: EinsumDense layers with the kernels the module
+        docstring shows."""
         hq, hkv, size = self.num_query_heads, self.num_key_value_heads, self.head_dim
         self._query_dense = self._projection("bqm,muh->bquh", (None, hq, size), "uh", "query")
         self._query_dense.build(query_shape)
@@ -107,17 +91,13 @@ class GroupedQueryAttention(Layer):
         self._dropout_layer = Dropout(self.dropout, seed=self.seed)
         self._output_dense = self._projection("bquh,uhm->bqm", (None, query_shape[-1]), "m", "attention_output")
         self._output_dense.build((None, None, hq, size))
-        given = {"query_shape": query_shape, "value_shape": value_shape, "key_shape": key_shape_given}
-        self._shapes = {name: shape for name, shape in given.items() if shape is not None}
-        self._build_input_shape = query_shape
-        self.built = True
 
     # -- the computation -----------------------------------------------------------------------
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
         key = value if key is None else key
-        keep = MultiHeadAttention._attention_mask(self, query, value, key, query_mask, value_mask, key_mask,
-                                                  attention_mask, use_causal_mask)
+        keep = self._attention_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                                    use_causal_mask)
         if self.sliding_window is not None:
             distance = jnp.abs(jnp.arange(query.shape[1])[:, None] - jnp.arange(value.shape[1])[None, :])
             near = (distance < self.sliding_window)[None]
@@ -128,11 +108,8 @@ class GroupedQueryAttention(Layer):
         v = jnp.repeat(self._value_dense(value), self.num_repeats, axis=2)
         scores = jnp.einsum("bquh,bkuh->buqk", q, k)
         keep = None if keep is None else keep[:, None]
-        if return_attention_scores or self.dropout > 0:
-            scores = self._softmax(scores, mask=keep)  # a query position masked whole: scores 0
-        else:  # Keras's fused path here: a query position masked whole attends to all values alike
-            scores = self._softmax(scores if keep is None else jnp.where(keep, scores, -1e9))
-        attended = self._dropout_layer(scores, training=training) if self.dropout > 0 else scores
+        scores, attended = self._normalize_scores(scores, keep, training,
+                                                  exact_masking=return_attention_scores or self.dropout > 0)
         heads = jnp.einsum("buqk,bkuh->bquh", attended, v)
         outputs = self._output_dense(heads if gate is None else heads * gate)
         return (outputs, scores) if return_attention_scores else outputs
@@ -149,13 +126,7 @@ class GroupedQueryAttention(Layer):
         return {**super().get_config(), "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window, "dropout": self.dropout,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint), "seed": self.seed}
+                **self._weight_options_config(), "seed": self.seed}
 
 
 GroupQueryAttention = GroupedQueryAttention

@@ -12,6 +12,10 @@ not given) are projected by einsum kernels into `num_heads` heads:
 
 The sub-layers carry Keras's names (query_dense, ...), so `.keras` files pass both ways. Inputs of
 higher rank (`(batch, height, width, dim)`) attend over all their middle axes at once.
+
+`_ProjectedAttention` holds what MultiHeadAttention shares with GroupedQueryAttention
+(grouped_query_attention.py): building from three input shapes, the masks, the softmax and the
+weights' initializers, regularizers and constraints.
 """
 
 import math
@@ -50,7 +54,106 @@ class _HeadProjection(Layer):
         return outputs if self.bias is None else outputs + self.bias.value
 
 
-class MultiHeadAttention(Layer):
+class _ProjectedAttention(Layer):
+    """What every attention layer with learned query, key and value projections shares.
+
+    A subclass's `__init__` calls `_set_weight_options`, its `_build_projections(query_shape,
+    value_shape, key_shape)` makes the sub-layers, its `call` computes the attention with
+    `_attention_mask` and `_normalize_scores`, and its `get_config` adds `_weight_options_config()`.
+    """
+
+    def _set_weight_options(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint):
+        """Keep the options every projection's kernel and bias are made with (`activity_regularizer`
+        goes to Layer)."""
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def _weight_options_config(self):
+        """The options of `_set_weight_options` (and `activity_regularizer`), serialized for get_config."""
+        return {"kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+    # -- building: three input shapes, so the layer builds itself before Layer.__call__ would -------
+    def __call__(self, query, value, key=None, **kwargs):
+        if not self.built:
+            shape = lambda x: None if x is None else tuple(x.shape)
+            self.build(shape(query), shape(value), shape(key))
+        if key is not None:
+            kwargs["key"] = key
+        return super().__call__(query, value, **kwargs)
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        """The value's shape defaults to the query's, the key's to the value's; the shapes given are
+        remembered for `get_build_config`."""
+        value_shape = query_shape if value_shape is None else value_shape
+        self._build_projections(query_shape, value_shape, value_shape if key_shape is None else key_shape)
+        given = {"query_shape": query_shape, "value_shape": value_shape, "key_shape": key_shape}
+        self._shapes = {name: shape for name, shape in given.items() if shape is not None}
+        self._build_input_shape = query_shape
+        self.built = True
+
+    def get_build_config(self):
+        """As Keras writes it: `{"shapes_dict": {"query_shape": ..., "value_shape": ...}}`."""
+        return {"shapes_dict": dict(self._shapes)} if self.built else None
+
+    def build_from_config(self, config):
+        shapes = config.get("shapes_dict", config)
+        if not self.built and shapes.get("query_shape") is not None:
+            self.build(*(tuple(shapes[k]) if shapes.get(k) is not None else None
+                         for k in ("query_shape", "value_shape", "key_shape")))
+
+    # -- the computation shared -----------------------------------------------------------------
+    def _attention_mask(self, query, value, key, query_mask, value_mask, key_mask, attention_mask, causal):
+        """`(batch, Tq..., Tv...)` True where attention is allowed, from every mask given or carried."""
+        query_mask = masks.get_mask(query) if query_mask is None else query_mask
+        value_mask = masks.get_mask(value) if value_mask is None else value_mask
+        key_mask = masks.get_mask(key) if key_mask is None and key is not value else key_mask
+        query_rank = query.ndim - 2  # positions axes of the query and of the value
+        value_rank = value.ndim - 2
+        keep = None
+        if query_mask is not None:
+            keep = jnp.asarray(query_mask, bool).reshape(query_mask.shape + (1,) * value_rank)
+        for mask in (value_mask, key_mask):
+            if mask is not None:
+                mask = jnp.asarray(mask, bool).reshape(mask.shape[:1] + (1,) * query_rank + mask.shape[1:])
+                keep = mask if keep is None else keep & mask
+        if causal:
+            lower = causal_mask(int(np.prod(query.shape[1:-1])), int(np.prod(value.shape[1:-1])))
+            lower = lower.reshape((1,) + query.shape[1:-1] + value.shape[1:-1])
+            keep = lower if keep is None else keep & lower
+        if attention_mask is not None:
+            attention_mask = jnp.asarray(attention_mask, bool)
+            keep = attention_mask if keep is None else keep & attention_mask
+        return None if keep is None else jnp.broadcast_to(
+            keep, (query.shape[0],) + query.shape[1:-1] + value.shape[1:-1])
+
+    def _normalize_scores(self, scores, keep, training, exact_masking):
+        """Softmax over the value positions, then dropout: scores `(batch, heads, Tq, Tv)` -> `(scores,
+        attended)`, the probabilities and those dropout was applied to (what multiplies the values).
+
+        `keep` is `None` or True where attention is allowed, broadcastable to the scores. Keras takes
+        two paths: with `exact_masking` (scores returned, dropout, ...) a query position masked whole
+        gets scores of 0; on its fused path it attends to all values alike."""
+        if exact_masking:
+            scores = self._softmax(scores, mask=keep)
+        else:
+            scores = self._softmax(scores if keep is None else jnp.where(keep, scores, -1e9))
+        attended = self._dropout_layer(scores, training=training) if self.dropout > 0 else scores
+        return scores, attended
+
+
+class MultiHeadAttention(_ProjectedAttention):
     """Multi-head attention (Vaswani et al., 2017): `layer(query, value)` for cross-attention,
     `layer(x, x)` for self-attention; `return_attention_scores=True` also returns the scores,
     `(batch, num_heads, Tq, Tv)`. Masks: the inputs' own (from `Embedding(mask_zero=True)`),
@@ -79,26 +182,13 @@ class MultiHeadAttention(Layer):
         for name, value, default in (("sliding_window", sliding_window, None), ("use_gate", use_gate, False)):
             if value != default:
                 arguments.fail(self, f"kerasbook does not support `{name}` ({value!r}).")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.supports_masking = True
+        self._set_weight_options(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                                 kernel_constraint, bias_constraint)
 
-    # -- building: three input shapes, so the layer builds itself before Layer.__call__ would -------
-    def __call__(self, query, value, key=None, **kwargs):
-        if not self.built:
-            shape = lambda x: None if x is None else tuple(x.shape)
-            self.build(shape(query), shape(value), shape(key))
-        if key is not None:
-            kwargs["key"] = key
-        return super().__call__(query, value, **kwargs)
-
-    def build(self, query_shape, value_shape=None, key_shape=None):
-        value_shape = query_shape if value_shape is None else value_shape
-        key_shape_given, key_shape = key_shape, value_shape if key_shape is None else key_shape
+    # -- building (from three shapes: _ProjectedAttention.build) -----------------------------------
+    def _build_projections(self, query_shape, value_shape, key_shape):
+        """query_dense, key_dense, value_dense, output_dense (their kernels as the module docstring
+        shows), with attention over every axis between the batch and the features."""
         rank = len(query_shape)
         middle = tuple(range(1, rank - 1))
         if self.attention_axes not in (None, middle, tuple(a - rank for a in middle)):
@@ -117,10 +207,6 @@ class MultiHeadAttention(Layer):
                                             name="attention_output")
         self._softmax = Softmax(axis=-1)
         self._dropout_layer = Dropout(self.dropout, seed=self.seed)
-        given = {"query_shape": query_shape, "value_shape": value_shape, "key_shape": key_shape_given}
-        self._shapes = {name: shape for name, shape in given.items() if shape is not None}
-        self._build_input_shape = query_shape
-        self.built = True
 
     def _output_size(self, query_shape):
         shape = self.output_shape_arg
@@ -130,16 +216,6 @@ class MultiHeadAttention(Layer):
         if len(shape) != 1:
             raise ValueError(f"kerasbook's MultiHeadAttention takes one output size; received {shape}.")
         return shape[0]
-
-    def get_build_config(self):
-        """As Keras writes it: `{"shapes_dict": {"query_shape": ..., "value_shape": ...}}`."""
-        return {"shapes_dict": dict(self._shapes)} if self.built else None
-
-    def build_from_config(self, config):
-        shapes = config.get("shapes_dict", config)
-        if not self.built and shapes.get("query_shape") is not None:
-            self.build(*(tuple(shapes[k]) if shapes.get(k) is not None else None
-                         for k in ("query_shape", "value_shape", "key_shape")))
 
     # -- the computation -----------------------------------------------------------------------
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
@@ -154,50 +230,16 @@ class MultiHeadAttention(Layer):
         scores = jnp.einsum("bsnh,btnh->bnts", k, q)  # (batch, heads, Tq, Tv)
         if keep is not None:
             keep = keep.reshape(keep.shape[:1] + (-1, int(np.prod(value_positions))))[:, None]
-        if return_attention_scores or self.dropout > 0 or query.ndim != 3:
-            scores = self._softmax(scores, mask=keep)  # a query position masked whole: scores 0
-        else:  # Keras's fused path here: a query position masked whole attends to all values alike
-            scores = self._softmax(scores if keep is None else jnp.where(keep, scores, -1e9))
-        attended = self._dropout_layer(scores, training=training) if self.dropout > 0 else scores
+        scores, attended = self._normalize_scores(
+            scores, keep, training, exact_masking=return_attention_scores or self.dropout > 0 or query.ndim != 3)
         heads = jnp.einsum("bnts,bsnh->btnh", attended, v).reshape((batch,) + query_positions + v.shape[-2:])
         outputs = self.output_dense(heads)
         if not return_attention_scores:
             return outputs
         return outputs, scores.reshape(scores.shape[:2] + query_positions + value_positions)
 
-    def _attention_mask(self, query, value, key, query_mask, value_mask, key_mask, attention_mask, causal):
-        """`(batch, Tq..., Tv...)` True where attention is allowed, from every mask given or carried."""
-        query_mask = masks.get_mask(query) if query_mask is None else query_mask
-        value_mask = masks.get_mask(value) if value_mask is None else value_mask
-        key_mask = masks.get_mask(key) if key_mask is None and key is not value else key_mask
-        query_rank = query.ndim - 2  # positions axes of the query and of the value
-        value_rank = value.ndim - 2
-        keep = None
-        if query_mask is not None:
-            keep = jnp.asarray(query_mask, bool).reshape(query_mask.shape + (1,) * value_rank)
-        for mask in (value_mask, key_mask):
-            if mask is not None:
-                mask = jnp.asarray(mask, bool).reshape(mask.shape[:1] + (1,) * query_rank + mask.shape[1:])
-                keep = mask if keep is None else keep & mask
-        if causal:
-            lower = causal_mask(int(np.prod(query.shape[1:-1])), int(np.prod(value.shape[1:-1])))
-            lower = lower.reshape((1,) + query.shape[1:-1] + value.shape[1:-1])
-            keep = lower if keep is None else keep & lower
-        if attention_mask is not None:
-            attention_mask = jnp.asarray(attention_mask, bool)
-            keep = attention_mask if keep is None else keep & attention_mask
-        return None if keep is None else jnp.broadcast_to(
-            keep, (query.shape[0],) + query.shape[1:-1] + value.shape[1:-1])
-
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "use_gate": False, "output_shape": self.output_shape_arg, "attention_axes": self.attention_axes,
-                "sliding_window": None,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint), "seed": self.seed}
+                "sliding_window": None, **self._weight_options_config(), "seed": self.seed}
