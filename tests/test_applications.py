@@ -4,15 +4,13 @@ Keras's own models are the oracle. Building one the usual way is slow (JAX compi
 initializer once per weight shape: 87 s for EfficientNetB0), so Keras's models are built in a
 `keras.StatelessScope(initialize_variables=False)`, where Keras creates its variables without values;
 the numbers tests then give both models the same values. Each architecture is built once for the
-module, at a small input size.
+module, at a small input size. The helpers both this file and tests/test_applications_more.py use are
+in tests/application_helpers.py.
 """
 
 import functools
 import hashlib
-import http.server
-import inspect
 import json
-import threading
 
 import h5py
 import numpy as np
@@ -22,10 +20,13 @@ import kerasbook
 
 import keras  # the oracle
 from keras.src.applications import imagenet_utils as keras_imagenet_utils
-from keras.src.legacy.saving import legacy_h5_format
 
 from kerasbook.core.applications import imagenet_utils
 from kerasbook.core.engine import naming
+from application_helpers import (KERAS_SOURCES, ROOT, SMALL_INDEX, assert_asks_for_keras_file, assert_module_as_keras,
+                                 assert_same_predictions, assert_same_predictions_with_the_same_weights,
+                                 assert_same_value_error_as_keras, build_pair, decode_predictions_as_keras,
+                                 keras_model, layer_table, server, weight_values, wiring, write_keras_h5)
 
 CONFIGS = {  # small inputs keep the builds and the compiled predictions small
     "vgg19_top": ("VGG19", dict(include_top=True, input_shape=(32, 32, 3), classifier_activation=None)),
@@ -49,74 +50,10 @@ CONFIGS = {  # small inputs keep the builds and the compiled predictions small
 }
 
 
-def keras_model(name, **kwargs):
-    """Keras's application `name`, its variables created without values (see the module docstring)."""
-    keras.backend.clear_session()
-    with keras.StatelessScope(initialize_variables=False):
-        model = getattr(keras.applications, name)(**kwargs)
-    keras.backend.clear_session()  # forget the waiting initializers: the values come from set_weights
-    return model
-
-
 @functools.cache
 def pair(config):
-    """(keras model, our model) built alike with weights=None, each naming layers from scratch."""
-    name, kwargs = CONFIGS[config]
-    theirs = keras_model(name, weights=None, **kwargs)
-    kerasbook.backend.clear_session()
-    ours = getattr(kerasbook.applications, name)(weights=None, **kwargs)
-    return theirs, ours
-
-
-def weight_values(model, seed=0):
-    """Values for each of `model`'s weights, of the scale its initializers give: kernels that keep the
-    activations' scale (He), batch normalization near the identity but not equal to it. A depthwise
-    kernel's fan-in is its window alone: each channel is filtered on its own."""
-    rng = np.random.default_rng(seed)
-    values = {}  # id(weight): value, returned in the order of model.weights (that set_weights takes)
-    for layer in model.layers:
-        depthwise = type(layer).__name__ == "DepthwiseConv2D"
-        for weight in layer.weights:
-            shape, name = tuple(weight.shape), weight.name
-            if name.endswith("kernel"):
-                fan_in = np.prod(shape[:2] if depthwise or name == "depthwise_kernel" else shape[:-1])
-                value = rng.normal(size=shape) * np.sqrt(2 / fan_in)
-            elif name == "gamma":
-                value = 1 + 0.1 * rng.normal(size=shape)
-            elif name in ("moving_variance", "variance"):
-                value = rng.uniform(0.8, 1.2, size=shape)
-            elif name == "count":
-                value = np.zeros(shape)
-            else:  # bias, beta, moving_mean, mean
-                value = 0.1 * rng.normal(size=shape)
-            values[id(weight)] = value.astype(weight.dtype)
-    return [values[id(weight)] for weight in model.weights]
-
-
-def assert_same_predictions(ours, theirs, images):
-    """Equal outputs for two images at four depths (10%, 40%, 70% of the layers, and the last). A deep
-    network with random weights maps different images to nearly the same output (each ReLU layer
-    makes them more alike), so the early outputs, where the images still differ, are compared too."""
-    names = [theirs.layers[round(f * (len(theirs.layers) - 1))].name for f in (0.1, 0.4, 0.7, 1.0)]
-    expected = keras.Model(theirs.inputs, [theirs.get_layer(n).output for n in names]).predict(images, verbose=0)
-    found = kerasbook.Model(ours.inputs, [ours.get_layer(n).output for n in names]).predict(images, verbose=0)
-    first = np.asarray(expected[0])
-    assert np.abs(first[0] - first[1]).max() > 0.05 * np.abs(first).max()  # the images are told apart
-    for name, mine, theirs_ in zip(names, found, expected):
-        theirs_ = np.asarray(theirs_)
-        np.testing.assert_allclose(np.asarray(mine), theirs_, rtol=1e-4, atol=1e-4 * np.abs(theirs_).max(),
-                                   err_msg=name)
-
-
-def layer_table(model):
-    return [(layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params())
-            for layer in model.layers]
-
-
-def wiring(model):
-    """Each layer's name and the names of the layers its inputs come from, in order."""
-    return [(layer.name, [t._keras_history.operation.name for t in layer._inbound_nodes[0].input_tensors])
-            for layer in model.layers]
+    """`build_pair` for one of CONFIGS, once for the module."""
+    return build_pair(*CONFIGS[config])
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -159,13 +96,9 @@ def test_parameter_counts_at_full_size(name, kwargs, count):
 def test_same_predictions_as_keras_with_the_same_weights(config, size):
     """(EfficientNet's numbers are compared with its ImageNet layers, further down.)"""
     theirs, ours = pair(config)
-    values = weight_values(theirs)
-    theirs.set_weights(values)
-    ours.set_weights(values)
-    pixels = np.random.default_rng(0).random((2, size, size, 3)).astype("float32") * 255
     module = {"ResNet50V2": "resnet_v2", "MobileNetV2": "mobilenet_v2", "InceptionV3": "inception_v3"}.get(
         CONFIGS[config][0], theirs.name)
-    assert_same_predictions(ours, theirs, getattr(kerasbook.applications, module).preprocess_input(pixels))
+    assert_same_predictions_with_the_same_weights(theirs, ours, size, module)
 
 
 MODULES = {  # keras.applications.<module>: its models
@@ -178,14 +111,8 @@ MODULES = {  # keras.applications.<module>: its models
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_names_and_signatures_as_keras(module):
-    theirs = getattr(keras.applications, module)
+    assert_module_as_keras(module, MODULES[module])
     ours = getattr(kerasbook.applications, module)
-    public = sorted(name for name in dir(theirs) if not name.startswith("_"))
-    assert public == sorted(MODULES[module] + ["decode_predictions", "preprocess_input"])
-    for name in public:
-        assert inspect.signature(getattr(ours, name)) == inspect.signature(getattr(theirs, name)), name
-    for name in MODULES[module]:  # keras.applications.ResNet50 is keras.applications.resnet.ResNet50
-        assert getattr(kerasbook.applications, name) is getattr(ours, name)
     namespace = __import__(f"kerasbook.applications.{module}", fromlist=["preprocess_input"])
     assert namespace.preprocess_input is ours.preprocess_input
 
@@ -243,11 +170,7 @@ def test_preprocess_input_channels_first_as_keras():
     ("EfficientNetB1", dict(weights="imagenet", input_shape=(224, 224, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
-    with pytest.raises(ValueError) as theirs:
-        getattr(keras.applications, name)(**kwargs)
-    with pytest.raises(ValueError) as ours:
-        getattr(kerasbook.applications, name)(**kwargs)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_value_error_as_keras(name, kwargs)
 
 
 def test_classifier_activation_must_suit_pretrained_weights(tmp_path, monkeypatch):
@@ -368,36 +291,6 @@ def test_imagenet_weights_come_from_the_keras_cache_with_keras_name_and_hash(tmp
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
-class Server:
-    """A file server on 127.0.0.1 for the duration of a test: proves the download path works."""
-
-    def __init__(self, folder):
-        handler = functools.partial(QuietHandler, directory=str(folder))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server(tmp_path):
-    (tmp_path / "served").mkdir()
-    running = Server(tmp_path / "served")
-    yield tmp_path / "served", running.url
-    running.close()
-
-
-KERAS_SOURCES = keras.src.applications
-
-
 def test_weight_file_addresses_and_hashes_are_keras_own():
     ours = kerasbook.applications
     assert ours.resnet.BASE_WEIGHTS_PATH == KERAS_SOURCES.resnet.BASE_WEIGHTS_PATH
@@ -407,9 +300,6 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     assert ours.mobilenet_v2.BASE_WEIGHT_PATH == KERAS_SOURCES.mobilenet_v2.BASE_WEIGHT_PATH
     assert ours.inception_v3.WEIGHTS_PATH == KERAS_SOURCES.inception_v3.WEIGHTS_PATH
     assert ours.inception_v3.WEIGHTS_PATH_NO_TOP == KERAS_SOURCES.inception_v3.WEIGHTS_PATH_NO_TOP
-
-
-ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 
 @pytest.mark.parametrize("name,kwargs,url,md5", [
@@ -435,20 +325,7 @@ def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name
     """The file Keras's model of these arguments downloads (names, URLs and hashes as in Keras's
     sources); without network the error says where to put it. MobileNetV2's files have no hash."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    path = tmp_path / "models" / url.rsplit("/", 1)[1]
-    with pytest.raises(OSError) as missing:
-        getattr(kerasbook.applications, name)(**kwargs)
-    assert url in str(missing.value) and f"copy it to {path}" in str(missing.value)
-    if md5:
-        path.write_bytes(b"not the weights")
-        with pytest.raises(OSError, match=f"expected md5 hash {md5}"):
-            getattr(kerasbook.applications, name)(**kwargs)
-
-
-def write_keras_h5(path, model):
-    """`model`'s weights in Keras's own writer of the HDF5 layout its ImageNet files have."""
-    with h5py.File(path, "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    assert_asks_for_keras_file(name, kwargs, url, md5, tmp_path / "models" / url.rsplit("/", 1)[1])
 
 
 def use_keras_home(folder, monkeypatch):
@@ -550,17 +427,9 @@ def test_get_file_without_network_fails_fast_and_says_where_the_file_goes(tmp_pa
     assert list((tmp_path / "home" / "datasets").iterdir()) == []  # no partial file left behind
 
 
-SMALL_INDEX = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
-
-
 def test_decode_predictions_as_keras(monkeypatch):
     """The same class index in both caches (Keras's module global and ours): the same decoding."""
-    monkeypatch.setattr(keras_imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
-    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
-    preds = np.random.default_rng(4).random((3, 1000)).astype("float32")
-    for module in MODULES:
-        ours = getattr(kerasbook.applications, module).decode_predictions(preds, top=3)
-        assert ours == getattr(keras.applications, module).decode_predictions(preds, top=3), module
+    preds, ours = decode_predictions_as_keras(MODULES, monkeypatch)
     assert ours[0][0][:2] == tuple(SMALL_INDEX[str(preds[0].argmax())])
     with pytest.raises(ValueError, match=r"\(samples, 1000\)"):
         kerasbook.applications.xception.decode_predictions(preds[:, :10])

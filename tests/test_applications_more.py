@@ -19,11 +19,11 @@ import pytest
 import kerasbook
 
 import keras  # the oracle
-from keras.src.applications import imagenet_utils as keras_imagenet_utils
 
-from kerasbook.core.applications import imagenet_utils
-from test_applications import (SMALL_INDEX, Server, assert_same_predictions, keras_model, layer_table,
-                               weight_values, wiring, write_keras_h5)
+from application_helpers import (KERAS_SOURCES, ROOT, assert_asks_for_keras_file, assert_module_as_keras,
+                                 assert_same_predictions_with_the_same_weights, assert_same_value_error_as_keras,
+                                 build_pair, decode_predictions_as_keras, keras_model, layer_table, server,
+                                 weight_values, wiring, write_keras_h5)
 
 CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled per family
     "densenet121_top": ("DenseNet121", dict(include_top=True, input_shape=(32, 32, 3), classes=10,
@@ -62,12 +62,8 @@ CONFIGS = {  # the smallest inputs each accepts, one with the top and one pooled
 
 @functools.cache
 def pair(config):
-    """(keras model, our model) built alike with weights=None, each naming layers from scratch."""
-    name, kwargs = CONFIGS[config]
-    theirs = keras_model(name, weights=None, **kwargs)
-    kerasbook.backend.clear_session()
-    ours = getattr(kerasbook.applications, name)(weights=None, **kwargs)
-    return theirs, ours
+    """`build_pair` for one of CONFIGS, once for the module."""
+    return build_pair(*CONFIGS[config])
 
 
 def weight_name(weight):
@@ -120,12 +116,7 @@ def test_summary_as_in_keras(config, monkeypatch):
                                                 ("efficientnetv2b0_top", 32, "efficientnet_v2"),
                                                 ("nasnetmobile_top", 32, "nasnet")])
 def test_same_predictions_as_keras_with_the_same_weights(config, size, module):
-    theirs, ours = pair(config)
-    values = weight_values(theirs)
-    theirs.set_weights(values)
-    ours.set_weights(values)
-    pixels = np.random.default_rng(0).random((2, size, size, 3)).astype("float32") * 255
-    assert_same_predictions(ours, theirs, getattr(kerasbook.applications, module).preprocess_input(pixels))
+    assert_same_predictions_with_the_same_weights(*pair(config), size, module)
 
 
 @pytest.mark.parametrize("name,kwargs,count", [
@@ -178,14 +169,7 @@ def test_model_signatures_as_keras(name):
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_names_and_signatures_as_keras(module):
-    theirs = getattr(keras.applications, module)
-    ours = getattr(kerasbook.applications, module)
-    public = sorted(name for name in dir(theirs) if not name.startswith("_"))
-    assert public == sorted(MODULES[module] + ["decode_predictions", "preprocess_input"])
-    for name in public:
-        assert inspect.signature(getattr(ours, name)) == inspect.signature(getattr(theirs, name)), name
-    for name in MODULES[module]:
-        assert getattr(kerasbook.applications, name) is getattr(ours, name)
+    assert_module_as_keras(module, MODULES[module])
 
 
 @pytest.mark.parametrize("module", [m for m in MODULES])
@@ -199,12 +183,7 @@ def test_preprocess_input_as_keras(module, shape, dtype):
 
 
 def test_decode_predictions_as_keras(monkeypatch):
-    monkeypatch.setattr(keras_imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
-    monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", SMALL_INDEX)
-    preds = np.random.default_rng(4).random((3, 1000)).astype("float32")
-    for module in MODULES:
-        ours = getattr(kerasbook.applications, module).decode_predictions(preds, top=3)
-        assert ours == getattr(keras.applications, module).decode_predictions(preds, top=3), module
+    decode_predictions_as_keras(MODULES, monkeypatch)
 
 
 @pytest.mark.parametrize("name,kwargs", [
@@ -236,15 +215,9 @@ def test_decode_predictions_as_keras(monkeypatch):
     ("NASNetMobile", dict(weights=None, include_top=False, input_shape=(31, 31, 3))),
 ])
 def test_argument_errors_as_keras(name, kwargs):
-    with pytest.raises(ValueError) as theirs:
-        with keras.StatelessScope(initialize_variables=False):  # some errors come after the model is built
-            getattr(keras.applications, name)(**kwargs)
-    with pytest.raises(ValueError) as ours:
-        getattr(kerasbook.applications, name)(**kwargs)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_value_error_as_keras(name, kwargs)
 
 
-ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
 CACHED_NAMES = {"NASNet-mobile.h5": "nasnet_mobile.h5", "NASNet-large-no-top.h5": "nasnet_large_no_top.h5"}
 
 
@@ -281,17 +254,8 @@ def test_imagenet_weights_are_asked_for_by_keras_file_name_address_and_hash(name
     than the URL's); without network the error says where to
     put it, and a file with another md5 hash is refused. MobileNet's files have no hash in Keras."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    path = tmp_path / "models" / CACHED_NAMES.get(url.rsplit("/", 1)[1], url.rsplit("/", 1)[1])
-    with pytest.raises(OSError) as missing:
-        getattr(kerasbook.applications, name)(**kwargs)
-    assert url in str(missing.value) and f"copy it to {path}" in str(missing.value)
-    if md5:
-        path.write_bytes(b"not the weights")
-        with pytest.raises(OSError, match=f"expected (md5|sha256) hash {md5}"):
-            getattr(kerasbook.applications, name)(**kwargs)
-
-
-KERAS_SOURCES = keras.src.applications
+    file_name = url.rsplit("/", 1)[1]
+    assert_asks_for_keras_file(name, kwargs, url, md5, tmp_path / "models" / CACHED_NAMES.get(file_name, file_name))
 
 
 def test_weight_file_addresses_and_hashes_are_keras_own():
@@ -310,14 +274,6 @@ def test_weight_file_addresses_and_hashes_are_keras_own():
     for path in ("NASNET_MOBILE_WEIGHT_PATH", "NASNET_MOBILE_WEIGHT_PATH_NO_TOP", "NASNET_LARGE_WEIGHT_PATH",
                  "NASNET_LARGE_WEIGHT_PATH_NO_TOP"):
         assert getattr(ours.nasnet, path) == getattr(KERAS_SOURCES.nasnet, path)
-
-
-@pytest.fixture
-def server(tmp_path):
-    (tmp_path / "served").mkdir()
-    running = Server(tmp_path / "served")
-    yield tmp_path / "served", running.url
-    running.close()
 
 
 def test_nasnet_mobile_loads_keras_imagenet_file_from_a_server(tmp_path, server, monkeypatch):
