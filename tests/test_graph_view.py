@@ -275,6 +275,23 @@ def test_the_panel_draws_its_charts_as_wide_as_it_shows_them():
     view.close()
 
 
+def test_a_vector_activation_goes_to_the_front_end_as_numbers_for_svg_bars():
+    """Units are drawn by the front-end as vector bars in the theme's colours; the panel carries the
+    values, a value axis with 0 inside and round ticks, and the unit numbers."""
+    x = keras.Input((4,), name="features")
+    model = keras.Model(x, layers.Dense(6, name="head")(x), name="mlp")
+    sample = np.random.default_rng(3).normal(size=(1, 4)).astype("float32")
+    view = GraphView(model, sample)
+    view.select("head", 0)
+    bars = view.details()["bars"]
+    np.testing.assert_allclose(bars["values"], np.asarray(model(sample))[0], rtol=1e-3, atol=1e-6)
+    assert bars["low"] <= min(0, *bars["values"]) and bars["high"] >= max(0, *bars["values"])
+    assert [unit for unit, _ in bars["units"]] == list(range(6))
+    assert all(bars["low"] <= value <= bars["high"] for value, _ in bars["ticks"]) and len(bars["ticks"]) >= 2
+    assert view.activation[:4] == b"\x89PNG"  # still drawn for the fallback without a front-end
+    view.close()
+
+
 def test_a_feature_map_shows_its_first_nine_channels_in_the_panel():
     x = keras.Input((8, 8, 1), name="img")
     model = keras.Model(x, layers.Conv2D(12, 3, name="conv")(x), name="cnn")

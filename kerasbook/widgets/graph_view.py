@@ -28,6 +28,20 @@ from kerasbook.widgets.observing import ModelWatch, replace_previous
 # 9 tiles of a 147 x 147 map draw in about 40 ms, 16 in 80.
 PANEL_TILES = 9
 PANEL_WIDTH = 300  # px, as graph_view.css sets .kb-panel: charts are drawn this wide, not scaled down
+MAX_BARS = 1024  # a vector of up to this many units is sent as numbers and drawn as SVG bars
+
+
+def bar_chart(values):
+    """What the front-end needs to draw a `(units,)` activation as SVG bars, sharp at any zoom and in
+    the notebook's colours: the values (4 significant digits), the value axis's range with round
+    ticks (0 always inside), and the unit numbers to label."""
+    shown = [float(f"{v:.4g}") for v in np.asarray(values, "float32").reshape(-1)]
+    low, high = min(*shown, 0.0), max(*shown, 0.0)
+    if high == low:
+        high = low + 1.0
+    return {"values": shown, "low": low, "high": high,
+            "ticks": [[float(t), activations.tick_text(t)] for t in activations.nice_ticks(low, high, 5)],
+            "units": [[i, text] for i, text in pictures.unit_ticks(len(shown))]}
 
 
 class GraphView(Widget):
@@ -207,6 +221,8 @@ class GraphView(Widget):
             self.activation = activations.activation_image(array, quick=True, batched=False,
                                                            max_tiles=PANEL_TILES, tile_size=72,
                                                            chart_width=PANEL_WIDTH)
+            if activations.kind_of(array.shape) == "units" and 0 < array.size <= MAX_BARS:
+                panel["bars"] = bar_chart(array)  # the front-end draws it as SVG (the PNG: fallback)
             scores = self._features.scores.get(box.node) if self._traced is None else None
             if scores is not None:  # an attention call: its scores say more than its output
                 page = activations.attention_page(scores[0], 0)

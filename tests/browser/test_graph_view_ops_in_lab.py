@@ -37,4 +37,8 @@ def test_graph_view_shows_and_selects_op_calls(lab, page):
                            timeout=30_000)
     text = panel.inner_text()
     assert "(None, 8)" in text
+    bars = panel.locator("svg.kb-activation-bars")  # the multiply's 8 units, as vector bars
+    bars.wait_for(timeout=30_000)
+    assert bars.locator("rect").count() == 8 and "unit" in bars.text_content()
+    assert bars.evaluate("svg => svg.getBoundingClientRect().width") > 200
     screenshot(view, "graph-view-ops")

@@ -93,6 +93,46 @@ function histogram(weight) {
   return svg;
 }
 
+function barChart(bars) {
+  // A (units,) activation as vector bars on labelled axes, in the notebook's colours (CSS), as wide as
+  // the panel: value ticks on the left, unit numbers below, the zero line. The kernel chose the ticks.
+  const width = 300, height = 120, left = 40, bottom = 30, pad = 6;
+  const plotW = width - left - pad, plotH = height - bottom - pad;
+  const y = (v) => pad + ((bars.high - v) / (bars.high - bars.low)) * plotH;
+  const step = plotW / Math.max(1, bars.values.length);
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("class", "kb-activation-bars");
+  svg.setAttribute("role", "img");
+  const add = (name, attributes, text) => {
+    const node = document.createElementNS(ns, name);
+    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    svg.append(node);
+    return node;
+  };
+  for (const [value, text] of bars.ticks) {
+    add("line", { x1: left - 4, x2: left, y1: y(value), y2: y(value), class: "kb-axis" });
+    add("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, text);
+  }
+  bars.values.forEach((value, i) => {
+    const top = Math.min(y(0), y(value));
+    add("rect", { x: left + i * step + (step >= 3 ? 0.5 : 0), y: top, width: Math.max(0.5, step - (step >= 3 ? 1 : 0)),
+                  height: Math.max(value === 0 ? 0 : 0.5, Math.abs(y(value) - y(0))),
+                  class: value >= 0 ? "kb-bar-up" : "kb-bar-down" });
+  });
+  add("line", { x1: left, x2: left, y1: pad, y2: pad + plotH, class: "kb-axis" });
+  add("line", { x1: left, x2: left + plotW, y1: y(0), y2: y(0), class: "kb-axis" });
+  for (const [unit, text] of bars.units) {
+    const x = left + (unit + 0.5) * step;
+    add("line", { x1: x, x2: x, y1: pad + plotH, y2: pad + plotH + 3, class: "kb-axis" });
+    add("text", { x, y: pad + plotH + 15, "text-anchor": "middle" }, text);
+  }
+  add("text", { x: left, y: height - 2, class: "kb-axis-name" }, "unit");
+  return svg;
+}
+
 function row(table, key, value) {
   const tr = element("tr");
   tr.append(element("th", "", key), element("td", "", value));
@@ -133,7 +173,9 @@ function drawPanel(panel, model, imageUrl) {
     }
   }
   panel.append(element("div", "kb-section", "activation"));
-  if (imageUrl) {
+  if (data.bars) {
+    panel.append(barChart(data.bars));
+  } else if (imageUrl) {
     const img = element("img", "kb-activation");
     img.src = imageUrl;
     img.alt = `activation of ${data.title}`;
