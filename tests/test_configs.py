@@ -137,3 +137,18 @@ def test_functional_from_config_when_a_custom_config_has_no_name():
     assert rebuilt.outputs[0].shape == (None, 2)
     x = np.arange(8, dtype="float32").reshape(2, 4)
     np.testing.assert_array_equal(rebuilt(x), x[:, :2])
+
+
+@pytest.mark.parametrize("name, args", [("Dense", (4,)), ("Conv2D", (4, 3)), ("Embedding", (10, 4)),
+                                        ("EinsumDense", ("ab,bc->ac", 4)), ("LSTM", (3,))])
+def test_activity_regularizer_is_in_the_config_as_keras_writes_it(name, args):
+    """The base layer writes it when there is one (Dense relies on that); Conv2D and Embedding wrote
+    None whatever the layer had, so a saved model lost its activity regularizer."""
+    import keras as real_keras
+    for regularizer in ("l2", None):
+        ours = getattr(keras.layers, name)(*args, activity_regularizer=regularizer).get_config()
+        theirs = getattr(real_keras.layers, name)(*args, activity_regularizer=regularizer).get_config()
+        assert ("activity_regularizer" in ours) == ("activity_regularizer" in theirs)
+        assert ours.get("activity_regularizer") == theirs.get("activity_regularizer")
+        again = getattr(keras.layers, name).from_config(ours)
+        assert type(again.activity_regularizer) is type(keras.regularizers.get(regularizer))

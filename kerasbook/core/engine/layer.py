@@ -455,6 +455,9 @@ class Layer(Operation):
         get_config gets the arguments its constructor received, as in Keras."""
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policies.serialize(self.dtype_policy)}
+        if self.activity_regularizer is not None:  # as Keras: only when there is one
+            from kerasbook.core import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config:
             # A custom layer that does not write get_config: its constructor's simple arguments,
             # with the defaults of those not passed, as Keras's automatic config.
