@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from kerasbook.core import activations, constraints, initializers, regularizers
 from kerasbook.core.engine.input_spec import InputSpec
 from kerasbook.core.engine.layer import Layer
-from kerasbook.core.layers import arguments
+from kerasbook.core.layers import arguments, weight_options
 from kerasbook.core.ops import nn
 
 
@@ -47,12 +47,8 @@ class BaseConv(Layer):
         self.groups = arguments.positive_int(self, "groups", groups)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_options.keep(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
     def _channel_axis(self):
@@ -114,13 +110,7 @@ class BaseConv(Layer):
                 "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                **weight_options.config(self, activity=True)}
 
 
 class Conv1D(BaseConv):

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 from kerasbook.core import activations, constraints, initializers, regularizers
 from kerasbook.core.engine.input_spec import InputSpec
 from kerasbook.core.engine.layer import Layer
-from kerasbook.core.layers import arguments
+from kerasbook.core.layers import arguments, weight_options
 
 
 class Dense(Layer):
@@ -24,12 +24,8 @@ class Dense(Layer):
         self.units = arguments.positive_int(self, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_options.keep(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -57,12 +53,7 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}
+                **weight_options.config(self), "quantization_config": None}
 
 
 class Activation(Layer):

@@ -12,10 +12,10 @@ import re
 
 import jax.numpy as jnp
 
-from kerasbook.core import activations, constraints, initializers, regularizers
+from kerasbook.core import activations, initializers
 from kerasbook.core.engine.input_spec import InputSpec
 from kerasbook.core.engine.layer import Layer
-from kerasbook.core.layers import arguments
+from kerasbook.core.layers import arguments, weight_options
 
 # The three forms of equation Keras accepts, with "..." written as "0".
 _PLAIN = re.compile(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
@@ -109,12 +109,8 @@ class EinsumDense(Layer):
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        weight_options.keep(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint)
 
     def _kernel_initializer(self, input_axes, output_axes):
         """A variance-scaling initializer counts the kernel's fans over the axes the equation says are
@@ -149,10 +145,4 @@ class EinsumDense(Layer):
     def get_config(self):
         return {**super().get_config(), "output_shape": self.partial_output_shape, "equation": self.equation,
                 "activation": activations.serialize(self.activation), "bias_axes": self.bias_axes,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}
+                **weight_options.config(self, activity=True), "quantization_config": None}

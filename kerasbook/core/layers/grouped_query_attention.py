@@ -24,7 +24,7 @@ import math
 
 import jax.numpy as jnp
 
-from kerasbook.core.layers import arguments
+from kerasbook.core.layers import arguments, weight_options
 from kerasbook.core.layers.activations import Softmax
 from kerasbook.core.layers.einsum_dense import EinsumDense
 from kerasbook.core.layers.multi_head_attention import _ProjectedAttention
@@ -58,8 +58,9 @@ class GroupedQueryAttention(_ProjectedAttention):
         self.num_repeats = num_query_heads // num_key_value_heads
         self.dropout = arguments.fraction(self, "dropout", dropout)
         self.use_bias, self.use_gate, self.sliding_window, self.seed = use_bias, use_gate, sliding_window, seed
-        self._set_weight_options(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                                 kernel_constraint, bias_constraint)
+        weight_options.keep(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint)
+        self.supports_masking = True
 
     # -- building (from three shapes: _ProjectedAttention.build) -----------------------------------
     def _projection(self, equation, output_shape, bias_axes, name, activation=None):
@@ -126,7 +127,7 @@ class GroupedQueryAttention(_ProjectedAttention):
         return {**super().get_config(), "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window, "dropout": self.dropout,
-                **self._weight_options_config(), "seed": self.seed}
+                **weight_options.config(self, activity=True), "seed": self.seed}
 
 
 GroupQueryAttention = GroupedQueryAttention

@@ -23,11 +23,9 @@ import math
 import numpy as np
 import jax.numpy as jnp
 
-from kerasbook.core import constraints, initializers, regularizers
-
 from kerasbook.core.engine import masks
 from kerasbook.core.engine.layer import Layer
-from kerasbook.core.layers import arguments
+from kerasbook.core.layers import arguments, weight_options
 from kerasbook.core.layers.activations import Softmax
 from kerasbook.core.layers.attention import causal_mask
 from kerasbook.core.layers.regularization import Dropout
@@ -57,32 +55,11 @@ class _HeadProjection(Layer):
 class _ProjectedAttention(Layer):
     """What every attention layer with learned query, key and value projections shares.
 
-    A subclass's `__init__` calls `_set_weight_options`, its `_build_projections(query_shape,
-    value_shape, key_shape)` makes the sub-layers, its `call` computes the attention with
-    `_attention_mask` and `_normalize_scores`, and its `get_config` adds `_weight_options_config()`.
+    A subclass's `__init__` keeps the projections' kernel and bias options (`weight_options.keep`),
+    its `_build_projections(query_shape, value_shape, key_shape)` makes the sub-layers, its `call`
+    computes the attention with `_attention_mask` and `_normalize_scores`, and its `get_config` adds
+    `weight_options.config(self, activity=True)`.
     """
-
-    def _set_weight_options(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                            kernel_constraint, bias_constraint):
-        """Keep the options every projection's kernel and bias are made with (`activity_regularizer`
-        goes to Layer)."""
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.supports_masking = True
-
-    def _weight_options_config(self):
-        """The options of `_set_weight_options` (and `activity_regularizer`), serialized for get_config."""
-        return {"kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
     # -- building: three input shapes, so the layer builds itself before Layer.__call__ would -------
     def __call__(self, query, value, key=None, **kwargs):
@@ -182,8 +159,9 @@ class MultiHeadAttention(_ProjectedAttention):
         for name, value, default in (("sliding_window", sliding_window, None), ("use_gate", use_gate, False)):
             if value != default:
                 arguments.fail(self, f"kerasbook does not support `{name}` ({value!r}).")
-        self._set_weight_options(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                                 kernel_constraint, bias_constraint)
+        weight_options.keep(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint)
+        self.supports_masking = True
 
     # -- building (from three shapes: _ProjectedAttention.build) -----------------------------------
     def _build_projections(self, query_shape, value_shape, key_shape):
@@ -242,4 +220,4 @@ class MultiHeadAttention(_ProjectedAttention):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "use_gate": False, "output_shape": self.output_shape_arg, "attention_axes": self.attention_axes,
-                "sliding_window": None, **self._weight_options_config(), "seed": self.seed}
+                "sliding_window": None, **weight_options.config(self, activity=True), "seed": self.seed}
