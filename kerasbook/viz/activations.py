@@ -75,6 +75,15 @@ def nice_ticks(low, high, count=5):
     return [0.0 if t == 0 else t for t in ticks]
 
 
+def bar_axis(values):
+    """`(low, high, ticks)` of a bar chart's value axis: the values' range stretched to take in 0 (bars
+    grow from the zero line), one unit tall when every value is 0, labelled with `nice_ticks`."""
+    low, high = min(float(np.min(values)), 0.0), max(float(np.max(values)), 0.0)
+    if high == low:
+        high = low + 1.0
+    return low, high, nice_ticks(low, high, 5)
+
+
 def index_ticks(n, count=8):
     """Whole numbers 0..n-1 for an axis of `n` units or time steps: every one up to `count`, else
     multiples of 1, 2 or 5 times a power of ten (`[0, 200, 400, 600, 800]` for 1000 units)."""

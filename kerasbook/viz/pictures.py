@@ -194,10 +194,7 @@ def bars(values, labels=None, width=560, height=200, top=None):
     n = values.size
     left, bottom, pad = 52, 34, 8
     plot_w, plot_h = width - left - pad, height - bottom - pad
-    low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
-    if high == low:
-        high = low + 1.0
-    ticks = activations.nice_ticks(low, high, 5)
+    low, high, ticks = activations.bar_axis(values)
 
     def y_of(v):
         return pad + (high - v) / (high - low) * plot_h

@@ -36,11 +36,9 @@ def bar_chart(values):
     the notebook's colours: the values (4 significant digits), the value axis's range with round
     ticks (0 always inside), and the unit numbers to label."""
     shown = [float(f"{v:.4g}") for v in np.asarray(values, "float32").reshape(-1)]
-    low, high = min(*shown, 0.0), max(*shown, 0.0)
-    if high == low:
-        high = low + 1.0
+    low, high, ticks = activations.bar_axis(shown)
     return {"values": shown, "low": low, "high": high,
-            "ticks": [[float(t), activations.tick_text(t)] for t in activations.nice_ticks(low, high, 5)],
+            "ticks": [[float(t), activations.tick_text(t)] for t in ticks],
             "units": [[i, text] for i, text in pictures.unit_ticks(len(shown))]}
 
 
