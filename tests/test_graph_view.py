@@ -302,6 +302,34 @@ def test_a_feature_map_shows_its_first_nine_channels_in_the_panel():
     view.close()
 
 
+def test_feature_maps_and_a_sequence_go_to_the_front_end_as_levels_on_one_colour_scale():
+    """rasters.js draws them (as ActivationExplorer does) in the panel, sharp and in the theme's
+    colours: the kernel sends one byte a pixel on the layer's colour scale, and what to draw."""
+    from kerasbook.viz import activations
+    x = keras.Input((8, 8, 1), name="img")
+    conv = layers.Conv2D(12, 3, name="conv")(x)
+    steps = layers.Dense(5, name="steps")(layers.Reshape((36, 12))(conv))  # a (36, 5) sequence
+    model = keras.Model(x, steps, name="cnn")
+    sample = np.random.default_rng(1).random((1, 8, 8, 1), dtype="float32")
+    view = GraphView(model, sample)
+    view.select("conv", 0)
+    maps = np.asarray(keras.Model(x, conv)(sample))[0]
+    raster = view.details()["raster"]
+    assert raster["kind"] == "maps" and raster["channels"] == list(range(9)) and raster["tile"] == [6, 6]
+    assert (raster["low"], raster["high"]) == activations.value_range(maps)  # all 12 channels' scale
+    levels = np.frombuffer(view.levels, "uint8").reshape(9, 6, 6)
+    expected = activations.quantize(maps[..., :9], *activations.value_range(maps))
+    np.testing.assert_array_equal(levels, np.moveaxis(expected, -1, 0))
+    assert len(view.colours) == 256 * 3 and raster["ticks"][0][1] == 0.0 and raster["ticks"][-1][1] == 1.0
+    view.select("steps", 0)
+    raster = view.details()["raster"]
+    assert (raster["kind"], raster["rows"], raster["columns"]) == ("sequence", 36, 5)
+    assert len(view.levels) == 36 * 5 and view.activation[:4] == b"\x89PNG"  # the PNG: the fallback's
+    view.select("img", 0)  # an input: nothing to draw
+    assert "raster" not in view.details() and view.levels == b""
+    view.close()
+
+
 def test_graph_magic_follows_the_name_to_the_model_built_last():
     """`%graph cnn`, then the cell that builds cnn runs again: the inspector shows the new model."""
     from IPython.core.interactiveshell import InteractiveShell

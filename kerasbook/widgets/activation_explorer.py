@@ -6,10 +6,11 @@ runs the model again. When the model changes, the activations are computed again
 
 What travels to the browser is small and already on its colour scale: the current page of feature
 maps as uint8 levels (`levels`, one byte a pixel, see `viz.activations.maps_page`) plus a
-description of the picture (`view`: kind, channels, scale, tick labels). The front-end
-(`static/activation_explorer.js`) colours the levels through the colormap's 256-colour table and
-draws each tile on a canvas sized for its displayed size times the screen's pixel density, enlarged
-without smoothing: crisp at any size, and a page switch costs no PNG encoding.
+description of the picture (`view`: kind, channels, scale, tick labels; see `raster_views.py`).
+The front-end (`static/rasters.js`, shared with GraphView's panel, then `activation_explorer.js`)
+colours the levels through the colormap's 256-colour table and draws each tile on a canvas sized
+for its displayed size times the screen's pixel density, enlarged without smoothing: crisp at any
+size, and a page switch costs no PNG encoding.
 """
 
 import html
@@ -18,7 +19,8 @@ import numpy as np
 import traitlets
 
 from kerasbook.viz import activations, diagrams, pictures
-from kerasbook.widgets.base import STATIC, Widget, png_img, static_text
+from kerasbook.widgets import raster_views
+from kerasbook.widgets.base import Widget, png_img, static_text
 from kerasbook.widgets.features import Features, sample_count
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
@@ -47,8 +49,8 @@ class ActivationExplorer(Widget):
     `vectorizer.get_vocabulary()`) and token ids as the model's input, the axes name the tokens.
     """
 
-    _esm = STATIC / "activation_explorer.js"
-    _css = static_text("theme.css", "activation_explorer.css")
+    _esm = static_text("rasters.js", "activation_explorer.js")
+    _css = static_text("theme.css", "rasters.css", "activation_explorer.css")
 
     layers = traitlets.List(traitlets.Unicode()).tag(sync=True)
     layer = traitlets.Unicode("").tag(sync=True)
@@ -199,12 +201,8 @@ class ActivationExplorer(Widget):
             self._quiet = False
 
     def _maps_view(self, array):
-        page = activations.maps_page(array, self.page, self.tiles, self.per_channel, self._max_side())
-        levels = page.pop("levels")
-        return dict(page, tile=list(levels.shape[1:]),
-                    zoom=activations.tile_zoom(*levels.shape[1:], self.tile_size),
-                    ticks=_bar_ticks(page["low"], page["high"]) if not self.per_channel else
-                    [["0", 0.0], ["1", 1.0]]), levels.tobytes()
+        return raster_views.maps_view(array, self.page, self.tiles, self.per_channel, self.tile_size,
+                                      self._max_side())
 
     def _max_side(self):
         """Maps are sent no bigger than twice the tile size (sharp on a 2x screen): a 224-px map in a
@@ -212,12 +210,7 @@ class ActivationExplorer(Widget):
         return min(activations.MAX_SIDE, 2 * self.tile_size)
 
     def _sequence_view(self, array):
-        levels, low, high = activations.sequence_levels(array)
-        return {"low": low, "high": high, "ticks": _bar_ticks(low, high),
-                "rows": array.shape[0], "columns": array.shape[1],
-                "row_ticks": activations.index_ticks(array.shape[0], 8),
-                "column_ticks": activations.index_ticks(array.shape[1], 8),
-                "down": "time step", "across": "unit"}, levels.tobytes()
+        return raster_views.sequence_view(array)
 
     def _units_view(self, array):
         values = np.asarray(array, "float32").reshape(-1)
@@ -234,7 +227,7 @@ class ActivationExplorer(Widget):
     def _attention_view(self, scores):
         page = activations.attention_page(scores, self.head)
         levels = page.pop("levels")
-        return dict(page, ticks=_bar_ticks(page["low"], page["high"]),
+        return dict(page, ticks=raster_views.colour_bar_ticks(page["low"], page["high"]),
                     row_labels=self._token_labels(page["rows"]),
                     column_labels=self._token_labels(page["columns"])), levels.tobytes()
 
@@ -260,7 +253,7 @@ class ActivationExplorer(Widget):
         levels = picture.pop("levels")
         picture.update(shape=list(np.shape(x)[1:]), size=list(levels.shape[:2]),
                        zoom=activations.tile_zoom(*levels.shape[:2], 160),
-                       ticks=_bar_ticks(picture["low"], picture["high"]))
+                       ticks=raster_views.colour_bar_ticks(picture["low"], picture["high"]))
         with self.hold_sync():
             self.input_levels = levels.tobytes()
             self.input_view = picture
@@ -334,9 +327,3 @@ class ActivationExplorer(Widget):
 
     def __repr__(self):
         return f'<ActivationExplorer of model "{self._watch.name}">'
-
-
-def _bar_ticks(low, high):
-    """A colour bar's labels as `[[text, position 0..1]]`: its ends (the exact minimum and maximum)
-    and round numbers between them (the same ticks `viz.pictures.colour_bar` draws)."""
-    return [[activations.tick_text(value), position] for value, position in pictures.bar_ticks(low, high)]

@@ -18,8 +18,8 @@ import traitlets
 from kerasbook.core.models.model import Model
 from kerasbook.viz import activations, diagrams, pictures
 from kerasbook.viz.call_graph import repeat_runs
-from kerasbook.widgets import following, graph_panel
-from kerasbook.widgets.base import STATIC, Widget, png_img, static_text
+from kerasbook.widgets import following, graph_panel, raster_views
+from kerasbook.widgets.base import Widget, png_img, static_text
 from kerasbook.widgets.features import Features, check_batch
 from kerasbook.widgets.observing import ModelWatch, replace_previous
 
@@ -27,6 +27,7 @@ from kerasbook.widgets.observing import ModelWatch, replace_previous
 # The panel is 300 px wide: 3 x 3 channels of a feature map (the ActivationExplorer shows them all);
 # 9 tiles of a 147 x 147 map draw in about 40 ms, 16 in 80.
 PANEL_TILES = 9
+PANEL_TILE = 72  # px: a feature-map tile's side in the panel (3 a row)
 PANEL_WIDTH = 300  # px, as graph_view.css sets .kb-panel: charts are drawn this wide, not scaled down
 MAX_BARS = 1024  # a vector of up to this many units is sent as numbers and drawn as SVG bars
 
@@ -70,14 +71,17 @@ class GraphView(Widget):
     `"encoder [node 0] / code [node 0]"`, a traced call `"dense [call 0]"`. Setting it selects.
     """
 
-    _esm = STATIC / "graph_view.js"
-    _css = static_text("theme.css", "graph_view.css")
+    _esm = static_text("rasters.js", "graph_view.js")
+    _css = static_text("theme.css", "rasters.css", "graph_view.css")
 
     svg = traitlets.Unicode("", help="The graph as graphviz laid it out.").tag(sync=True)
     boxes = traitlets.Dict(help="SVG id -> what the box stands for (title, class, shapes, ...).").tag(sync=True)
     selected = traitlets.Unicode("", help="The title of the selected box, e.g. 'shared [node 1]'.").tag(sync=True)
     panel = traitlets.Dict(help="The side panel's content for the selected call.").tag(sync=True)
-    activation = traitlets.Bytes(b"", help="PNG of the selected call's activation.").tag(sync=True)
+    activation = traitlets.Bytes(b"", help="PNG of the selected call's activation (the fallback's).").tag(sync=True)
+    levels = traitlets.Bytes(b"", help="The pixels of panel['raster'], one byte each (raster_views).").tag(sync=True)
+    colours = traitlets.Bytes(activations.colour_table("viridis").tobytes(),
+                              help="The colormap's 256 RGB colours the levels are drawn in.").tag(sync=True)
     folded = traitlets.List(traitlets.Unicode(), help="Titles of nested calls and repeats drawn folded.").tag(sync=True)
     edge_shapes = traitlets.Bool(False, help="Write each tensor's shape on its arrow.").tag(sync=True)
     note = traitlets.Unicode("", help="What the view cannot show, and why.").tag(sync=True)
@@ -156,7 +160,7 @@ class GraphView(Widget):
             self._layout(model)
 
     def _clear(self, note):
-        self._diagram, self.svg, self.boxes, self.panel, self.activation = None, "", {}, {}, b""
+        self._diagram, self.svg, self.boxes, self.panel, self.activation, self.levels = None, "", {}, {}, b"", b""
         self.note = note
 
     def _layout(self, model):
@@ -196,10 +200,17 @@ class GraphView(Widget):
         return None
 
     def _fill_panel(self):
+        with self.hold_sync():  # the panel, its PNG and its raster's levels reach the front-end together
+            self.panel, self.activation, self.levels = self._panel_contents()
+
+    def _panel_contents(self):
+        """(panel, PNG, levels) for the selected box. The front-end draws a vector as SVG bars
+        (`panel["bars"]`) and feature maps or a sequence from levels (`panel["raster"]`, rasters.js),
+        in the notebook's colours and sharp at any zoom; the PNG is for the fallback without a
+        front-end, and what is shown for attention scores."""
         box = self._selected_box()
         if box is None:
-            self.panel, self.activation = {}, b""
-            return
+            return {}, b"", b""
         panel = graph_panel.call_panel(box)
         panel["foldable"] = box.kind == "repeat" or (box.kind == "nested" and _has_graph(box.layer)
                                                       and self._expand_nested)
@@ -209,25 +220,31 @@ class GraphView(Widget):
             panel["activation"] = ("Give a sample, GraphView(model, x), to see what this call computed."
                                    if self._x is None else "No activation for this box (it is not one call "
                                    "of the model drawn: a nested call's inside, an input, or a folded run).")
-            self.activation = b""
-        else:
-            shown = (f", channels 0-{PANEL_TILES - 1} of {array.shape[-1]}"
-                     if array.ndim == 3 and array.shape[-1] > PANEL_TILES else "")
-            panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}"
-                                   f"{shown}; min {array.min():.4g}, max {array.max():.4g}, "
-                                   f"mean {array.mean():.4g}")
-            self.activation = activations.activation_image(array, quick=True, batched=False,
-                                                           max_tiles=PANEL_TILES, tile_size=72,
-                                                           chart_width=PANEL_WIDTH)
-            if activations.kind_of(array.shape) == "units" and 0 < array.size <= MAX_BARS:
-                panel["bars"] = bar_chart(array)  # the front-end draws it as SVG (the PNG: fallback)
-            scores = self._features.scores.get(box.node) if self._traced is None else None
-            if scores is not None:  # an attention call: its scores say more than its output
-                page = activations.attention_page(scores[0], 0)
-                panel["activation"] += (f"; attention scores of head 0 of {page['heads']} ({page['rows']} queries "
-                                        f"x {page['columns']} keys), shown")
-                self.activation = pictures.png(pictures.attention(page, width=200))
-        self.panel = panel
+            return panel, b"", b""
+        shown = (f", channels 0-{PANEL_TILES - 1} of {array.shape[-1]}"
+                 if array.ndim == 3 and array.shape[-1] > PANEL_TILES else "")
+        panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}"
+                               f"{shown}; min {array.min():.4g}, max {array.max():.4g}, "
+                               f"mean {array.mean():.4g}")
+        image = activations.activation_image(array, quick=True, batched=False, max_tiles=PANEL_TILES,
+                                             tile_size=PANEL_TILE, chart_width=PANEL_WIDTH)
+        scores = self._features.scores.get(box.node) if self._traced is None else None
+        if scores is not None:  # an attention call: its scores say more than its output
+            page = activations.attention_page(scores[0], 0)
+            panel["activation"] += (f"; attention scores of head 0 of {page['heads']} ({page['rows']} queries "
+                                    f"x {page['columns']} keys), shown")
+            return panel, pictures.png(pictures.attention(page, width=200)), b""
+        kind, levels = activations.kind_of(array.shape), b""
+        if kind == "units" and 0 < array.size <= MAX_BARS:
+            panel["bars"] = bar_chart(array)
+        elif kind == "maps":
+            view, levels = raster_views.maps_view(array, per_page=PANEL_TILES, tile_size=PANEL_TILE,
+                                                  max_side=2 * PANEL_TILE)
+            panel["raster"] = dict(view, kind="maps")
+        elif kind == "sequence":
+            view, levels = raster_views.sequence_view(array)
+            panel["raster"] = dict(view, kind="sequence")
+        return panel, image, levels
 
     def _activation_of(self, box):
         """The selected call's output for the first example of `x` (None without `x`)."""

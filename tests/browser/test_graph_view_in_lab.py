@@ -44,6 +44,11 @@ CELLS = [
     "later = keras.Sequential([layers.Dense(3, name='d')], name='later')\n"
     "keras.widgets.GraphView(later)",
     "later.build((None, 5))  # the view above draws the model now",
+    # Feature maps in the panel: the conv call's first 9 channels as crisp tiles, on one colour scale.
+    "pixels = keras.Input((12, 12, 1), name='pixels')\n"
+    "conv = layers.Conv2D(12, 3, activation='relu', name='conv')(pixels)\n"
+    "cnn = keras.Model(pixels, layers.GlobalAveragePooling2D(name='pool')(conv), name='cnn')\n"
+    "keras.widgets.GraphView(cnn, np.random.default_rng(1).random((1, 12, 12, 1), dtype='float32'))",
 ]
 
 
@@ -85,9 +90,12 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
         assert re.search(r"node index\s+1", text) and "shared/kernel (5, 2)" in text
         assert box(siamese, "shared[1]").evaluate("g => g.classList.contains('kb-selected')")
         assert siamese.locator(".kb-histogram rect").count() >= 24
-        image = siamese.locator("img.kb-activation")
-        image.wait_for(timeout=30_000)
-        assert image.evaluate("img => img.complete && img.naturalWidth") > 20
+        # Its (7, 2) output: a heat map drawn from levels, 24 px cells, under a colour bar.
+        heat_map = panel.locator("canvas.kb-raster")
+        heat_map.wait_for(timeout=30_000)
+        assert heat_map.evaluate("c => [c.style.width, c.style.height]") == ["48px", "168px"]
+        assert panel.locator("canvas.kb-colourbar").count() == 1 and panel.locator("img.kb-activation").count() == 0
+        assert "time step" in panel.inner_text() and "unit" in panel.inner_text()
         assert "GlorotUniform(seed=None" in text  # the config as a table, not JSON
 
         # Hover: a tooltip with the call's name, class and shapes, never graphviz's ids.
@@ -163,6 +171,17 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
         box(unbuilt, "d[0]").wait_for(timeout=60_000)  # built by the last cell: the view followed
         assert unbuilt.locator(".kb-note").is_hidden()
 
+        # A convolution's feature maps: 9 tiles of 10 x 10 pixels, each shown 70 px wide (7 px a pixel).
+        cnn = view(page, 5)
+        tiles = cnn.locator(".kb-panel .kb-tile")
+        tiles.nth(8).wait_for(timeout=60_000)
+        assert tiles.count() == 9 and tiles.first.locator("figcaption").inner_text() == "ch 0"
+        ratio = page.evaluate("window.devicePixelRatio")
+        assert tiles.first.locator("canvas").evaluate("c => [c.style.width, c.width]") == ["70px", round(70 * ratio)]
+        assert "one colour scale for all 12 channels" in cnn.locator(".kb-panel").inner_text()
+        cnn.scroll_into_view_if_needed()
+        screenshot(cnn, "graph-view-feature-maps")
+
         # The dark theme: boxes and lines take the theme's colours.
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
         page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
@@ -172,8 +191,13 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
             " return {layer: fill('g[id=\"score[0]\"] polygon[fill=\"#e3f2fd\"]'),"
             " text: fill('g[id=\"score[0]\"] text:not([fill])'), background: getComputedStyle(w).color}; }")
         assert _luminance(colours["layer"]) < 0.35 and _luminance(colours["text"]) > 0.6
+        # The heat map's numbers are the theme's text, not dark print on a white picture.
+        tick = siamese.locator(".kb-panel .kb-ticks span").first.evaluate("s => getComputedStyle(s).color")
+        assert _luminance(tick) > 0.5
         siamese.scroll_into_view_if_needed()
         screenshot(siamese, "graph-view-dark")
+        cnn.scroll_into_view_if_needed()
+        screenshot(cnn, "graph-view-feature-maps-dark")
         assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
         assert errors == []
     finally:

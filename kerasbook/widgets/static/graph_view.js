@@ -3,8 +3,10 @@
 // Hover: a tooltip. Drag: pan. Ctrl+wheel or +/-: zoom. "fit": the whole drawing again.
 // Nothing is laid out here: folding a cluster or showing shapes on arrows asks the kernel for a new
 // layout. Colours come from CSS variables (graph_view.css), so the dark theme is readable.
+// Feature maps and heat maps in the panel are drawn by rasters.js, which the kernel puts before this.
 
 const MAX_HEIGHT = 720; // px: the tallest the view gets; a taller graph is shown smaller
+const PANEL_WIDTH = 300; // px, as graph_view.css sets .kb-panel
 const ZOOM_STEP = 1.25;
 
 function element(tag, className, text) {
@@ -133,6 +135,14 @@ function barChart(bars) {
   return svg;
 }
 
+// Feature maps (the first channels, as tiles) or a sequence's heat map, under a colour bar.
+function drawRaster(view, levels, table) {
+  if (view.kind === "sequence") return drawSequence(levels, view, table, PANEL_WIDTH - 40);
+  return h("div", { class: "kb-stack" },
+    colourBar(table, view.ticks, `one colour scale for all ${view.count} channels`, 220),
+    tilesGrid(levels, view, table));
+}
+
 function row(table, key, value) {
   const tr = element("tr");
   tr.append(element("th", "", key), element("td", "", value));
@@ -175,6 +185,8 @@ function drawPanel(panel, model, imageUrl) {
   panel.append(element("div", "kb-section", "activation"));
   if (data.bars) {
     panel.append(barChart(data.bars));
+  } else if (data.raster) {
+    panel.append(drawRaster(data.raster, bytes(model, "levels"), bytes(model, "colours")));
   } else if (imageUrl) {
     const img = element("img", "kb-activation");
     img.src = imageUrl;
@@ -401,7 +413,8 @@ export default {
     // Which change of the kernel's state redraws what; added here, removed in the cleanup.
     const listeners = [
       ["change:svg", onSvg], ["change:note", onSvg], ["change:selected", () => markSelected()],
-      ["change:panel", onPanel], ["change:activation", onPanel], ["change:edge_shapes", onShapes],
+      ["change:panel", onPanel], ["change:activation", onPanel], ["change:levels", onPanel],
+      ["change:edge_shapes", onShapes],
     ];
     for (const [event, handler] of listeners) model.on(event, handler);
     onShapes();
