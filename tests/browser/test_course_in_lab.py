@@ -46,6 +46,12 @@ def test_a_trusted_lesson_draws_every_saved_widget_on_open(lab, page, lesson):
     kernel_ran = page.evaluate("() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
                                ".some(p => p.innerText.includes('*'))")
     assert not kernel_ran
+    # Not connected to a kernel yet: a quiet line says so (ipywidgets' own mark is a red broken link).
+    marks = page.evaluate("() => [...document.querySelectorAll('.kerasbook.jupyter-widgets-disconnected')]"
+                          ".map(el => [getComputedStyle(el, '::before').content, getComputedStyle(el, '::before').color])")
+    assert len(marks) == expected
+    assert all(content == '"not live: run the cell to use this view"' and colour != "rgb(217, 83, 79)"
+               for content, colour in marks), marks
     for i, view in enumerate(views):
         view.scroll_into_view_if_needed()
         screenshot(view, f"lesson-{lesson[:2]}-widget-{i}")
