@@ -416,11 +416,17 @@ def test_the_fallback_shows_the_heat_map_under_its_caption():
 
 def test_graph_views_panel_shows_an_attention_calls_scores_too():
     from kerasbook.widgets import GraphView
-    view = GraphView(attention_model(), SENTENCES)
+    model = attention_model()
+    view = GraphView(model, SENTENCES)
     view.select("mha")
     assert "attention scores of head 0 of 3 (6 queries x 6 keys)" in view.panel["activation"]
+    # Drawn by the same front-end code as the explorer's heat map, from the same levels.
+    explorer = ActivationExplorer(model, SENTENCES, layer="mha [node 0]")
+    assert view.panel["raster"]["kind"] == "attention" and view.levels == explorer.levels
+    assert {k: view.panel["raster"][k] for k in ("heads", "rows", "columns", "ticks", "low", "high")} == {
+        k: explorer.view[k] for k in ("heads", "rows", "columns", "ticks", "low", "high")}
     view.select("pool")
-    assert "attention" not in view.panel["activation"]
+    assert "attention" not in view.panel["activation"] and "raster" not in view.panel
 
 
 def test_discretization_adapts_to_kerases_boundaries():

@@ -225,11 +225,7 @@ class ActivationExplorer(Widget):
                 "x_label": "class" if labels else "unit", "y_label": "activation", "top": top}, b""
 
     def _attention_view(self, scores):
-        page = activations.attention_page(scores, self.head)
-        levels = page.pop("levels")
-        return dict(page, ticks=raster_views.colour_bar_ticks(page["low"], page["high"]),
-                    row_labels=self._token_labels(page["rows"]),
-                    column_labels=self._token_labels(page["columns"])), levels.tobytes()
+        return raster_views.attention_view(scores, self.head, self._token_labels)
 
     def _token_labels(self, length):
         """The sample's tokens for an axis of `length` positions, or None (positions are shown)."""

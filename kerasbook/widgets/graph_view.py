@@ -205,9 +205,9 @@ class GraphView(Widget):
 
     def _panel_contents(self):
         """(panel, PNG, levels) for the selected box. The front-end draws a vector as SVG bars
-        (`panel["bars"]`) and feature maps or a sequence from levels (`panel["raster"]`, rasters.js),
-        in the notebook's colours and sharp at any zoom; the PNG is for the fallback without a
-        front-end, and what is shown for attention scores."""
+        (`panel["bars"]`) and feature maps, a sequence or attention scores from levels
+        (`panel["raster"]`, rasters.js), in the notebook's colours and sharp at any zoom; the PNG is
+        for the fallback without a front-end."""
         box = self._selected_box()
         if box is None:
             return {}, b"", b""
@@ -230,10 +230,12 @@ class GraphView(Widget):
                                              tile_size=PANEL_TILE, chart_width=PANEL_WIDTH)
         scores = self._features.scores.get(box.node) if self._traced is None else None
         if scores is not None:  # an attention call: its scores say more than its output
-            page = activations.attention_page(scores[0], 0)
-            panel["activation"] += (f"; attention scores of head 0 of {page['heads']} ({page['rows']} queries "
-                                    f"x {page['columns']} keys), shown")
-            return panel, pictures.png(pictures.attention(page, width=200)), b""
+            view, levels = raster_views.attention_view(scores[0])
+            panel["activation"] += (f"; attention scores of head 0 of {view['heads']} ({view['rows']} queries "
+                                    f"x {view['columns']} keys), shown")
+            panel["raster"] = dict(view, kind="attention")
+            image = pictures.png(pictures.attention(activations.attention_page(scores[0]), width=200))
+            return panel, image, levels
         kind, levels = activations.kind_of(array.shape), b""
         if kind == "units" and 0 < array.size <= MAX_BARS:
             panel["bars"] = bar_chart(array)

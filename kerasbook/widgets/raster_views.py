@@ -36,3 +36,14 @@ def sequence_view(array):
             "row_ticks": activations.index_ticks(array.shape[0], 8),
             "column_ticks": activations.index_ticks(array.shape[1], 8),
             "down": "time step", "across": "unit"}, levels.tobytes()
+
+
+def attention_view(scores, head=0, token_labels=lambda length: None):
+    """`(heads, Tq, Tv)` attention scores: head `head` as a query x key heat map, on one scale for
+    all heads. `token_labels(length)`: the words along an axis of `length` positions, or None (the
+    positions are shown). Returns `(view, levels)`."""
+    described = activations.attention_page(scores, head)
+    levels = described.pop("levels")
+    return dict(described, ticks=colour_bar_ticks(described["low"], described["high"]),
+                row_labels=token_labels(described["rows"]),
+                column_labels=token_labels(described["columns"])), levels.tobytes()

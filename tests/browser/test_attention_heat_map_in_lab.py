@@ -3,7 +3,8 @@ map with the tokens on both axes, a colour bar, a head picker, crisp cells, read
 
 The attention's kernels are drawn with a large standard deviation so that, untrained, each head
 already attends sharply (a random head of the usual scale attends almost uniformly: a flat picture).
-Screenshots: test-artifacts/attention-heat-map.png, -head-2.png, -narrow.png, -dark.png.
+Screenshots: test-artifacts/attention-heat-map.png, -head-2.png, -narrow.png, -dark.png, and
+graph-view-attention-dark.png (the same scores drawn in GraphView's panel).
 """
 
 import pytest
@@ -25,6 +26,10 @@ CELLS = [
     "explorer = keras.widgets.ActivationExplorer(model, sentences, vocabulary=vocabulary)\n"
     "explorer.layer = 'attention [node 0]'\n"
     "explorer",
+    # GraphView's panel draws the same scores (head 0, positions on the axes) with the same code.
+    "graph = keras.widgets.GraphView(model, sentences)\n"
+    "graph.select('attention')\n"
+    "graph",
 ]
 
 # Whether every cell of the heat map is one colour on the canvas (no smoothing between cells).
@@ -117,5 +122,16 @@ def test_attention_scores_as_a_heat_map_with_tokens_heads_and_dark_theme(lab, pa
     assert colour != "rgb(31, 41, 51)", colour
     explorer.scroll_into_view_if_needed()
     screenshot(explorer, "attention-heat-map-dark")
+    # GraphView's panel: the 8 x 8 map of head 0 in 28 px cells, crisp, labels in the theme's text.
+    graph = page.locator(".jp-OutputArea-output .kb-graph-view").first
+    panel_map = graph.locator(".kb-panel .kb-plot canvas").first
+    panel_map.wait_for(timeout=60_000)
+    crisp = panel_map.evaluate(CRISP_CELLS, [8, 8])
+    assert crisp["uneven"] == 0 and crisp["shown"] == 8 * 28, crisp
+    assert graph.locator(".kb-panel .kb-pager").inner_text().split() == ["head", "0", "of", "4"]
+    assert graph.locator(".kb-panel .kb-att-rows span").first.evaluate("e => getComputedStyle(e).color") == colour
+    drawing = graph.locator(".kb-panel .kb-stack").first
+    drawing.scroll_into_view_if_needed()
+    screenshot(drawing, "graph-view-attention-dark")
     page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert not errors, errors

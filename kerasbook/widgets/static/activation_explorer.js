@@ -1,6 +1,6 @@
 // ActivationExplorer's front-end: draws what the kernel prepared, and sends back what the student picks.
-// The drawing of feature maps and heat maps (h, bytes, sourceCanvas, shown, colourBar, tilesGrid,
-// drawSequence) is in rasters.js, which the kernel puts before this file.
+// The drawing of feature maps, heat maps and attention scores (h, bytes, sourceCanvas, shown,
+// colourBar, tilesGrid, drawSequence, drawAttention) is in rasters.js, which the kernel puts first.
 
 function option(value, text, selected) {
   const node = h("option", { value: String(value) }, text);
@@ -40,58 +40,11 @@ function pager(model, view) {
     h("span", { class: "kb-muted kb-page" }, `page ${view.page + 1} of ${view.pages}`));
 }
 
-// Attention scores of one head: queries down, keys across, square cells sized so the map is about
-// `cssWidth` wide (8 to 32 px a cell; the panel's width, so it is redrawn when that changes). Each axis names its tokens (or positions: all of them up to 24,
-// else round numbers); key labels are written downwards so long words do not overlap.
-function attentionCell(view, cssWidth) {
-  return Math.max(8, Math.min(32, Math.floor(cssWidth / Math.max(view.rows, view.columns))));
-}
-
-function drawAttention(model, view, table, cssWidth = 420) {
-  const levels = bytes(model, "levels");
-  const cell = attentionCell(view, cssWidth);
-  const canvas = shown(sourceCanvas(levels, view.rows, view.columns, table), view.columns * cell, view.rows * cell);
-  const names = (labels, n) => labels || [...Array(n).keys()].map(String);
-  const shownTicks = (labels, n) => (labels || n <= 24 ? [...Array(n).keys()] : indexTicks(n, 8));
-  const rows = names(view.row_labels, view.rows), columns = names(view.column_labels, view.columns);
-  const left = h("div", { class: "kb-att-rows", style: { height: `${view.rows * cell}px` } },
-    ...shownTicks(view.row_labels, view.rows).map((i) =>
-      h("span", { style: { top: `${(i + 0.5) * cell}px` }, title: `query ${i}` }, rows[i])));
-  const bottom = h("div", { class: "kb-att-columns", style: { width: `${view.columns * cell}px` } },
-    ...shownTicks(view.column_labels, view.columns).map((i) =>
-      h("span", { style: { left: `${(i + 0.5) * cell}px` }, title: `key ${i}` }, columns[i])));
-  // Hovering a cell says which query looks at which key, and how much.
-  const scores = h("div", { class: "kb-muted kb-att-hover" }, "point at a cell to read its score");
-  canvas.addEventListener("mousemove", (event) => {
-    const box = canvas.getBoundingClientRect();
-    const i = Math.floor(((event.clientY - box.top) / box.height) * view.rows);
-    const j = Math.floor(((event.clientX - box.left) / box.width) * view.columns);
-    if (i < 0 || j < 0 || i >= view.rows || j >= view.columns) return;
-    const level = levels[i * view.columns + j];
-    const value = view.low + (level / 255) * (view.high - view.low);
-    scores.textContent = `query ${i} (${rows[i]}) → key ${j} (${columns[j]}): ≈ ${value.toPrecision(3)}`;
-  });
+// The head to show, as a menu (ActivationExplorer asks the kernel for that head's scores).
+function headPicker(model, view) {
+  if (view.heads <= 1) return h("span", { class: "kb-muted" }, "one head");
   const heads = [...Array(view.heads).keys()].map((i) => [i, `head ${i}`]);
-  const picker = view.heads > 1
-    ? select("head", heads, view.head, (value) => { model.set("head", Number(value)); model.save_changes(); })
-    : h("span", { class: "kb-muted" }, "one head");
-  return h("div", { class: "kb-stack" },
-    h("div", { class: "kb-pager" }, picker, h("span", { class: "kb-muted" }, `of ${view.heads}`)),
-    colourBar(table, view.ticks, "attention score (one scale for all heads)", 220),
-    h("div", { class: "kb-plot kb-muted" }, h("div", { class: "kb-att-rows kb-att-corner" }, "query ↓"), "key →"),
-    h("div", { class: "kb-plot" }, left, canvas),
-    h("div", { class: "kb-plot" }, h("div", { class: "kb-att-rows" }), bottom),
-    h("div", { class: "kb-muted" }, "each query's row of scores sums to 1"), scores);
-}
-
-// Whole numbers 0..n-1 for a long axis: multiples of 1, 2 or 5 times a power of ten (as the kernel's index_ticks).
-function indexTicks(n, count) {
-  const raw = (n - 1) / (count - 1);
-  const power = 10 ** Math.max(0, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
-  const ticks = [];
-  for (let t = 0; t < n; t += step) ticks.push(t);
-  return ticks;
+  return select("head", heads, view.head, (value) => { model.set("head", Number(value)); model.save_changes(); });
 }
 
 // A bar chart of units, value ticks on the left, unit numbers (or class names) below.
@@ -197,7 +150,7 @@ export default {
       else if (view.kind === "sequence") picture = drawSequence(bytes(model, "levels"), view, table);
       else if (view.kind === "attention") {
         cellShown = attentionCell(view, attentionWidth());
-        picture = drawAttention(model, view, table, attentionWidth());
+        picture = drawAttention(bytes(model, "levels"), view, table, attentionWidth(), headPicker(model, view));
       }
       else if (view.kind === "units") {
         picture = h("div", { class: "kb-units" }, drawUnits(el, view), view.top ? topClasses(view.top) : "");

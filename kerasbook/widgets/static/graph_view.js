@@ -135,9 +135,11 @@ function barChart(bars) {
   return svg;
 }
 
-// Feature maps (the first channels, as tiles) or a sequence's heat map, under a colour bar.
+// Feature maps (the first channels, as tiles), a sequence's heat map or attention scores (head 0),
+// under a colour bar.
 function drawRaster(view, levels, table) {
   if (view.kind === "sequence") return drawSequence(levels, view, table, PANEL_WIDTH - 40);
+  if (view.kind === "attention") return drawAttention(levels, view, table, PANEL_WIDTH - 76);
   return h("div", { class: "kb-stack" },
     colourBar(table, view.ticks, `one colour scale for all ${view.count} channels`, 220),
     tilesGrid(levels, view, table));

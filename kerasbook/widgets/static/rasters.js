@@ -1,6 +1,6 @@
-// Rasters that ActivationExplorer and GraphView's panel both draw: feature-map tiles and a sequence's
-// heat map, each with its colour bar. This file is put before each widget's own front-end (one ES
-// module each), so both draw the same way.
+// Rasters that ActivationExplorer and GraphView's panel both draw: feature-map tiles, a sequence's
+// heat map, attention scores (queries x keys), each with its colour bar. This file is put before
+// each widget's own front-end (one ES module each), so both draw the same way.
 //
 // The kernel sends a `view` (what to draw: channels, scale, tick labels) and `levels` (uint8, one
 // byte a pixel, already on the colour scale). Each level is coloured through `colours` (the colormap's
@@ -116,4 +116,55 @@ function axes(canvas, height, width, view, rowHeight, cell) {
     h("div", { class: "kb-plot" }, left, canvas),
     h("div", { class: "kb-plot" }, h("div", { class: "kb-yticks" }), bottom),
     h("div", { class: "kb-muted kb-xlabel" }, `${view.across} →`));
+}
+
+// Attention scores of one head: queries down, keys across, square cells sized so the map is about
+// `cssWidth` wide (8 to 32 px a cell). Each axis names its tokens (or positions: all of them up to
+// 24, else round numbers); key labels are written downwards so long words do not overlap.
+function attentionCell(view, cssWidth) {
+  return Math.max(8, Math.min(32, Math.floor(cssWidth / Math.max(view.rows, view.columns))));
+}
+
+// `picker`: what says which head is shown (ActivationExplorer: a menu; else the head's number).
+function drawAttention(levels, view, table, cssWidth = 420, picker = null) {
+  const cell = attentionCell(view, cssWidth);
+  const canvas = shown(sourceCanvas(levels, view.rows, view.columns, table), view.columns * cell, view.rows * cell);
+  const names = (labels, n) => labels || [...Array(n).keys()].map(String);
+  const shownTicks = (labels, n) => (labels || n <= 24 ? [...Array(n).keys()] : indexTicks(n, 8));
+  const rows = names(view.row_labels, view.rows), columns = names(view.column_labels, view.columns);
+  const left = h("div", { class: "kb-att-rows", style: { height: `${view.rows * cell}px` } },
+    ...shownTicks(view.row_labels, view.rows).map((i) =>
+      h("span", { style: { top: `${(i + 0.5) * cell}px` }, title: `query ${i}` }, rows[i])));
+  const bottom = h("div", { class: "kb-att-columns", style: { width: `${view.columns * cell}px` } },
+    ...shownTicks(view.column_labels, view.columns).map((i) =>
+      h("span", { style: { left: `${(i + 0.5) * cell}px` }, title: `key ${i}` }, columns[i])));
+  // Hovering a cell says which query looks at which key, and how much.
+  const scores = h("div", { class: "kb-muted kb-att-hover" }, "point at a cell to read its score");
+  canvas.addEventListener("mousemove", (event) => {
+    const box = canvas.getBoundingClientRect();
+    const i = Math.floor(((event.clientY - box.top) / box.height) * view.rows);
+    const j = Math.floor(((event.clientX - box.left) / box.width) * view.columns);
+    if (i < 0 || j < 0 || i >= view.rows || j >= view.columns) return;
+    const level = levels[i * view.columns + j];
+    const value = view.low + (level / 255) * (view.high - view.low);
+    scores.textContent = `query ${i} (${rows[i]}) → key ${j} (${columns[j]}): ≈ ${value.toPrecision(3)}`;
+  });
+  picker = picker || h("span", { class: "kb-muted" }, view.heads > 1 ? `head ${view.head}` : "one head");
+  return h("div", { class: "kb-stack" },
+    h("div", { class: "kb-pager" }, picker, h("span", { class: "kb-muted" }, `of ${view.heads}`)),
+    colourBar(table, view.ticks, "attention score (one scale for all heads)", Math.min(220, cssWidth)),
+    h("div", { class: "kb-plot kb-muted" }, h("div", { class: "kb-att-rows kb-att-corner" }, "query ↓"), "key →"),
+    h("div", { class: "kb-plot" }, left, canvas),
+    h("div", { class: "kb-plot" }, h("div", { class: "kb-att-rows" }), bottom),
+    h("div", { class: "kb-muted" }, "each query's row of scores sums to 1"), scores);
+}
+
+// Whole numbers 0..n-1 for a long axis: multiples of 1, 2 or 5 times a power of ten (as the kernel's index_ticks).
+function indexTicks(n, count) {
+  const raw = (n - 1) / (count - 1);
+  const power = 10 ** Math.max(0, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = 0; t < n; t += step) ticks.push(t);
+  return ticks;
 }
