@@ -64,14 +64,14 @@ def test_the_panel_shows_the_activation_of_the_selected_call_for_a_sample():
     view.select("shared", 1)
     expected = model.get_layer("shared").get_output_at(1)
     out = keras.Model(model.inputs, expected)(x)[0]
-    assert view.activation[:8] == b"\x89PNG\r\n\x1a\n"
+    assert view.activation_png()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"shape (7, 2); min {np.min(out):.4g}, max {np.max(out):.4g}" in view.details()["activation"]
-    first = view.activation
+    first = view.activation_png()
     view.select("shared", 0)
-    assert view.activation != first and "shape (3, 2)" in view.details()["activation"]
+    assert view.activation_png() != first and "shape (3, 2)" in view.details()["activation"]
     assert view._features.runs == 1  # all calls computed once
     without = GraphView(model)
-    assert without.activation == b"" and "GraphView(model, x)" in without.details()["activation"]
+    assert without.activation_png() == b"" and "GraphView(model, x)" in without.details()["activation"]
     view.close(), without.close()
 
 
@@ -179,7 +179,7 @@ def test_a_subclassed_model_is_traced_in_call_order_with_shapes_and_links():
     assert '"embed[0]" -> "head[0]" [style=dashed]' in source  # fed by h * 2: only the order is known
     panel = view.select("head", 1).details()
     assert panel["node"] == 1 and panel["inputs"] == ["(3, 4)"] and panel["weights"][0]["shape"] == "(4, 2)"
-    assert view.activation[:4] == b"\x89PNG"
+    assert view.activation_png()[:4] == b"\x89PNG"
     view.close()
 
 
@@ -270,7 +270,7 @@ def test_the_panel_draws_its_charts_as_wide_as_it_shows_them():
     view = GraphView(model, np.random.default_rng(2).random((1, 6), dtype="float32"))
     for name in ("head", "hidden"):  # bars, then a heat map
         view.select(name, 0)
-        width, _ = Image.open(io.BytesIO(view.activation)).size
+        width, _ = Image.open(io.BytesIO(view.activation_png())).size
         assert 200 <= width <= graph_view.PANEL_WIDTH, (name, width)
     view.close()
 
@@ -288,7 +288,7 @@ def test_a_vector_activation_goes_to_the_front_end_as_numbers_for_svg_bars():
     assert bars["low"] <= min(0, *bars["values"]) and bars["high"] >= max(0, *bars["values"])
     assert [unit for unit, _ in bars["units"]] == list(range(6))
     assert all(bars["low"] <= value <= bars["high"] for value, _ in bars["ticks"]) and len(bars["ticks"]) >= 2
-    assert view.activation[:4] == b"\x89PNG"  # still drawn for the fallback without a front-end
+    assert view.activation == b"" and view.activation_png()[:4] == b"\x89PNG"  # PNG: the fallback's only
     view.close()
 
 
@@ -298,7 +298,7 @@ def test_a_feature_map_shows_its_first_nine_channels_in_the_panel():
     view = GraphView(model, np.random.default_rng(1).random((1, 8, 8, 1), dtype="float32"))
     assert view.selected == "conv [node 0]"
     assert "shape (6, 6, 12), channels 0-8 of 12;" in view.details()["activation"]
-    assert view.activation[:4] == b"\x89PNG"
+    assert view.activation_png()[:4] == b"\x89PNG"
     view.close()
 
 
@@ -320,13 +320,23 @@ def test_feature_maps_and_a_sequence_go_to_the_front_end_as_levels_on_one_colour
     levels = np.frombuffer(view.levels, "uint8").reshape(9, 6, 6)
     expected = activations.quantize(maps[..., :9], *activations.value_range(maps))
     np.testing.assert_array_equal(levels, np.moveaxis(expected, -1, 0))
-    assert len(view.colours) == 256 * 3 and raster["ticks"][0][1] == 0.0 and raster["ticks"][-1][1] == 1.0
+    assert raster["ticks"][0][1] == 0.0 and raster["ticks"][-1][1] == 1.0
     view.select("steps", 0)
     raster = view.details()["raster"]
     assert (raster["kind"], raster["rows"], raster["columns"]) == ("sequence", 36, 5)
-    assert len(view.levels) == 36 * 5 and view.activation[:4] == b"\x89PNG"  # the PNG: the fallback's
+    assert len(view.levels) == 36 * 5 and view.activation == b""  # no PNG travels with a raster
     view.select("img", 0)  # an input: nothing to draw
     assert "raster" not in view.details() and view.levels == b""
+    view.close()
+
+
+def test_a_shape_the_front_end_does_not_draw_travels_as_a_png():
+    x = keras.Input((3,), name="features")
+    model = keras.Model(x, layers.Dense(1100, name="wide")(x), name="wide_mlp")  # over MAX_BARS units
+    view = GraphView(model, np.ones((1, 3), "float32"))
+    view.select("wide", 0)
+    assert "bars" not in view.details() and "raster" not in view.details() and view.levels == b""
+    assert view.activation[:4] == b"\x89PNG" and view.activation == view.activation_png()
     view.close()
 
 

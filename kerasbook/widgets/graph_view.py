@@ -78,7 +78,8 @@ class GraphView(Widget):
     boxes = traitlets.Dict(help="SVG id -> what the box stands for (title, class, shapes, ...).").tag(sync=True)
     selected = traitlets.Unicode("", help="The title of the selected box, e.g. 'shared [node 1]'.").tag(sync=True)
     panel = traitlets.Dict(help="The side panel's content for the selected call.").tag(sync=True)
-    activation = traitlets.Bytes(b"", help="PNG of the selected call's activation (the fallback's).").tag(sync=True)
+    activation = traitlets.Bytes(b"", help="PNG of the selected call's activation, for shapes the front-end "
+                                 "does not draw itself (over 1,024 units, 4-D and more).").tag(sync=True)
     levels = traitlets.Bytes(b"", help="The pixels of panel['raster'], one byte each (raster_views).").tag(sync=True)
     colours = traitlets.Bytes(activations.colour_table("viridis").tobytes(),
                               help="The colormap's 256 RGB colours the levels are drawn in.").tag(sync=True)
@@ -200,14 +201,15 @@ class GraphView(Widget):
         return None
 
     def _fill_panel(self):
-        with self.hold_sync():  # the panel, its PNG and its raster's levels reach the front-end together
+        with self.hold_sync():  # the panel, its picture or its raster's levels reach the front-end together
             self.panel, self.activation, self.levels = self._panel_contents()
 
     def _panel_contents(self):
         """(panel, PNG, levels) for the selected box. The front-end draws a vector as SVG bars
         (`panel["bars"]`) and feature maps, a sequence or attention scores from levels
-        (`panel["raster"]`, rasters.js), in the notebook's colours and sharp at any zoom; the PNG is
-        for the fallback without a front-end."""
+        (`panel["raster"]`, rasters.js), in the notebook's colours and sharp at any zoom. Only other
+        shapes (over MAX_BARS units, 4-D and more) travel as a PNG; the fallback without a front-end
+        draws its own (`activation_png`)."""
         box = self._selected_box()
         if box is None:
             return {}, b"", b""
@@ -226,27 +228,41 @@ class GraphView(Widget):
         panel["activation"] = (f"activation of example 0: shape {diagrams.shape_text(array.shape)}"
                                f"{shown}; min {array.min():.4g}, max {array.max():.4g}, "
                                f"mean {array.mean():.4g}")
-        image = activations.activation_image(array, quick=True, batched=False, max_tiles=PANEL_TILES,
-                                             tile_size=PANEL_TILE, chart_width=PANEL_WIDTH)
-        scores = self._features.scores.get(box.node) if self._traced is None else None
+        scores = self._scores_of(box)
         if scores is not None:  # an attention call: its scores say more than its output
-            view, levels = raster_views.attention_view(scores[0])
+            view, levels = raster_views.attention_view(scores)
             panel["activation"] += (f"; attention scores of head 0 of {view['heads']} ({view['rows']} queries "
                                     f"x {view['columns']} keys), shown")
             panel["raster"] = dict(view, kind="attention")
-            image = pictures.png(pictures.attention(activations.attention_page(scores[0]), width=200))
-            return panel, image, levels
-        kind, levels = activations.kind_of(array.shape), b""
+            return panel, b"", levels
+        kind = activations.kind_of(array.shape)
         if kind == "units" and 0 < array.size <= MAX_BARS:
             panel["bars"] = bar_chart(array)
-        elif kind == "maps":
-            view, levels = raster_views.maps_view(array, per_page=PANEL_TILES, tile_size=PANEL_TILE,
-                                                  max_side=2 * PANEL_TILE)
-            panel["raster"] = dict(view, kind="maps")
-        elif kind == "sequence":
-            view, levels = raster_views.sequence_view(array)
-            panel["raster"] = dict(view, kind="sequence")
-        return panel, image, levels
+            return panel, b"", b""
+        if kind in ("maps", "sequence"):
+            view, levels = (raster_views.sequence_view(array) if kind == "sequence" else
+                            raster_views.maps_view(array, per_page=PANEL_TILES, tile_size=PANEL_TILE,
+                                                   max_side=2 * PANEL_TILE))
+            panel["raster"] = dict(view, kind=kind)
+            return panel, b"", levels
+        return panel, self._picture(array, None), b""
+
+    def activation_png(self):
+        """The selected call's activation as PNG bytes, as the fallback shows it (b"" when none)."""
+        box = self._selected_box()
+        array = None if box is None else self._activation_of(box)
+        return b"" if array is None else self._picture(array, self._scores_of(box))
+
+    def _picture(self, array, scores):
+        if scores is not None:
+            return pictures.png(pictures.attention(activations.attention_page(scores), width=200))
+        return activations.activation_image(array, quick=True, batched=False, max_tiles=PANEL_TILES,
+                                            tile_size=PANEL_TILE, chart_width=PANEL_WIDTH)
+
+    def _scores_of(self, box):
+        """An attention call's scores for the first example, `(heads, Tq, Tv)`; else None."""
+        scores = self._features.scores.get(box.node) if self._traced is None else None
+        return None if scores is None else scores[0]
 
     def _activation_of(self, box):
         """The selected call's output for the first example of `x` (None without `x`)."""
@@ -311,7 +327,8 @@ class GraphView(Widget):
         box = self._selected_box()
         svg = self._diagram.svg() if box is None else _highlighted(self._diagram.svg(), box.id)
         picture = _svg_img(svg, f"node graph of {self._watch.name}")
-        image = png_img(self.activation, "activation", width=240) if self.activation else ""
+        png = self.activation_png()
+        image = png_img(png, "activation", width=240) if png else ""
         panel = graph_panel.panel_html(self.panel, image) if self.panel else ""
         return (f"<div class='kerasbook'><div style='max-width:100%;overflow:auto'>{picture}</div>"
                 f"{panel}</div>")

@@ -49,6 +49,9 @@ CELLS = [
     "conv = layers.Conv2D(12, 3, activation='relu', name='conv')(pixels)\n"
     "cnn = keras.Model(pixels, layers.GlobalAveragePooling2D(name='pool')(conv), name='cnn')\n"
     "keras.widgets.GraphView(cnn, np.random.default_rng(1).random((1, 12, 12, 1), dtype='float32'))",
+    # A sequence of 400 units: 400 px of 1-px columns, wider than the panel.
+    "wide = keras.Sequential([keras.Input((4, 3)), layers.Dense(400, name='wide')], name='wide')\n"
+    "keras.widgets.GraphView(wide, np.ones((1, 4, 3), 'float32'))",
 ]
 
 
@@ -181,6 +184,18 @@ def test_graph_view_click_hover_fit_zoom_fold_and_dark_theme(lab, page):
         assert "one colour scale for all 12 channels" in cnn.locator(".kb-panel").inner_text()
         cnn.scroll_into_view_if_needed()
         screenshot(cnn, "graph-view-feature-maps")
+
+        # A raster wider than the panel scrolls inside it; the panel keeps its 300 px.
+        wide = view(page, 6)
+        wide.locator(".kb-panel canvas.kb-raster").wait_for(timeout=60_000)
+        wide.scroll_into_view_if_needed()
+        spill = wide.evaluate(
+            "w => { const s = w.querySelector('.kb-panel .kb-stack'), out = w.closest('.jp-OutputArea-output');"
+            " return {scroll: s.scrollWidth, shown: s.clientWidth, output: [out.scrollWidth, out.clientWidth],"
+            " canvas: s.querySelector('canvas.kb-raster').offsetWidth}; }")
+        # the heat map scrolls in its place, the cell's output does not scroll sideways
+        assert spill["canvas"] == 400 and spill["shown"] <= 300 < spill["scroll"], spill
+        assert spill["output"][0] <= spill["output"][1], spill
 
         # The dark theme: boxes and lines take the theme's colours.
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")

@@ -410,7 +410,13 @@ export default {
     resize.observe(viewport);
 
     const onSvg = () => drawGraph();
-    const onPanel = () => drawImage();
+    // The panel, its picture and its levels arrive in one message, as three changes: draw once.
+    let panelQueued = false;
+    const onPanel = () => {
+      if (panelQueued) return;
+      panelQueued = true;
+      queueMicrotask(() => { panelQueued = false; drawImage(); });
+    };
     const onShapes = () => { shapesBox.checked = model.get("edge_shapes"); };
     // Which change of the kernel's state redraws what; added here, removed in the cleanup.
     const listeners = [
