@@ -142,8 +142,8 @@ def bench_forgotten_widgets(kinds, count=100):
 def bench_graph_view():
     """GraphView of Xception (134 calls): the first render (layout, boxes, the default call's panel)
     after the model exists; then, with a sample, a click on each box drawn (the panel: shapes,
-    weights' histograms, config, and that call's activation image), after the activations of all
-    calls were computed once."""
+    weights' histograms, config, and that call's activation: levels of its feature maps for the
+    front-end to draw, bars' numbers, or a PNG), after the activations of all calls were computed once."""
     from kerasbook.widgets import GraphView
     model = keras.applications.Xception(weights=None)
     start = time.perf_counter()
@@ -161,7 +161,8 @@ def bench_graph_view():
         start = time.perf_counter()
         view.selected = title  # what a click does
         times.append(time.perf_counter() - start)
-        assert view.panel["title"] == title and view.activation[:4] == b"\x89PNG"
+        drawn = view.panel.get("raster") or view.panel.get("bars") or view.activation[:4] == b"\x89PNG"
+        assert view.panel["title"] == title and drawn
     start = time.perf_counter()
     view.toggle_fold(view.folded[0])  # unfold the middle flow: graphviz lays 134 calls out
     unfold = time.perf_counter() - start
@@ -189,5 +190,5 @@ if __name__ == "__main__":
     calls, first, sampled, clicks, median, worst, unfold = bench_graph_view()
     print(f"GraphView of Xception ({calls} calls): first render {first * 1e3:.0f} ms (target <= 300 ms); "
           f"with a sample (compiles the feature model) {sampled:.2f} s; a click, {clicks} boxes: median "
-          f"{median * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms (target <= 100 ms, with the activation "
-          f"image); unfolding the middle flow {unfold * 1e3:.0f} ms")
+          f"{median * 1e3:.1f} ms, worst {worst * 1e3:.1f} ms (target <= 100 ms, with the activation); "
+          f"unfolding the middle flow {unfold * 1e3:.0f} ms")
