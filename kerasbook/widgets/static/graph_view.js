@@ -3,7 +3,8 @@
 // Hover: a tooltip. Drag: pan. Ctrl+wheel or +/-: zoom. "fit": the whole drawing again.
 // Nothing is laid out here: folding a cluster or showing shapes on arrows asks the kernel for a new
 // layout. Colours come from CSS variables (graph_view.css), so the dark theme is readable.
-// Feature maps and heat maps in the panel are drawn by rasters.js, which the kernel puts before this.
+// Feature maps, heat maps and attention scores in the panel are drawn by rasters.js, which the
+// kernel puts before this.
 
 const MAX_HEIGHT = 720; // px: the tallest the view gets; a taller graph is shown smaller
 const PANEL_WIDTH = 300; // px, as graph_view.css sets .kb-panel
@@ -71,26 +72,28 @@ class Canvas {
 
 // -- the side panel ----------------------------------------------------------------------------
 
+const SVG = "http://www.w3.org/2000/svg";
+
+// An SVG element with its attributes (and text), appended to `parent` when one is given.
+function svgNode(name, attributes, text, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.append(node);
+  return node;
+}
+
 function histogram(weight) {
   // Bars of binned counts (the kernel binned the values), min and max under them.
   const width = 180;
   const height = 36;
   const counts = weight.counts;
   const top = Math.max(1, ...counts);
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("width", width);
-  svg.setAttribute("height", height);
-  svg.setAttribute("class", "kb-histogram");
+  const svg = svgNode("svg", { width, height, class: "kb-histogram" });
   const bar = width / Math.max(1, counts.length);
   counts.forEach((count, i) => {
-    const h = Math.max(count > 0 ? 1 : 0, (count / top) * (height - 2));
-    const rect = document.createElementNS(ns, "rect");
-    rect.setAttribute("x", i * bar + 0.5);
-    rect.setAttribute("y", height - h);
-    rect.setAttribute("width", Math.max(1, bar - 1));
-    rect.setAttribute("height", h);
-    svg.append(rect);
+    const tall = Math.max(count > 0 ? 1 : 0, (count / top) * (height - 2));
+    svgNode("rect", { x: i * bar + 0.5, y: height - tall, width: Math.max(1, bar - 1), height: tall }, undefined, svg);
   });
   return svg;
 }
@@ -98,22 +101,12 @@ function histogram(weight) {
 function barChart(bars) {
   // A (units,) activation as vector bars on labelled axes, in the notebook's colours (CSS), as wide as
   // the panel: value ticks on the left, unit numbers below, the zero line. The kernel chose the ticks.
-  const width = 300, height = 120, left = 40, bottom = 30, pad = 6;
+  const width = PANEL_WIDTH, height = 120, left = 40, bottom = 30, pad = 6;
   const plotW = width - left - pad, plotH = height - bottom - pad;
   const y = (v) => pad + ((bars.high - v) / (bars.high - bars.low)) * plotH;
   const step = plotW / Math.max(1, bars.values.length);
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("class", "kb-activation-bars");
-  svg.setAttribute("role", "img");
-  const add = (name, attributes, text) => {
-    const node = document.createElementNS(ns, name);
-    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-    if (text !== undefined) node.textContent = text;
-    svg.append(node);
-    return node;
-  };
+  const svg = svgNode("svg", { viewBox: `0 0 ${width} ${height}`, class: "kb-activation-bars", role: "img" });
+  const add = (name, attributes, text) => svgNode(name, attributes, text, svg);
   for (const [value, text] of bars.ticks) {
     add("line", { x1: left - 4, x2: left, y1: y(value), y2: y(value), class: "kb-axis" });
     add("text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, text);
